@@ -1,0 +1,137 @@
+"""A finding: one problem in one place, with the law behind it.
+
+Evidence is always masked; the full value only survives as a keyed hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from dgp.domain.severity import Severity
+
+
+class FindingStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED_RISK = "accepted_risk"
+    FALSE_POSITIVE = "false_positive"
+    FIXED = "fixed"
+
+
+@dataclass(frozen=True)
+class LegalRef:
+    law: str
+    article: str
+
+    def __str__(self) -> str:
+        return f"{self.law} art. {self.article}"
+
+
+@dataclass
+class Location:
+    """Where a finding is. Fields that do not apply stay None and are left out."""
+
+    path: str | None = None
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    end_column: int | None = None  # 1-based, inclusive of the last character + 1
+    page: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    paragraph: int | None = None
+    section: str | None = None  # e.g. "header", "footer", "comment", "metadata"
+    url: str | None = None
+    selector: str | None = None
+    table: str | None = None
+    column_name: str | None = None
+    bbox: tuple[int, int, int, int] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Location:
+        values = dict(data)
+        if values.get("bbox") is not None:
+            values["bbox"] = tuple(values["bbox"])
+        return cls(**values)
+
+    def describe(self) -> str:
+        parts = [self.path or self.url or self.table or ""]
+        for label, value in (
+            ("page", self.page),
+            ("sheet", self.sheet),
+            ("cell", self.cell),
+            ("paragraph", self.paragraph),
+            ("section", self.section),
+        ):
+            if value is not None:
+                parts.append(f"{label} {value}")
+        if self.line is not None:
+            parts[0] += f":{self.line}" + (f":{self.column}" if self.column else "")
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass
+class Finding:
+    id: str
+    scan_id: str
+    scanner: str
+    rule_id: str
+    category: str
+    severity: Severity
+    confidence: float
+    title: str
+    description: str
+    location: Location
+    evidence: str
+    value_hash: str | None
+    legal_refs: list[LegalRef]
+    remediation: str
+    fingerprint: str
+    status: FindingStatus = FindingStatus.OPEN
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "scan_id": self.scan_id,
+            "scanner": self.scanner,
+            "rule_id": self.rule_id,
+            "category": self.category,
+            "severity": self.severity.value,
+            "confidence": round(self.confidence, 3),
+            "title": self.title,
+            "description": self.description,
+            "location": self.location.to_dict(),
+            "evidence": self.evidence,
+            "value_hash": self.value_hash,
+            "legal_refs": [{"law": r.law, "article": r.article} for r in self.legal_refs],
+            "remediation": self.remediation,
+            "status": self.status.value,
+            "fingerprint": self.fingerprint,
+            **({"extra": self.extra} if self.extra else {}),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            id=data["id"],
+            scan_id=data["scan_id"],
+            scanner=data["scanner"],
+            rule_id=data["rule_id"],
+            category=data["category"],
+            severity=Severity(data["severity"]),
+            confidence=float(data["confidence"]),
+            title=data["title"],
+            description=data["description"],
+            location=Location.from_dict(data.get("location") or {}),
+            evidence=data["evidence"],
+            value_hash=data.get("value_hash"),
+            legal_refs=[LegalRef(r["law"], r["article"]) for r in data.get("legal_refs", [])],
+            remediation=data["remediation"],
+            fingerprint=data["fingerprint"],
+            status=FindingStatus(data.get("status", "open")),
+            extra=dict(data.get("extra") or {}),
+        )

@@ -1,0 +1,204 @@
+"""Context words (Dutch and English) and the window in which they count."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+BEFORE = 60  # characters before a match in which a context word counts
+AFTER = 30  # characters after
+
+
+class ContextWords:
+    """A set of words or phrases looked for near a match, case-insensitively."""
+
+    def __init__(self, words: Iterable[str], before: int = BEFORE, after: int = AFTER) -> None:
+        alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+        self._regex = re.compile(rf"(?<![a-z]){alternation}(?![a-z])", re.IGNORECASE)
+        self.before = before
+        self.after = after
+
+    def near(self, text: str, start: int, end: int) -> bool:
+        window = text[max(0, start - self.before) : start] + " " + text[end : end + self.after]
+        return self._regex.search(window) is not None
+
+
+BSN = ContextWords(
+    [
+        "bsn",
+        "burgerservicenummer",
+        "burger service nummer",
+        "burgerservice nummer",
+        "sofinummer",
+        "sofi",
+        "sofi-nummer",
+        "persoonsnummer",
+        "citizen service number",
+        "citizen_service_number",
+        "bsn_nummer",
+        "bsnnummer",
+        "social security",
+    ]
+)
+DATE_OF_BIRTH = ContextWords(
+    [
+        "geboren",
+        "geboortedatum",
+        "geb.",
+        "geb",
+        "dob",
+        "born",
+        "date of birth",
+        "birth date",
+        "birthdate",
+        "birth_date",
+        "date_of_birth",
+        "geboorte",
+        "birthday",
+        "verjaardag",
+    ]
+)
+ID_DOCUMENT = ContextWords(
+    [
+        "paspoort",
+        "paspoortnummer",
+        "passport",
+        "passport number",
+        "identiteitskaart",
+        "id-kaart",
+        "id kaart",
+        "idkaart",
+        "id card",
+        "identity card",
+        "documentnummer",
+        "document number",
+        "rijbewijs",
+        "driving licence",
+        "reisdocument",
+        "id_document",
+        "passport_no",
+    ]
+)
+KVK = ContextWords(
+    [
+        "kvk",
+        "kvk-nummer",
+        "kvknummer",
+        "kvk nr",
+        "kamer van koophandel",
+        "chamber of commerce",
+        "handelsregister",
+        "coc",
+        "kvk_nummer",
+    ]
+)
+ADDRESS = ContextWords(
+    [
+        "postcode",
+        "adres",
+        "address",
+        "straat",
+        "straatnaam",
+        "woonplaats",
+        "wonende",
+        "woont",
+        "street",
+        "city",
+        "zip",
+        "zipcode",
+        "huisnummer",
+        "laan",
+        "weg",
+        "plein",
+        "gracht",
+        "kade",
+        "dijk",
+        "singel",
+        "postal code",
+        "residence",
+        "woonadres",
+        "afleveradres",
+        "factuuradres",
+    ],
+    before=80,
+    after=40,
+)
+VAT = ContextWords(
+    [
+        "vat",
+        "btw",
+        "btw-nummer",
+        "ust-idnr",
+        "tva",
+        "iva",
+        "mwst",
+        "vat number",
+        "omzetbelasting",
+        "tax id",
+    ]
+)
+PHONE = ContextWords(
+    [
+        "tel",
+        "telefoon",
+        "telefoonnummer",
+        "phone",
+        "mobiel",
+        "mobile",
+        "gsm",
+        "bel",
+        "call",
+        "fax",
+        "whatsapp",
+    ]
+)
+PAYMENT_CARD = ContextWords(
+    [
+        "card",
+        "creditcard",
+        "credit card",
+        "kaart",
+        "visa",
+        "mastercard",
+        "amex",
+        "betaalkaart",
+        "pan",
+        "card_number",
+        "cc",
+    ]
+)
+NAME = ContextWords(
+    [
+        "naam",
+        "name",
+        "klant",
+        "customer",
+        "dhr",
+        "dhr.",
+        "mevr",
+        "mevr.",
+        "meneer",
+        "mevrouw",
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "contact",
+        "patient",
+        "patiënt",
+        "medewerker",
+        "employee",
+        "dear",
+        "beste",
+        "geachte",
+        "from",
+        "van",
+        "aan",
+        "to",
+        "user",
+        "gebruiker",
+    ]
+)
+VERSION = ContextWords(["version", "versie", "ver", "v", "release", "build"], before=12, after=0)

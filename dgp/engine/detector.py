@@ -1,0 +1,105 @@
+"""The detection engine: text in, validated detections out. No I/O."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dgp.engine.entities import PII_PATTERNS
+from dgp.engine.matcher import Matcher
+from dgp.engine.patterns import PatternSpec
+from dgp.engine.secrets import SECRET_PATTERNS
+from dgp.engine.special import NEAR_PERSONAL_DATA, SPECIAL_PATTERNS
+
+DEFAULT_MIN_CONFIDENCE = 0.5
+ALL_PATTERNS: tuple[PatternSpec, ...] = PII_PATTERNS + SECRET_PATTERNS + SPECIAL_PATTERNS
+
+
+@dataclass(frozen=True)
+class Detection:
+    rule_id: str
+    start: int  # character offset, inclusive
+    end: int  # character offset, exclusive
+    value: str  # the full value: it is masked and hashed before it leaves the scanner
+    confidence: float
+
+
+class Detector:
+    """Finds PII, special-category data and secrets in one pass over a text.
+
+    Candidates come from one hyperscan database; only candidates are validated.
+    Of overlapping detections the one with the higher pattern priority wins.
+    Detections below `min_confidence` (e.g. a bare number that only passes a
+    checksum) are dropped. Not thread-safe: use one Detector per thread.
+    """
+
+    def __init__(
+        self,
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+        rule_ids: Iterable[str] | None = None,
+    ) -> None:
+        wanted = set(rule_ids) if rule_ids is not None else None
+        self.specs = tuple(s for s in ALL_PATTERNS if wanted is None or s.rule_id in wanted)
+        self.min_confidence = min_confidence
+        self._matcher = Matcher(self.specs)
+
+    def detect(self, text: str) -> list[Detection]:
+        found: list[tuple[int, Detection]] = []  # (priority, detection)
+        for pid, start, ends in self._matcher.candidates(text):
+            spec = self.specs[pid]
+            hit = self._validate(spec, text, start, ends)
+            if hit is not None:
+                found.append((spec.priority, hit))
+        kept = _resolve_overlaps(found)
+        return _keep_special_near_personal_data(kept)
+
+    def _validate(
+        self, spec: PatternSpec, text: str, start: int, ends: list[int]
+    ) -> Detection | None:
+        if spec.value is not None:
+            m = spec.value.match(text, start)
+            if m is None:
+                return None
+            spans = [m.span("v") if "v" in spec.value.groupindex else m.span()]
+        else:
+            spans = [(start, end) for end in ends]  # longest first
+        for vstart, vend in spans:
+            confidence = spec.check(text, vstart, vend)
+            if confidence is not None:
+                if confidence < self.min_confidence:
+                    return None
+                return Detection(spec.rule_id, vstart, vend, text[vstart:vend], confidence)
+        return None
+
+
+def _resolve_overlaps(found: list[tuple[int, Detection]]) -> list[Detection]:
+    """Keep the highest-priority detection of each overlapping group; ties go to the longer."""
+    found.sort(key=lambda pd: (-pd[0], -(pd[1].end - pd[1].start), pd[1].start))
+    starts: list[int] = []  # kept spans, sorted by start; they never overlap each other
+    ends: list[int] = []
+    kept: list[Detection] = []
+    for _, det in found:
+        i = bisect.bisect_left(starts, det.start)
+        if i > 0 and ends[i - 1] > det.start:
+            continue
+        if i < len(starts) and starts[i] < det.end:
+            continue
+        starts.insert(i, det.start)
+        ends.insert(i, det.end)
+        kept.insert(i, det)
+    return kept
+
+
+def _keep_special_near_personal_data(dets: list[Detection]) -> list[Detection]:
+    anchors = [d.start for d in dets if d.rule_id.startswith("pii.")]
+    if not anchors:
+        return [d for d in dets if not d.rule_id.startswith("special.")]
+    result = []
+    for d in dets:
+        if d.rule_id.startswith("special."):
+            i = bisect.bisect_left(anchors, d.start - NEAR_PERSONAL_DATA)
+            if i == len(anchors) or anchors[i] > d.end + NEAR_PERSONAL_DATA:
+                continue
+        result.append(d)
+    return result

@@ -1,0 +1,223 @@
+"""Personal-data entities of the PII catalogue (SPEC section 2)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from dgp.engine import context, validators
+from dgp.engine.lexicons import FIRST_NAMES, NOT_SURNAMES, TUSSENVOEGSELS
+from dgp.engine.patterns import PatternSpec
+
+BARE_CHECKSUM_CONFIDENCE = 0.3  # passes a checksum, nothing else: below the default threshold
+
+
+def _bsn(text: str, start: int, end: int) -> float | None:
+    if not validators.is_bsn(text[start:end]):
+        return None
+    return 0.95 if context.BSN.near(text, start, end) else BARE_CHECKSUM_CONFIDENCE
+
+
+def _iban(text: str, start: int, end: int) -> float | None:
+    return 0.95 if validators.is_iban(text[start:end]) else None
+
+
+def _card(text: str, start: int, end: int) -> float | None:
+    if not validators.is_payment_card(text[start:end]):
+        return None
+    return 0.95 if context.PAYMENT_CARD.near(text, start, end) else 0.85
+
+
+def _phone(text: str, start: int, end: int) -> float | None:
+    if not validators.is_phone(text[start:end]):
+        return None
+    return 0.95 if context.PHONE.near(text, start, end) else 0.85
+
+
+_EMAIL_TLD_OK = re.compile(r"\.([a-z]{2}|[a-z]{3,24})$")
+_NOT_TLDS = frozenset(
+    "png jpg jpeg gif svg webp ico css js ts map json xml yml yaml txt md html htm php py rb go "
+    "java class jar zip gz tar exe dll so bin lock log tmp bak".split()
+)
+
+
+def _email(text: str, start: int, end: int) -> float | None:
+    value = text[start:end].lower()
+    local, _, domain = value.rpartition("@")
+    if not local or local[0] == "." or ".." in value or "." not in domain:
+        return None
+    tld = domain.rsplit(".", 1)[1]
+    if tld in _NOT_TLDS or not _EMAIL_TLD_OK.search(domain):
+        return None
+    return 0.95
+
+
+def _postcode(text: str, start: int, end: int) -> float | None:
+    letters = text[end - 2 : end].upper()
+    if letters in ("SA", "SD", "SS"):
+        return None
+    return 0.8 if context.ADDRESS.near(text, start, end) else None
+
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("januari", "january", "jan"),
+            ("februari", "february", "feb"),
+            ("maart", "march", "mrt", "mar"),
+            ("april", "apr"),
+            ("mei", "may"),
+            ("juni", "june", "jun"),
+            ("juli", "july", "jul"),
+            ("augustus", "august", "aug"),
+            ("september", "sept", "sep"),
+            ("oktober", "october", "okt", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_DATE_NUMERIC = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+_DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATE_WORDS = re.compile(r"(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})", re.IGNORECASE)
+
+
+def parse_date(value: str) -> date | None:
+    for regex, order in ((_DATE_ISO, "ymd"), (_DATE_NUMERIC, "dmy"), (_DATE_WORDS, "dMy")):
+        m = regex.fullmatch(value)
+        if not m:
+            continue
+        parts = dict(zip(order, m.groups(), strict=True))
+        month = _MONTHS.get(parts["M"].lower()) if "M" in parts else int(parts["m"])
+        if month is None:
+            return None
+        try:
+            return date(int(parts["y"]), month, int(parts["d"]))
+        except ValueError:
+            return None
+    return None
+
+
+def _date_of_birth(text: str, start: int, end: int) -> float | None:
+    d = parse_date(text[start:end])
+    if d is None or not validators.is_plausible_birth_date(d):
+        return None
+    return 0.85 if context.DATE_OF_BIRTH.near(text, start, end) else None
+
+
+def _id_document(text: str, start: int, end: int) -> float | None:
+    if not validators.is_nl_document_number(text[start:end]):
+        return None
+    return 0.85 if context.ID_DOCUMENT.near(text, start, end) else None
+
+
+def _kvk(text: str, start: int, end: int) -> float | None:
+    return 0.8 if context.KVK.near(text, start, end) else None
+
+
+def _nl_vat(text: str, start: int, end: int) -> float | None:
+    return 0.9 if validators.is_nl_vat(text[start:end]) else None
+
+
+def _eu_vat(text: str, start: int, end: int) -> float | None:
+    value = text[start:end]
+    if value.startswith("NL") or not validators.is_eu_vat(value):
+        return None
+    return 0.8 if context.VAT.near(text, start, end) else BARE_CHECKSUM_CONFIDENCE
+
+
+def _ip(text: str, start: int, end: int) -> float | None:
+    value = text[start:end]
+    if not validators.is_reportable_ip(value) or context.VERSION.near(text, start, end):
+        return None
+    return 0.7
+
+
+def _name(text: str, start: int, end: int) -> float | None:
+    surname = text[start:end].rsplit(None, 1)[-1]
+    if surname in NOT_SURNAMES or surname.upper() == surname:
+        return None
+    return 0.8 if context.NAME.near(text, start, end) else 0.6
+
+
+_MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_TV = "|".join(re.escape(t) for t in TUSSENVOEGSELS)
+
+PII_PATTERNS: tuple[PatternSpec, ...] = (
+    PatternSpec("pii.bsn", r"\b\d{9}\b", _bsn, priority=60),
+    PatternSpec("pii.bsn", r"\b\d{3}[ .-]\d{3}[ .-]\d{3}\b", _bsn, priority=60),
+    PatternSpec("pii.bsn", r"\b\d{4}[ .-]\d{2}[ .-]\d{3}\b", _bsn, priority=60),
+    PatternSpec("pii.iban", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", _iban, priority=70),
+    PatternSpec(
+        "pii.payment_card",
+        r"(?:^|[^0-9.,])\d(?:[ -]?\d){12,18}\b",
+        _card,
+        multiline=True,
+        python=r"(?<![0-9.,])\d(?:[ -]?\d){12,18}\b",
+        priority=65,
+    ),
+    PatternSpec(
+        "pii.email",
+        r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b",
+        _email,
+        priority=80,
+    ),
+    PatternSpec(
+        "pii.phone",
+        r"(?:\+|\b00)\d{1,3}[ -]?(?:\(0\)[ -]?)?\(?\d{1,4}\)?(?:[ -]?\d){4,10}\b",
+        _phone,
+        priority=50,
+    ),
+    PatternSpec(
+        "pii.phone",
+        r"(?:\(0\d{1,4}\)|\b0\d{1,4})(?:[ -]{1,2}|/)?\d(?:[ -]?\d){4,8}\b",
+        _phone,
+        priority=50,
+    ),
+    PatternSpec("pii.postcode", r"\b[1-9]\d{3} ?[A-Z]{2}\b", _postcode, priority=40),
+    PatternSpec(
+        "pii.date_of_birth",
+        r"\b\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}\b",
+        _date_of_birth,
+        priority=40,
+    ),
+    PatternSpec(
+        "pii.date_of_birth", r"\b(?:19|20)\d{2}-\d{2}-\d{2}\b", _date_of_birth, priority=40
+    ),
+    PatternSpec(
+        "pii.date_of_birth",
+        rf"\b\d{{1,2}}\s+(?:{_MONTH_WORDS})\.?\s+(?:19|20)\d{{2}}\b",
+        _date_of_birth,
+        caseless=True,
+        priority=40,
+    ),
+    PatternSpec("pii.id_document", r"\b[A-Z]{2}[A-Z0-9]{6}\d\b", _id_document, priority=45),
+    PatternSpec("pii.kvk", r"\b\d{8}\b", _kvk, priority=30),
+    PatternSpec("pii.vat", r"\bNL\d{9}B\d{2}\b", _nl_vat, priority=75),
+    PatternSpec(
+        "pii.vat",
+        r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|PL|PT|RO|SE|SI|SK)"
+        r"U?[0-9A-Z]{8,12}\b",
+        _eu_vat,
+        priority=35,
+    ),
+    PatternSpec("pii.ip_address", r"\b(?:\d{1,3}\.){3}\d{1,3}\b", _ip, priority=20),
+    PatternSpec("pii.ip_address", r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}", _ip, priority=20),
+)
+
+# Hyperscan cannot track the start of one alternation of every first name: split it.
+_NAME_VALUE = re.compile(rf"\S+(?: (?:{_TV})){{0,3}} [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+_NAME_CHUNK = 40
+PII_PATTERNS += tuple(
+    PatternSpec(
+        "pii.name",
+        rf"\b(?:{'|'.join(FIRST_NAMES[i : i + _NAME_CHUNK])})(?: (?:{_TV})){{0,3}} [A-Z][a-z]",
+        _name,
+        value=_NAME_VALUE,
+        priority=10,
+    )
+    for i in range(0, len(FIRST_NAMES), _NAME_CHUNK)
+)

@@ -1,0 +1,41 @@
+"""What a pattern is: a hyperscan regex, a check, and the rule it reports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# (text, start, end) -> confidence in 0..1, or None when the candidate is not real.
+Check = Callable[[str, int, int], float | None]
+
+
+@dataclass(frozen=True)
+class PatternSpec:
+    """One candidate pattern.
+
+    `regex` is hyperscan syntax matched against UTF-8 bytes; it finds candidates
+    fast. Hyperscan cannot track the start of large bounded repeats, so a
+    pattern may be only a trigger: then `value`, a Python regex, is matched at
+    the trigger's start and gives the real span (its group `v` when it has one,
+    e.g. the password inside a connection string). `check` validates the value
+    and gives the confidence. `python`, when set, replaces `regex` for finding
+    spans in Python: it may use lookbehind, which hyperscan lacks.
+    `priority` decides which of two overlapping detections is kept.
+    """
+
+    rule_id: str
+    regex: str
+    check: Check
+    caseless: bool = False
+    multiline: bool = False
+    value: re.Pattern[str] | None = None
+    python: str | None = None
+    priority: int = 0
+
+
+def always(confidence: float) -> Check:
+    def check(text: str, start: int, end: int) -> float:
+        return confidence
+
+    return check

@@ -1,0 +1,193 @@
+"""The rule catalogue: every rule id with its severity, category and law.
+
+Rule ids are stable: other tools (baselines, SARIF consumers, dashboards) rely
+on them. Scanners add their own rules with `define()` at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dgp.domain.finding import LegalRef
+from dgp.domain.severity import Severity
+from dgp.engine import legal
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    category: str
+    severity: Severity
+    title: str
+    description: str
+    legal_refs: tuple[LegalRef, ...]
+    remediation: str
+
+
+RULES: dict[str, Rule] = {}
+
+
+def define(
+    rule_id: str,
+    category: str,
+    severity: Severity,
+    title: str,
+    description: str,
+    legal_refs: Iterable[LegalRef],
+    remediation: str,
+) -> Rule:
+    if rule_id in RULES:
+        raise ValueError(f"rule {rule_id} defined twice")
+    rule = Rule(rule_id, category, severity, title, description, tuple(legal_refs), remediation)
+    RULES[rule_id] = rule
+    return rule
+
+
+_S = Severity
+_PII_FIX = "Remove the value, or keep it only where a legal basis and a retention period exist."
+
+for _id, _sev, _title, _desc, _refs in (
+    (
+        "pii.bsn",
+        _S.HIGH,
+        "Dutch citizen service number (BSN)",
+        "A burgerservicenummer that passes the 11-proef. Processing the BSN needs a basis in law.",
+        legal.NATIONAL_ID,
+    ),
+    (
+        "pii.iban",
+        _S.MEDIUM,
+        "Bank account number (IBAN)",
+        "An IBAN with a valid mod-97 checksum.",
+        legal.PERSONAL_DATA,
+    ),
+    (
+        "pii.payment_card",
+        _S.HIGH,
+        "Payment card number",
+        "A card number that passes the Luhn check and an issuer range.",
+        (*legal.PERSONAL_DATA, legal.gdpr("32")),
+    ),
+    ("pii.email", _S.LOW, "E-mail address", "An e-mail address.", legal.PERSONAL_DATA),
+    ("pii.phone", _S.MEDIUM, "Phone number", "A valid phone number.", legal.PERSONAL_DATA),
+    (
+        "pii.postcode",
+        _S.MEDIUM,
+        "Dutch postcode in an address",
+        "A Dutch postcode near address words: part of a home address.",
+        legal.PERSONAL_DATA,
+    ),
+    (
+        "pii.date_of_birth",
+        _S.MEDIUM,
+        "Date of birth",
+        "A real, plausible date near birth words.",
+        legal.PERSONAL_DATA,
+    ),
+    (
+        "pii.id_document",
+        _S.HIGH,
+        "Passport or identity card number",
+        "A Dutch passport or ID card document number near document words.",
+        legal.NATIONAL_ID,
+    ),
+    (
+        "pii.kvk",
+        _S.LOW,
+        "Chamber of Commerce (KvK) number",
+        "A KvK number; for a sole trader it identifies a person.",
+        legal.PERSONAL_DATA,
+    ),
+    (
+        "pii.vat",
+        _S.LOW,
+        "VAT (BTW) number",
+        "A VAT number with a valid checksum; for a sole trader it identifies a person.",
+        legal.PERSONAL_DATA,
+    ),
+    (
+        "pii.ip_address",
+        _S.LOW,
+        "IP address",
+        "A routable IP address (online identifier).",
+        (legal.gdpr("4(1)"),),
+    ),
+    (
+        "pii.name",
+        _S.LOW,
+        "Person name",
+        "A first name from the gazetteer followed by a surname.",
+        legal.PERSONAL_DATA,
+    ),
+):
+    define(_id, "pii", _sev, _title, _desc, _refs, _PII_FIX)
+
+for _kind, _what in (
+    ("health", "health"),
+    ("religion", "religious or philosophical beliefs"),
+    ("ethnicity", "racial or ethnic origin"),
+    ("political", "political opinions"),
+    ("union", "trade union membership"),
+    ("sexual_orientation", "sex life or sexual orientation"),
+    ("genetic", "genetic data"),
+    ("biometric", "biometric data for identification"),
+):
+    define(
+        f"special.{_kind}",
+        "special_category",
+        _S.HIGH,
+        f"Special category data: {_what}",
+        f"Words about {_what} near personal data: GDPR art. 9 forbids processing "
+        "unless an exception applies.",
+        legal.SPECIAL_CATEGORY,
+        "Check the art. 9(2) exception relied on; otherwise remove the data. "
+        "A DPIA is likely required.",
+    )
+define(
+    "special.criminal",
+    "special_category",
+    _S.HIGH,
+    "Criminal offence data",
+    "Words about convictions or offences near personal data.",
+    legal.CRIMINAL_DATA,
+    "Only process under official authority or a UAVG art. 32-33 exception; otherwise remove.",
+)
+
+_SECRET_FIX = (
+    "Revoke and rotate the credential, remove it from the file and its history, "
+    "and load it from a secret store or the environment."
+)
+for _id, _sev, _title in (
+    ("secret.aws.access_key_id", _S.HIGH, "AWS access key id"),
+    ("secret.aws.secret_access_key", _S.CRITICAL, "AWS secret access key"),
+    ("secret.gcp.api_key", _S.HIGH, "Google Cloud API key"),
+    ("secret.gcp.service_account", _S.CRITICAL, "Google Cloud service-account key"),
+    ("secret.azure.storage_connection_string", _S.CRITICAL, "Azure storage connection string"),
+    ("secret.github.token", _S.HIGH, "GitHub token"),
+    ("secret.gitlab.token", _S.HIGH, "GitLab token"),
+    ("secret.slack.token", _S.HIGH, "Slack token"),
+    ("secret.slack.webhook", _S.MEDIUM, "Slack webhook URL"),
+    ("secret.stripe.live_key", _S.CRITICAL, "Stripe live secret key"),
+    ("secret.stripe.test_key", _S.LOW, "Stripe test key"),
+    ("secret.twilio.api_key", _S.HIGH, "Twilio API key"),
+    ("secret.sendgrid.api_key", _S.HIGH, "SendGrid API key"),
+    ("secret.mailchimp.api_key", _S.HIGH, "Mailchimp API key"),
+    ("secret.npm.token", _S.HIGH, "npm access token"),
+    ("secret.heroku.api_key", _S.HIGH, "Heroku API key"),
+    ("secret.jwt.token", _S.MEDIUM, "JSON Web Token"),
+    ("secret.private_key", _S.CRITICAL, "Private key"),
+    ("secret.connection_string", _S.HIGH, "Password in a connection string or URL"),
+    ("secret.password_assignment", _S.HIGH, "Hard-coded password or secret"),
+    ("secret.high_entropy", _S.MEDIUM, "High-entropy string (possible secret)"),
+):
+    define(
+        _id,
+        "secret",
+        _sev,
+        _title,
+        f"A {_title[0].lower() + _title[1:]} in clear text. Anyone who reads this file "
+        "can use it to reach systems that may hold personal data.",
+        legal.SECURITY,
+        _SECRET_FIX,
+    )

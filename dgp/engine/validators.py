@@ -1,0 +1,130 @@
+"""Checks that turn a pattern match into a real identifier.
+
+Checksums come from python-stdnum and phonenumbers; we only add the rules they
+do not cover (issuer ranges, plausible dates, documentation address ranges).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections import Counter
+from datetime import date
+
+import phonenumbers
+from stdnum import iban as std_iban
+from stdnum import luhn
+from stdnum.eu import vat as std_eu_vat
+from stdnum.nl import bsn as std_bsn
+from stdnum.nl import btw as std_btw
+
+_NON_DIGITS = re.compile(r"\D")
+_SPACES = re.compile(r"[\s.\-]")
+
+SEPA_COUNTRIES = frozenset(
+    "AD AT BE BG CH CY CZ DE DK EE ES FI FR GB GI GR HR HU IE IS IT LI LT LU LV MC MT NL NO "
+    "PL PT RO SE SI SK SM VA".split()
+)
+
+
+def digits(value: str) -> str:
+    return _NON_DIGITS.sub("", value)
+
+
+def is_bsn(value: str) -> bool:
+    """11-proef with weights 9..2 and -1 on exactly nine digits."""
+    d = digits(value)
+    return len(d) == 9 and d != "000000000" and std_bsn.is_valid(d)
+
+
+def is_iban(value: str) -> bool:
+    compact = _SPACES.sub("", value).upper()
+    return compact[:2] in SEPA_COUNTRIES and std_iban.is_valid(compact)
+
+
+def _card_issuer_known(d: str) -> bool:
+    two, three, four, six = int(d[:2]), int(d[:3]), int(d[:4]), int(d[:6])
+    n = len(d)
+    return (
+        (d[0] == "4" and n in (13, 16, 19))  # Visa
+        or (51 <= two <= 55 and n == 16)  # Mastercard
+        or (2221 <= four <= 2720 and n == 16)  # Mastercard 2-series
+        or (two in (34, 37) and n == 15)  # American Express
+        or (
+            (four == 6011 or two == 65 or 644 <= three <= 649 or 622126 <= six <= 622925)
+            and n in (16, 19)
+        )  # Discover
+        or (3528 <= four <= 3589 and 16 <= n <= 19)  # JCB
+        or ((300 <= three <= 305 or two in (36, 38, 39)) and 14 <= n <= 19)  # Diners
+        or ((two == 50 or 56 <= two <= 69) and 12 <= n <= 19)  # Maestro
+        or (two == 62 and 16 <= n <= 19)  # UnionPay
+    )
+
+
+def is_payment_card(value: str) -> bool:
+    d = digits(value)
+    return 13 <= len(d) <= 19 and _card_issuer_known(d) and len(set(d)) > 2 and luhn.is_valid(d)
+
+
+def is_phone(value: str, region: str = "NL") -> bool:
+    d = digits(value)
+    if not 8 <= len(d) <= 15:
+        return False
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
+
+
+def is_nl_vat(value: str) -> bool:
+    return std_btw.is_valid(value)
+
+
+def is_eu_vat(value: str) -> bool:
+    return std_eu_vat.is_valid(value)
+
+
+_DOC_NETS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+
+
+def is_reportable_ip(value: str) -> bool:
+    """A real address of a host: not unspecified, loopback, documentation or multicast."""
+    try:
+        addr = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    if addr.is_unspecified or addr.is_loopback or addr.is_multicast or addr.is_reserved:
+        return False
+    if isinstance(addr, ipaddress.IPv4Address) and addr == ipaddress.IPv4Address("255.255.255.255"):
+        return False
+    return not any(addr in net for net in _DOC_NETS)
+
+
+def is_plausible_birth_date(d: date, today: date | None = None) -> bool:
+    today = today or date.today()
+    return d <= today and today.year - d.year <= 120
+
+
+def is_nl_document_number(value: str) -> bool:
+    """NL passport / ID card: 2 letters, 6 letters or digits, 1 digit; no letter O."""
+    v = value.upper()
+    return (
+        len(v) == 9
+        and v[:2].isalpha()
+        and v[8].isdigit()
+        and "O" not in v
+        and any(c.isdigit() for c in v[2:8])
+    )
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())

@@ -1,0 +1,81 @@
+"""Helpers shared by the report formats.
+
+Findings carry text taken from scanned, untrusted files (evidence, paths, sheet
+names). Formats that end up on a terminal or in a spreadsheet must neutralise
+it; the helpers here do that in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from dgp.domain.finding import Finding
+from dgp.domain.scan import Scan
+from dgp.domain.score import score_findings
+from dgp.domain.severity import Severity
+
+TOOL_NAME = "DataGuardian Pro"
+
+# Severities from most to least severe: the order reports list them in.
+SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
+
+# Terminal escape sequences, removed whole so that no "[31m" debris is left:
+# CSI (ESC [ ... final, or the 8-bit CSI), OSC (ESC ] ... BEL or ST), the DCS,
+# SOS, PM and APC strings (ESC P/X/^/_ ... ST), and the other two-byte escapes.
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+      (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]
+    | (?:\x1b\]|\x9d) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?
+    | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f]) [^\x1b\x9c]* (?:\x1b\\|\x9c)?
+    | \x1b [ -/]* [0-~]
+    """,
+    re.VERBOSE,
+)
+
+_WHITESPACE_CONTROLS = "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+# Bidirectional overrides and isolates can make a terminal show text in another
+# order than it is stored in ("Trojan Source"); they go too.
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+_CONTROL_TABLE: dict[int, str | None] = {}
+for _code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]:
+    _CONTROL_TABLE[_code] = None
+for _char in _WHITESPACE_CONTROLS:
+    _CONTROL_TABLE[ord(_char)] = " "
+for _char in _BIDI_CONTROLS:
+    _CONTROL_TABLE[ord(_char)] = None
+
+
+def clean_text(value: object) -> str:
+    """`value` as one line of printable text.
+
+    Terminal escape sequences and bidi controls are removed, line breaks and
+    other whitespace controls become spaces, and any other control character
+    (C0, DEL, C1) is dropped.
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return text.translate(_CONTROL_TABLE)
+
+
+def legal_refs_text(finding: Finding) -> str:
+    """ "GDPR art. 9; UAVG art. 22" style."""
+    return "; ".join(str(ref) for ref in finding.legal_refs)
+
+
+def scan_score(scan: Scan, findings: Iterable[Finding]) -> float:
+    """The scan's stored score, or the score of these findings if it has none."""
+    if scan.score is not None:
+        return scan.score
+    return score_findings(findings)
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
+    """Findings per severity, most severe first, every severity present."""
+    counts = {sev: 0 for sev in SEVERITIES_DESC}
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
