@@ -23,6 +23,7 @@ class ScanStatus(StrEnum):
 class ScanStats:
     items_scanned: int = 0
     items_skipped: int = 0
+    suppressed: int = 0  # findings hidden by a baseline
     bytes_scanned: int = 0
     findings_by_severity: dict[str, int] = field(
         default_factory=lambda: {s.value: 0 for s in reversed(Severity)}
@@ -33,6 +34,7 @@ class ScanStats:
         return {
             "items_scanned": self.items_scanned,
             "items_skipped": self.items_skipped,
+            "suppressed": self.suppressed,
             "bytes_scanned": self.bytes_scanned,
             "findings_by_severity": dict(self.findings_by_severity),
             "truncated": self.truncated,

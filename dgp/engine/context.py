@@ -13,14 +13,21 @@ class ContextWords:
     """A set of words or phrases looked for near a match, case-insensitively."""
 
     def __init__(self, words: Iterable[str], before: int = BEFORE, after: int = AFTER) -> None:
-        alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
-        self._regex = re.compile(rf"(?<![a-z]){alternation}(?![a-z])", re.IGNORECASE)
+        self.words = tuple(sorted(words, key=len, reverse=True))
+        alternation = "|".join(re.escape(w) for w in self.words)
+        self._regex = re.compile(rf"(?<![a-z])(?:{alternation})(?![a-z])", re.IGNORECASE)
         self.before = before
         self.after = after
 
     def near(self, text: str, start: int, end: int) -> bool:
-        window = text[max(0, start - self.before) : start] + " " + text[end : end + self.after]
-        return self._regex.search(window) is not None
+        return self._regex.search(self.window(text, start, end)) is not None
+
+    def hyperscan_regex(self) -> str:
+        """A looser form for the matcher's prefilter: any occurrence of a word."""
+        return "(?:" + "|".join(re.escape(w) for w in self.words) + ")"
+
+    def window(self, text: str, start: int, end: int) -> str:
+        return text[max(0, start - self.before) : start] + " " + text[end : end + self.after]
 
 
 BSN = ContextWords(
@@ -122,6 +129,34 @@ ADDRESS = ContextWords(
     ],
     before=80,
     after=40,
+)
+STREET_SUFFIXES = (
+    "straat",
+    "laan",
+    "weg",
+    "plein",
+    "gracht",
+    "kade",
+    "dijk",
+    "singel",
+    "hof",
+    "park",
+    "dreef",
+    "steeg",
+    "markt",
+    "pad",
+    "plantsoen",
+    "erf",
+    "veld",
+    "baan",
+    "wal",
+    "burcht",
+)
+# A street name with a house number ("Zoeyweg 873", "Keizersgracht 12a") is address context too.
+STREET = re.compile(r"[A-Z][a-z]+(?:" + "|".join(STREET_SUFFIXES) + r")\s+\d{1,5}[a-zA-Z]?\b")
+# For the matcher's prefilter only: address words, or a street name's ending.
+ADDRESS_OR_STREET = ContextWords(
+    ADDRESS.words + STREET_SUFFIXES, before=ADDRESS.before, after=ADDRESS.after
 )
 VAT = ContextWords(
     [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dgp.engine.entities import PII_PATTERNS
@@ -29,7 +29,9 @@ class Detector:
     """Finds PII, special-category data and secrets in one pass over a text.
 
     Candidates come from one hyperscan database; only candidates are validated.
-    Of overlapping detections the one with the higher pattern priority wins.
+    Scanners may add their own patterns (code anti-patterns) to the same pass.
+    Of overlapping detections of one family (personal data and secrets are one
+    family; every other rule-id prefix is its own) the higher priority wins.
     Detections below `min_confidence` (e.g. a bare number that only passes a
     checksum) are dropped. Not thread-safe: use one Detector per thread.
     """
@@ -38,11 +40,13 @@ class Detector:
         self,
         min_confidence: float = DEFAULT_MIN_CONFIDENCE,
         rule_ids: Iterable[str] | None = None,
+        extra_patterns: Sequence[PatternSpec] = (),
     ) -> None:
         wanted = set(rule_ids) if rule_ids is not None else None
-        self.specs = tuple(s for s in ALL_PATTERNS if wanted is None or s.rule_id in wanted)
+        specs = (*ALL_PATTERNS, *extra_patterns)
+        self.specs = tuple(s for s in specs if wanted is None or s.rule_id in wanted)
         self.min_confidence = min_confidence
-        self._matcher = Matcher(self.specs)
+        self._matcher = Matcher(self.specs, min_confidence)
 
     def detect(self, text: str) -> list[Detection]:
         found: list[tuple[int, Detection]] = []  # (priority, detection)
@@ -51,7 +55,11 @@ class Detector:
             hit = self._validate(spec, text, start, ends)
             if hit is not None:
                 found.append((spec.priority, hit))
-        kept = _resolve_overlaps(found)
+        families: dict[str, list[tuple[int, Detection]]] = {}
+        for priority, det in found:
+            families.setdefault(_family(det.rule_id), []).append((priority, det))
+        kept = [d for group in families.values() for d in _resolve_overlaps(group)]
+        kept.sort(key=lambda d: (d.start, d.end, d.rule_id))
         return _keep_special_near_personal_data(kept)
 
     def _validate(
@@ -71,6 +79,11 @@ class Detector:
                     return None
                 return Detection(spec.rule_id, vstart, vend, text[vstart:vend], confidence)
         return None
+
+
+def _family(rule_id: str) -> str:
+    prefix = rule_id.split(".", 1)[0]
+    return "data" if prefix in ("pii", "secret") else prefix
 
 
 def _resolve_overlaps(found: list[tuple[int, Detection]]) -> list[Detection]:

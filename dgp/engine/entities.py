@@ -22,14 +22,25 @@ def _iban(text: str, start: int, end: int) -> float | None:
     return 0.95 if validators.is_iban(text[start:end]) else None
 
 
+_IBAN_PREFIX = re.compile(r"[A-Z]{2}\d{2}[ ]?(?:[A-Z0-9]{1,4}[ ]?)*$")
+
+
+def _inside_iban(text: str, start: int) -> bool:
+    """Digit groups of an IBAN (even one with a bad checksum) are not cards or phones."""
+    return _IBAN_PREFIX.search(text, max(0, start - 40), start) is not None
+
+
 def _card(text: str, start: int, end: int) -> float | None:
-    if not validators.is_payment_card(text[start:end]):
+    if _inside_iban(text, start) or not validators.is_payment_card(text[start:end]):
         return None
     return 0.95 if context.PAYMENT_CARD.near(text, start, end) else 0.85
 
 
 def _phone(text: str, start: int, end: int) -> float | None:
-    if not validators.is_phone(text[start:end]):
+    value = text[start:end]
+    if parse_date(value) is not None or _inside_iban(text, start):
+        return None
+    if not validators.is_phone(value):
         return None
     return 0.95 if context.PHONE.near(text, start, end) else 0.85
 
@@ -56,7 +67,10 @@ def _postcode(text: str, start: int, end: int) -> float | None:
     letters = text[end - 2 : end].upper()
     if letters in ("SA", "SD", "SS"):
         return None
-    return 0.8 if context.ADDRESS.near(text, start, end) else None
+    if context.ADDRESS.near(text, start, end):
+        return 0.8
+    window = context.ADDRESS.window(text, start, end)
+    return 0.75 if context.STREET.search(window) else None
 
 
 _MONTHS = {
@@ -83,10 +97,16 @@ _MONTHS = {
 _DATE_NUMERIC = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATE_WORDS = re.compile(r"(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})", re.IGNORECASE)
+_DATE_US = re.compile(r"([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})", re.IGNORECASE)
 
 
 def parse_date(value: str) -> date | None:
-    for regex, order in ((_DATE_ISO, "ymd"), (_DATE_NUMERIC, "dmy"), (_DATE_WORDS, "dMy")):
+    for regex, order in (
+        (_DATE_ISO, "ymd"),
+        (_DATE_NUMERIC, "dmy"),
+        (_DATE_WORDS, "dMy"),
+        (_DATE_US, "Mdy"),
+    ):
         m = regex.fullmatch(value)
         if not m:
             continue
@@ -136,6 +156,14 @@ def _ip(text: str, start: int, end: int) -> float | None:
     return 0.7
 
 
+def _name_in_context(text: str, start: int, end: int) -> float | None:
+    """Any capitalised pair counts as a name, but only beside a name context word."""
+    words = text[start:end].split()
+    if words[0] in NOT_SURNAMES or not context.NAME.near(text, start, end):
+        return None
+    return _name(text, start, end) and 0.55
+
+
 def _name(text: str, start: int, end: int) -> float | None:
     surname = text[start:end].rsplit(None, 1)[-1]
     if surname in NOT_SURNAMES or surname.upper() == surname:
@@ -146,56 +174,67 @@ def _name(text: str, start: int, end: int) -> float | None:
 _MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _TV = "|".join(re.escape(t) for t in TUSSENVOEGSELS)
 
+_YEAR = r"(?:19|20)\d{2}"
 PII_PATTERNS: tuple[PatternSpec, ...] = (
-    PatternSpec("pii.bsn", r"\b\d{9}\b", _bsn, priority=60),
-    PatternSpec("pii.bsn", r"\b\d{3}[ .-]\d{3}[ .-]\d{3}\b", _bsn, priority=60),
-    PatternSpec("pii.bsn", r"\b\d{4}[ .-]\d{2}[ .-]\d{3}\b", _bsn, priority=60),
+    PatternSpec(
+        "pii.bsn",
+        r"\b(?:\d{9}|\d{3}[ .-]\d{3}[ .-]\d{3}|\d{4}[ .-]\d{2}[ .-]\d{3})\b",
+        _bsn,
+        priority=60,
+        context=context.BSN,
+        bare_confidence=BARE_CHECKSUM_CONFIDENCE,
+    ),
     PatternSpec("pii.iban", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", _iban, priority=70),
+    # not the digits of a decimal fraction ("0.8444218515250481"): no digit + [.,] before
     PatternSpec(
         "pii.payment_card",
-        r"(?:^|[^0-9.,])\d(?:[ -]?\d){12,18}\b",
+        r"(?:^|[^0-9.,]|[^0-9][.,])\b\d(?:[ -]?\d){12,18}\b",
         _card,
         multiline=True,
-        python=r"(?<![0-9.,])\d(?:[ -]?\d){12,18}\b",
+        python=r"(?<![0-9][.,])\b\d(?:[ -]?\d){12,18}\b",
         priority=65,
     ),
+    # hyperscan starts at the "@" (a literal it can look for); Python finds the local part
     PatternSpec(
         "pii.email",
-        r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b",
+        r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b",
         _email,
+        python=r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+        r"\.[A-Za-z]{2,24}\b",
         priority=80,
     ),
     PatternSpec(
         "pii.phone",
-        r"(?:\+|\b00)\d{1,3}[ -]?(?:\(0\)[ -]?)?\(?\d{1,4}\)?(?:[ -]?\d){4,10}\b",
+        r"(?:(?:\+|\b00)\d{1,3}[ -]?(?:\(0\)[ -]?)?\(?\d{1,4}\)?(?:[ -]?\d){4,10}"
+        r"|(?:\(0\d{1,4}\)|\b0\d{1,4})(?:[ -]{1,2}|/)?\d(?:[ -]?\d){4,8})\b",
         _phone,
         priority=50,
     ),
     PatternSpec(
-        "pii.phone",
-        r"(?:\(0\d{1,4}\)|\b0\d{1,4})(?:[ -]{1,2}|/)?\d(?:[ -]?\d){4,8}\b",
-        _phone,
-        priority=50,
-    ),
-    PatternSpec("pii.postcode", r"\b[1-9]\d{3} ?[A-Z]{2}\b", _postcode, priority=40),
-    PatternSpec(
-        "pii.date_of_birth",
-        r"\b\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}\b",
-        _date_of_birth,
+        "pii.postcode",
+        r"\b[1-9]\d{3} ?[A-Z]{2}\b",
+        _postcode,
         priority=40,
-    ),
-    PatternSpec(
-        "pii.date_of_birth", r"\b(?:19|20)\d{2}-\d{2}-\d{2}\b", _date_of_birth, priority=40
+        context=context.ADDRESS_OR_STREET,
     ),
     PatternSpec(
         "pii.date_of_birth",
-        rf"\b\d{{1,2}}\s+(?:{_MONTH_WORDS})\.?\s+(?:19|20)\d{{2}}\b",
+        rf"\b(?:\d{{1,2}}[-/.]\d{{1,2}}[-/.]{_YEAR}|{_YEAR}-\d{{2}}-\d{{2}}"
+        rf"|\d{{1,2}}\s+(?:{_MONTH_WORDS})\.?\s+{_YEAR}"
+        rf"|(?:{_MONTH_WORDS})\.?\s+\d{{1,2}},?\s+{_YEAR})\b",
         _date_of_birth,
         caseless=True,
         priority=40,
+        context=context.DATE_OF_BIRTH,
     ),
-    PatternSpec("pii.id_document", r"\b[A-Z]{2}[A-Z0-9]{6}\d\b", _id_document, priority=45),
-    PatternSpec("pii.kvk", r"\b\d{8}\b", _kvk, priority=30),
+    PatternSpec(
+        "pii.id_document",
+        r"\b[A-Z]{2}[A-Z0-9]{6}\d\b",
+        _id_document,
+        priority=45,
+        context=context.ID_DOCUMENT,
+    ),
+    PatternSpec("pii.kvk", r"\b\d{8}\b", _kvk, priority=30, context=context.KVK),
     PatternSpec("pii.vat", r"\bNL\d{9}B\d{2}\b", _nl_vat, priority=75),
     PatternSpec(
         "pii.vat",
@@ -203,13 +242,33 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
         r"U?[0-9A-Z]{8,12}\b",
         _eu_vat,
         priority=35,
+        context=context.VAT,
+        bare_confidence=BARE_CHECKSUM_CONFIDENCE,
     ),
     PatternSpec("pii.ip_address", r"\b(?:\d{1,3}\.){3}\d{1,3}\b", _ip, priority=20),
-    PatternSpec("pii.ip_address", r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}", _ip, priority=20),
+    # IPv6 written out in full, or compressed with "::" after at least one group (not
+    # "12:34:56" times, not "std::string").
+    PatternSpec(
+        "pii.ip_address",
+        r"\b(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}\b"
+        r"|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})?)",
+        _ip,
+        priority=20,
+    ),
+)
+
+_NAME_VALUE = re.compile(rf"\S+(?: (?:{_TV})){{0,3}} [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+PII_PATTERNS += (
+    PatternSpec(
+        "pii.name",
+        rf"\b[A-Z][a-z]+(?: (?:{_TV})){{0,3}} [A-Z][a-z]",
+        _name_in_context,
+        value=_NAME_VALUE,
+        priority=9,
+    ),
 )
 
 # Hyperscan cannot track the start of one alternation of every first name: split it.
-_NAME_VALUE = re.compile(rf"\S+(?: (?:{_TV})){{0,3}} [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
 _NAME_CHUNK = 40
 PII_PATTERNS += tuple(
     PatternSpec(

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import hyperscan
 
+from dgp.engine.context import ContextWords
 from dgp.engine.patterns import PatternSpec
 
 # (pattern index, start, ends longest first) in character offsets
@@ -24,6 +25,7 @@ Candidate = tuple[int, int, list[int]]
 
 MAX_ENDS_TRIED = 8
 LONG_LINE = 4096  # in longer lines (minified code) only this much before a hit is searched
+MAX_CANDIDATE_BYTES = 256  # a context-needing candidate (a date, a number) is never longer
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
 
 
@@ -37,21 +39,34 @@ def python_regex(spec: PatternSpec) -> re.Pattern[str]:
 
 
 class Matcher:
-    """Compiled once; `candidates` is not thread-safe (one scratch space)."""
+    """Compiled once; `candidates` is not thread-safe (one scratch space).
 
-    def __init__(self, specs: Sequence[PatternSpec]) -> None:
+    `min_confidence` decides which patterns need a context word nearby (see
+    PatternSpec.context); their context words join the same database.
+    """
+
+    def __init__(self, specs: Sequence[PatternSpec], min_confidence: float = 0.0) -> None:
         self.specs = tuple(specs)
         self._python = [python_regex(s) for s in self.specs]
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        contexts: list[ContextWords] = []
+        self._needs: dict[int, int] = {}  # pattern index -> context pattern id
+        for pid, spec in enumerate(self.specs):
+            if spec.context is not None and spec.needs_context(min_confidence):
+                if spec.context not in contexts:
+                    contexts.append(spec.context)
+                self._needs[pid] = len(self.specs) + contexts.index(spec.context)
+        self._contexts = {len(self.specs) + i: c for i, c in enumerate(contexts)}
+        expressions = [s.regex for s in self.specs] + [c.hyperscan_regex() for c in contexts]
         flags = [
             (hyperscan.HS_FLAG_CASELESS if s.caseless else 0)
             | (hyperscan.HS_FLAG_MULTILINE if s.multiline else 0)
             for s in self.specs
-        ]
+        ] + [hyperscan.HS_FLAG_CASELESS] * len(contexts)
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self._db.compile(
-            expressions=[s.regex.encode() for s in self.specs],
-            ids=list(range(len(self.specs))),
-            elements=len(self.specs),
+            expressions=[e.encode() for e in expressions],
+            ids=list(range(len(expressions))),
+            elements=len(expressions),
             flags=flags,
         )
         self._scratch = hyperscan.Scratch(self._db)
@@ -64,6 +79,15 @@ class Matcher:
             hits[pid].append(end)
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        for pid, cid in self._needs.items():
+            if pid in hits:
+                kept = _near(hits[pid], hits.get(cid, []), self._contexts[cid])
+                if kept:
+                    hits[pid] = kept
+                else:
+                    del hits[pid]
+        for cid in self._contexts:
+            hits.pop(cid, None)
         if hits and len(data) != len(text):  # non-ASCII: byte offsets are not char offsets
             hits = _to_char_offsets(data, hits)
         result: list[Candidate] = []
@@ -92,6 +116,21 @@ class Matcher:
                 found.append((pid, start, [longest, *shorter][:MAX_ENDS_TRIED]))
             searched_to = hi
         return found
+
+
+def _near(ends: list[int], context_ends: list[int], words: ContextWords) -> list[int]:
+    """Ends with a context word's end within reach: a generous superset of the real check."""
+    if not context_ends:
+        return []
+    context_ends = sorted(context_ends)
+    back = words.before + MAX_CANDIDATE_BYTES
+    ahead = words.after + len(words.words[0]) * 4  # the longest word, in UTF-8 at worst
+    kept = []
+    for end in ends:
+        i = bisect.bisect_left(context_ends, end - back)
+        if i < len(context_ends) and context_ends[i] <= end + ahead:
+            kept.append(end)
+    return kept
 
 
 def _to_char_offsets(data: bytes, hits: dict[int, list[int]]) -> dict[int, list[int]]:

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dgp.engine.context import ContextWords
+
 # (text, start, end) -> confidence in 0..1, or None when the candidate is not real.
 Check = Callable[[str, int, int], float | None]
 
@@ -22,6 +24,11 @@ class PatternSpec:
     and gives the confidence. `python`, when set, replaces `regex` for finding
     spans in Python: it may use lookbehind, which hyperscan lacks.
     `priority` decides which of two overlapping detections is kept.
+
+    `context` names the words without which the check gives at most
+    `bare_confidence` (None: without them it rejects). When that is below the
+    detector's threshold, the matcher skips candidates with no context word
+    near, before any Python work (e.g. the dates in every log timestamp).
     """
 
     rule_id: str
@@ -32,6 +39,13 @@ class PatternSpec:
     value: re.Pattern[str] | None = None
     python: str | None = None
     priority: int = 0
+    context: ContextWords | None = None
+    bare_confidence: float | None = None
+
+    def needs_context(self, min_confidence: float) -> bool:
+        if self.context is None:
+            return False
+        return self.bare_confidence is None or self.bare_confidence < min_confidence
 
 
 def always(confidence: float) -> Check:

@@ -199,7 +199,8 @@ SECRET_PATTERNS: tuple[PatternSpec, ...] = (
     ),
     PatternSpec(
         "secret.high_entropy",
-        r"[\"'][A-Za-z0-9+/_=\-]{32}",
+        # no dash in the first 32 characters: UUIDs (quoted everywhere in code) never start one
+        r"[\"'][A-Za-z0-9+/_=]{32}",
         _high_entropy,
         value=_v(r"[\"'](?P<v>[A-Za-z0-9+/_=\-]{32,200})[\"']"),
         priority=5,

@@ -1,0 +1,80 @@
+"""Per-entity precision, recall and F1 of the detection engine on the labelled corpus.
+
+    python bench/quality.py [--lines 20000] [--seed 1234] [--pii-share 0.5] [--examples 3]
+
+Every rule_id that occurs in the corpus labels is scored with tests/corpus.py ``evaluate``
+semantics (see its docstring); the graded ones (BSN, IBAN, payment card, e-mail, phone) have a
+target of precision and recall >= 0.95. ``--examples N`` prints N missed labels and N false
+positives per rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.corpus import GRADED_RULES, format_table, generate, misses  # noqa: E402
+
+TARGET = 0.95
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lines", type=int, default=20_000)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--pii-share", type=float, default=0.5)
+    ap.add_argument("--examples", type=int, default=3, help="misses shown per rule (0: none)")
+    ap.add_argument(
+        "--check", action="store_true", help="exit 1 if a graded rule is below the target"
+    )
+    args = ap.parse_args(argv)
+
+    from dgp.engine import Detector
+
+    t0 = time.perf_counter()
+    lines = generate(args.lines, seed=args.seed, pii_share=args.pii_share)
+    rule_ids = sorted({lab.rule_id for line in lines for lab in line.labels})
+    n_labels = sum(len(line.labels) for line in lines)
+    print(
+        f"corpus: {len(lines)} lines, {n_labels} labels, seed {args.seed}, "
+        f"generated in {time.perf_counter() - t0:.1f} s"
+    )
+
+    t0 = time.perf_counter()
+    metrics, missed = misses(Detector(), lines, rule_ids)
+    print(f"detection + scoring: {time.perf_counter() - t0:.1f} s\n")
+    print(format_table(metrics))
+
+    ok = True
+    print(f"\ngraded rules (target precision and recall >= {TARGET}):")
+    for rid in GRADED_RULES:
+        m = metrics.get(rid)
+        if m is None:
+            print(f"  {rid:<20} no labels in corpus")
+            continue
+        met = m.precision >= TARGET and m.recall >= TARGET
+        ok &= met
+        print(f"  {rid:<20} P {m.precision:.3f}  R {m.recall:.3f}  {'OK' if met else 'MISSED'}")
+
+    if args.examples:
+        for rid in rule_ids:
+            fns = missed.fn.get(rid, [])[: args.examples]
+            fps = missed.fp.get(rid, [])[: args.examples]
+            if not fns and not fps:
+                continue
+            print(f"\n{rid}:")
+            for lab, text in fns:
+                print(f"  FN {lab.value!r:<28} in {text!r}")
+            for det, text in fps:
+                print(f"  FP {det.value!r:<28} in {text!r}")
+    return 0 if ok or not args.check else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

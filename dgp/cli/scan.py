@@ -1,0 +1,122 @@
+"""`dgp scan KIND TARGET`: run one scanner here, without the services.
+
+Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or
+input error (with a message on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dgp import __version__
+from dgp.cli.progress import ProgressBar
+from dgp.config import load_hash_key
+from dgp.domain.severity import Severity
+from dgp.output import FORMATS, render
+from dgp.scanners import SCANNERS, scanner
+from dgp.scanners.baseline import Baseline, BaselineError
+from dgp.scanners.options import Limits, ScanOptions
+from dgp.scanners.session import ScanInputError, ScanInputs, ScanJob
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SEVERITIES = [s.value for s in Severity]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("scan", help="scan a target with one scanner, here and now")
+    p.add_argument("kind", choices=sorted(SCANNERS), help="scanner kind")
+    p.add_argument("target", help="path, archive or (code) git URL")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--output", "-o", type=Path, help="write the report here, not to stdout")
+    p.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding is this severe")
+    p.add_argument("--baseline", type=Path, help="JSON baseline or earlier JSON report")
+    p.add_argument("--since", metavar="COMMIT", help="code: only files changed since COMMIT")
+    p.add_argument("--branch", help="code: git branch or tag to clone")
+    p.add_argument("--commit", help="code: git commit to check out")
+    p.add_argument(
+        "--git-metadata",
+        action="store_true",
+        help="code: add commit and author of each finding's line",
+    )
+    p.add_argument(
+        "--include-vendored",
+        action="store_true",
+        help="code: also scan vendored and generated folders",
+    )
+    p.add_argument(
+        "--severity-threshold",
+        choices=SEVERITIES,
+        default="info",
+        help="leave out findings below this severity",
+    )
+    p.add_argument(
+        "--min-confidence",
+        type=float,
+        default=None,
+        help="leave out detections below this confidence (0..1)",
+    )
+    p.add_argument("--max-items", type=int, help="stop after this many files")
+    p.add_argument("--max-bytes", type=int, help="stop after reading this many bytes")
+    p.add_argument("--max-file-bytes", type=int, help="skip files larger than this")
+    p.add_argument("--timeout", type=float, help="stop after this many seconds")
+    p.set_defaults(run=run)
+
+
+def _options(args: argparse.Namespace) -> ScanOptions:
+    limit_args = {
+        "max_items": args.max_items,
+        "max_bytes": args.max_bytes,
+        "max_file_bytes": args.max_file_bytes,
+        "timeout_seconds": args.timeout,
+    }
+    for name, value in limit_args.items():
+        if value is not None and value <= 0:
+            raise ScanInputError(f"--{name.replace('_', '-')} must be positive")
+    limits = Limits(**{k: v for k, v in limit_args.items() if v is not None})
+    extra = {}
+    if args.min_confidence is not None:
+        if not 0 <= args.min_confidence <= 1:
+            raise ScanInputError("--min-confidence must be between 0 and 1")
+        extra["min_confidence"] = args.min_confidence
+    return ScanOptions(
+        limits=limits,
+        severity_threshold=Severity(args.severity_threshold),
+        since=args.since,
+        branch=args.branch,
+        commit=args.commit,
+        git_metadata=args.git_metadata,
+        include_vendored=args.include_vendored,
+        **extra,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    bar = ProgressBar()
+    try:
+        job = ScanJob(kind=args.kind, target=args.target, options=_options(args))
+        if args.baseline is not None:
+            job.baseline = Baseline.load(args.baseline)
+        if args.since and args.kind != "code":
+            raise ScanInputError("--since only applies to code scans")
+        result = scanner(args.kind)(job, ScanInputs(hash_key=load_hash_key(), progress=bar))
+    except (ScanInputError, BaselineError, ValueError) as e:
+        bar.close()
+        print(f"dgp scan: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    bar.close()
+    report = render(args.format, result.scan, result.findings, tool_version=__version__)
+    if args.output is not None:
+        try:
+            args.output.write_text(report, encoding="utf-8", newline="")
+        except OSError as e:
+            print(f"dgp scan: error: cannot write {args.output}: {e.strerror}", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        sys.stdout.write(report)
+    if args.fail_on is not None:
+        threshold = Severity(args.fail_on)
+        if any(f.severity.at_least(threshold) for f in result.findings):
+            return EXIT_FINDINGS
+    return EXIT_OK

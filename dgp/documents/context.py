@@ -1,0 +1,66 @@
+"""Per-file state shared by all extractors: where we are and how much is left.
+
+Limits live here, not in the format modules, so every format stops the same
+way: an extractor counts pages and cells through the context, and the
+registry turns `LimitReached` into one "truncated" notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dgp.documents.base import ExtractLimits, Segment
+from dgp.domain.finding import Location
+
+MAX_NESTING = 3  # mail in mail in mail: deeper attachments are skipped
+
+
+class LimitReached(Exception):
+    """Raised by a counter when the file used up its budget."""
+
+    def __init__(self, location: Location) -> None:
+        super().__init__("limit reached")
+        self.location = location
+
+
+@dataclass
+class _Counters:
+    pages: int = 0
+    cells: int = 0
+
+
+@dataclass
+class ExtractContext:
+    """What an extractor needs besides the file: display path, limits, counters.
+
+    Attachments get a child context with their own display path but the same
+    counters, so a mail with many attachments cannot exceed the file's budget.
+    """
+
+    display_path: str
+    limits: ExtractLimits = field(default_factory=ExtractLimits)
+    depth: int = 0
+    counters: _Counters = field(default_factory=_Counters)
+
+    def location(self, **fields: Any) -> Location:
+        return Location(path=self.display_path, **fields)
+
+    def segment(self, text: str, **fields: Any) -> Segment:
+        return Segment(text=text, location=self.location(**fields))
+
+    def notice(self, name: str, text: str = "", **fields: Any) -> Segment:
+        return Segment(text=text, location=self.location(**fields), kind="notice", field=name)
+
+    def count_page(self, **fields: Any) -> None:
+        self.counters.pages += 1
+        if self.counters.pages > self.limits.max_pages:
+            raise LimitReached(self.location(**fields))
+
+    def count_cell(self, **fields: Any) -> None:
+        self.counters.cells += 1
+        if self.counters.cells > self.limits.max_cells:
+            raise LimitReached(self.location(**fields))
+
+    def child(self, display_path: str) -> ExtractContext:
+        return ExtractContext(display_path, self.limits, self.depth + 1, self.counters)

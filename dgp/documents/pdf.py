@@ -1,0 +1,89 @@
+"""PDF: the text layer of each page with pypdf, OCR for pages that are only images.
+
+pypdf alone covers text, metadata, encryption and embedded images, so one
+parser decides whether a file is readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from pypdf import PageObject, PdfReader
+from pypdf.errors import PdfReadError
+
+from dgp.documents import ocr
+from dgp.documents.base import ExtractionError, Segment
+from dgp.documents.common import metadata_segments
+from dgp.documents.containers import read_head
+from dgp.documents.context import ExtractContext
+
+EXTENSIONS = frozenset({".pdf"})
+MAX_OCR_IMAGES_PER_PAGE = 16
+_METADATA = {"/Author": "author", "/Creator": "creator"}
+
+
+def extract(path: Path, ctx: ExtractContext) -> Iterator[Segment]:
+    reader = _open(path)
+    yield from metadata_segments(ctx, _metadata(reader))
+    for number, page in enumerate(reader.pages, start=1):
+        ctx.count_page(page=number)
+        text = page.extract_text() or ""
+        if text.strip():
+            yield ctx.segment(text, page=number)
+        elif _image_count(page):
+            yield from _ocr_page(page, number, ctx)
+
+
+def _open(path: Path) -> PdfReader:
+    if b"%PDF-" not in read_head(path, 1024):
+        raise ExtractionError("PDF is corrupt: no PDF header (not a PDF file)")
+    try:
+        reader = PdfReader(path, strict=False)
+    except PdfReadError as exc:
+        raise ExtractionError(f"PDF is corrupt: {exc}") from exc
+    if reader.is_encrypted and not _opens_without_password(reader):
+        raise ExtractionError("PDF is encrypted (password protected)", encrypted=True)
+    return reader
+
+
+def _opens_without_password(reader: PdfReader) -> bool:
+    """PDFs with only an owner password (no printing, no copying) still open."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # unsupported algorithm, missing crypto library, broken dictionary
+        return False
+
+
+def _metadata(reader: PdfReader) -> dict[str, object]:
+    try:
+        info = reader.metadata or {}
+        return {name: info.get(key) for key, name in _METADATA.items()}
+    except Exception:  # a broken /Info dictionary must not cost us the text
+        return {}
+
+
+def _image_count(page: PageObject) -> int:
+    try:
+        return len(page.images)
+    except Exception:
+        return 0
+
+
+def _ocr_page(page: PageObject, number: int, ctx: ExtractContext) -> Iterator[Segment]:
+    """OCR the images of a page without text, or say why not (never fail the file)."""
+    if not ocr.ocr_available():
+        yield ctx.notice("ocr_unavailable", page=number)
+        return
+    texts: list[str] = []
+    failed = False
+    for index in range(min(_image_count(page), MAX_OCR_IMAGES_PER_PAGE)):
+        try:
+            texts.append(ocr.ocr_image(page.images[index].image))
+        except Exception:  # undecodable image, Tesseract error or timeout
+            failed = True
+    text = "\n".join(t for t in texts if t)
+    if text:
+        yield ctx.segment(text, page=number, section="ocr")
+    if failed:
+        yield ctx.notice("ocr_failed", page=number)

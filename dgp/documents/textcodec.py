@@ -1,0 +1,66 @@
+"""Guessing how a text file is encoded, and refusing files that are not text.
+
+Dutch office exports are utf-8 or Windows-1252; latin-1 decodes anything, so
+it is the last resort and decoding never fails.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import TextIO
+
+from dgp.documents.base import ExtractionError
+from dgp.documents.containers import read_head
+
+SNIFF_BYTES = 64 * 1024
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: FF FE 00 00 starts with FF FE
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
+
+
+def bom_encoding(sample: bytes) -> str | None:
+    for bom, encoding in _UNICODE_BOMS:
+        if sample.startswith(bom):
+            return encoding
+    return None
+
+
+def looks_binary(sample: bytes) -> bool:
+    """NUL bytes or many control characters: an executable, image or archive."""
+    if bom_encoding(sample) in ("utf-16", "utf-32"):
+        return False
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for byte in sample if byte < 0x20 and byte not in _TEXT_CONTROLS)
+    return controls > len(sample) // 10
+
+
+def sniff_encoding(sample: bytes) -> str:
+    found = bom_encoding(sample)
+    if found:
+        return found
+    try:
+        # final=False: the sample may end inside a multi-byte character.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def open_text(path: Path, label: str, newline: str | None = None) -> TextIO:
+    """Open a text file for streaming with a guessed encoding; refuse binary files."""
+    sample = read_head(path, SNIFF_BYTES)
+    if looks_binary(sample):
+        raise ExtractionError(f"{label} looks binary, not text")
+    return path.open(encoding=sniff_encoding(sample), errors="replace", newline=newline)

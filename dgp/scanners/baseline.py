@@ -1,0 +1,56 @@
+"""Baselines / allowlists: suppress known findings by fingerprint, rule or path glob.
+
+A baseline file is JSON, either {"fingerprints": [...], "rules": [...],
+"paths": [...]} or an earlier `dgp scan --format json` report, whose findings'
+fingerprints are then suppressed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from dgp.domain.finding import Finding
+
+
+class BaselineError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Baseline:
+    fingerprints: frozenset[str] = frozenset()
+    rules: frozenset[str] = frozenset()
+    paths: tuple[str, ...] = ()
+    _empty: bool = field(default=False, repr=False)
+
+    def suppresses(self, finding: Finding) -> bool:
+        if finding.fingerprint in self.fingerprints or finding.rule_id in self.rules:
+            return True
+        path = finding.location.path
+        return path is not None and any(fnmatchcase(path, glob) for glob in self.paths)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Baseline:
+        if not isinstance(data, dict):
+            raise BaselineError("a baseline must be a JSON object")
+        fingerprints = set(data.get("fingerprints", []))
+        for finding in data.get("findings", []):
+            if isinstance(finding, dict) and "fingerprint" in finding:
+                fingerprints.add(finding["fingerprint"])
+        rules, paths = data.get("rules", []), data.get("paths", [])
+        if not all(isinstance(x, str) for x in (*fingerprints, *rules, *paths)):
+            raise BaselineError("baseline fingerprints, rules and paths must be strings")
+        return cls(frozenset(fingerprints), frozenset(rules), tuple(paths))
+
+    @classmethod
+    def load(cls, path: Path) -> Baseline:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise BaselineError(f"cannot read baseline {path}: {e.strerror}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise BaselineError(f"baseline {path} is not valid JSON: {e}") from None
+        return cls.from_dict(data)

@@ -1,0 +1,77 @@
+"""Code scanner (SPEC 3.1): PII literals, secrets and privacy anti-patterns in source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+
+from dgp.domain.finding import Location
+from dgp.scanners import git
+from dgp.scanners.code_rules import CODE_PATTERNS, TRACKING_REGEX, is_manifest
+from dgp.scanners.files import TreeEntry
+from dgp.scanners.session import (
+    ScanInputError,
+    ScanInputs,
+    ScanJob,
+    ScanResult,
+    ScanSession,
+    StopScan,
+)
+from dgp.scanners.tree import Target, open_target, scan_files, scan_text_file
+
+KIND = "code"
+MAX_BLAMED_FINDINGS = 1000  # git blame is one process per line: bounded
+
+
+def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
+    session = ScanSession(job, inputs.hasher(), inputs.progress, extra_patterns=CODE_PATTERNS)
+    with open_target(job, inputs, allow_git=True) as target:
+        keep = _changed_filter(job, target)
+        with suppress(StopScan):  # a limit was reached: keep what was found
+            scan_files(session, target, _scan_file, keep=keep)
+        if job.options.git_metadata and target.repository:
+            _add_git_metadata(session, target)
+    return session.finish()
+
+
+def _changed_filter(job: ScanJob, target: Target) -> Callable[[str], bool]:
+    since = job.options.since
+    if since is None:
+        return lambda relative: True
+    if not target.repository:
+        raise ScanInputError("--since needs a git repository")
+    try:
+        changed = git.changed_files(target.root, since)
+    except git.GitError as e:
+        raise ScanInputError(f"cannot list changes since {since}: {e.reason}") from None
+    return changed.__contains__
+
+
+def _scan_file(session: ScanSession, entry: TreeEntry) -> None:
+    text = scan_text_file(session, entry.path, entry.relative)
+    if text is not None and is_manifest(entry.path.name):
+        _tracking_sdks(session, entry.relative, text)
+
+
+def _tracking_sdks(session: ScanSession, relative: str, text: str) -> None:
+    for m in TRACKING_REGEX.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        name = m.group(1)
+        session.add(
+            "code.tracking_sdk",
+            Location(path=relative, line=line, column=column, end_column=column + len(name)),
+            evidence=name,
+            confidence=0.9,
+            description=f"The dependency {name} is a tracking or analytics library.",
+        )
+
+
+def _add_git_metadata(session: ScanSession, target: Target) -> None:
+    for finding in session.findings[:MAX_BLAMED_FINDINGS]:
+        loc = finding.location
+        if loc.path and loc.line:
+            try:
+                finding.extra.update(git.blame_line(target.root, loc.path, loc.line))
+            except git.GitError:
+                continue

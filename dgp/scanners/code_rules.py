@@ -1,0 +1,246 @@
+"""Privacy anti-patterns in source code (SPEC 3.1) and tracking SDKs in dependencies.
+
+The anti-patterns are PatternSpecs: the code scanner adds them to the detection
+engine's hyperscan database, so a file is still read once for everything.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dgp.domain.severity import Severity
+from dgp.engine import legal
+from dgp.engine.patterns import PatternSpec
+from dgp.engine.rules import define
+
+define(
+    "code.pii_in_log",
+    "security",
+    Severity.MEDIUM,
+    "Personal data written to a log",
+    "A log or print call includes a field that holds personal data or a credential; logs "
+    "are kept long, copied widely and rarely protected like the database.",
+    (legal.gdpr("5(1)(c)"), legal.gdpr("5(1)(f)"), legal.gdpr("32")),
+    "Log an identifier or a masked value instead, or leave the field out.",
+)
+define(
+    "code.weak_password_hash",
+    "security",
+    Severity.HIGH,
+    "Password hashed with MD5 or SHA-1",
+    "Fast unsalted hashes are cracked in bulk once the table leaks.",
+    legal.SECURITY,
+    "Use a slow salted password hash: argon2id, scrypt or bcrypt.",
+)
+define(
+    "code.sql_string_format",
+    "security",
+    Severity.HIGH,
+    "SQL built with string formatting",
+    "Values pasted into SQL text allow SQL injection, which exposes the personal data in "
+    "the database.",
+    legal.SECURITY,
+    "Use parameterised queries (placeholders), never string formatting or concatenation.",
+)
+define(
+    "code.http_personal_data",
+    "security",
+    Severity.MEDIUM,
+    "Personal data sent over plain http://",
+    "An unencrypted http:// endpoint with a personal-data path or parameter: anyone on the "
+    "network path can read or change it.",
+    legal.SECURITY,
+    "Use https:// with a valid certificate.",
+)
+define(
+    "code.retention_forever",
+    "governance",
+    Severity.MEDIUM,
+    "Data kept forever",
+    "A retention or expiry setting that never ends; personal data may be kept no longer "
+    "than needed for its purpose.",
+    legal.RETENTION,
+    "Set a retention period that matches the purpose, and delete or anonymise after it.",
+)
+define(
+    "code.tracking_sdk",
+    "consent",
+    Severity.MEDIUM,
+    "Tracking or analytics SDK in dependencies",
+    "An analytics or tracking library is a dependency: it usually places cookies or reads "
+    "device data, which needs prior consent, and may send data outside the EU.",
+    (*legal.TRACKING, legal.gdpr("44")),
+    "Load it only after consent, configure EU hosting and IP anonymisation, or remove it.",
+)
+
+_PII_FIELDS = (
+    r"(?:e_?mail|bsn|ssn|sofi|iban|phone|telefoon|password|passwd|wachtwoord|birth"
+    r"|geboorte|dob|address|adres|credit_?card|card_?number|postcode|patient)"
+)
+
+
+def _snippet(text: str, start: int, end: int) -> float:
+    return 0.8
+
+
+def _not_local(text: str, start: int, end: int) -> float | None:
+    url = text[start:end].lower()
+    host = url[len("http://") :].split("/", 1)[0].split(":", 1)[0]
+    if host in ("localhost", "127.0.0.1", "0.0.0.0", "[::1]") or host.endswith(
+        (".local", ".localhost", ".test", ".example", ".invalid")
+    ):
+        return None
+    return 0.8
+
+
+CODE_PATTERNS: tuple[PatternSpec, ...] = (
+    PatternSpec(
+        "code.pii_in_log",
+        r"\b(?:log(?:ger|ging)?|console|logging|print|println|printf|puts|System\.out|"
+        r"slf4j|winston|pino)\b[.\w]*\s*\([^\n]*\b" + _PII_FIELDS,
+        _snippet,
+        caseless=True,
+    ),
+    PatternSpec(
+        "code.weak_password_hash",
+        r"\b(?:md5|sha1)\b[^\n]{0,40}\b(?:password|passwd|pwd|wachtwoord)",
+        _snippet,
+        caseless=True,
+    ),
+    PatternSpec(
+        "code.weak_password_hash",
+        r"\b(?:password|passwd|pwd|wachtwoord)\w*\s*=\s*[^\n]{0,60}\b(?:md5|sha1)\b",
+        _snippet,
+        caseless=True,
+    ),
+    PatternSpec(
+        "code.sql_string_format",
+        r"\bf[\"'](?:SELECT|INSERT|UPDATE|DELETE)\b[^\"'\n]*\{",
+        _snippet,
+        caseless=True,
+    ),
+    PatternSpec(
+        "code.sql_string_format",
+        r"[\"'](?:SELECT|INSERT|UPDATE|DELETE)\b[^\"'\n]*[\"']\s*(?:%\s*[\w(]|\+\s*\w|"
+        r"\.format\()",
+        _snippet,
+        caseless=True,
+    ),
+    PatternSpec(
+        "code.sql_string_format",
+        r"`(?:SELECT|INSERT|UPDATE|DELETE)\b[^`\n]*\$\{",
+        _snippet,
+        caseless=True,
+    ),
+    PatternSpec(
+        "code.http_personal_data",
+        r"http://[^\s\"'<>]*(?:user|customer|klant|patient|email|bsn|profile|account"
+        r"|login|signup|register|payment|address|person|member|contact)[^\s\"'<>]*",
+        _not_local,
+        caseless=True,
+    ),
+    PatternSpec(
+        "code.retention_forever",
+        r"\b\w*(?:retention|retain|bewaartermijn|bewaren|keep_?for|ttl|expir\w*)\w*"
+        r"[\"']?\s*[:=]+\s*(?:[\"']?(?:forever|never|infinite|infinity|unlimited|eeuwig)"
+        r"\b|-1\b|float\([\"']inf)",
+        _snippet,
+        caseless=True,
+    ),
+)
+
+# Tracking and analytics packages by name, across ecosystems.
+TRACKING_PACKAGES = (
+    "react-ga",
+    "react-ga4",
+    "ga-4-react",
+    "vue-gtag",
+    "vue-analytics",
+    "ngx-google-analytics",
+    "react-gtm-module",
+    "gtag",
+    "universal-analytics",
+    "google-analytics",
+    "@segment/analytics-next",
+    "analytics-node",
+    "@segment/analytics-node",
+    "analytics-python",
+    "segment-analytics-python",
+    "analytics-ruby",
+    "segmentio/analytics-go",
+    "mixpanel",
+    "mixpanel-browser",
+    "mixpanel-ruby",
+    "mixpanel-go",
+    "amplitude-js",
+    "@amplitude/analytics-browser",
+    "@amplitude/analytics-node",
+    "amplitude-analytics",
+    "@hotjar/browser",
+    "react-hotjar",
+    "hotjar",
+    "react-facebook-pixel",
+    "facebook-pixel",
+    "facebook_business",
+    "facebook-business",
+    "@fullstory/browser",
+    "logrocket",
+    "smartlook-client",
+    "@microsoft/clarity",
+    "posthog-js",
+    "posthog",
+    "posthog-node",
+    "@datadog/browser-rum",
+    "heap-api",
+    "@firebase/analytics",
+    "firebase-analytics",
+    "appsflyer-react-native",
+    "react-native-appsflyer",
+    "react-native-branch",
+    "branch-sdk",
+    "adjust_sdk",
+    "matomo-tracker",
+    "@datapunt/matomo-tracker-js",
+    "@jonkoops/matomo-tracker-react",
+    "piwik-react-router",
+    "ahoy_matey",
+    "google-analytics-rails",
+    "snowplow-tracker",
+    "@snowplow/browser-tracker",
+    "rudder-sdk-js",
+    "@rudderstack/analytics-js",
+    "kissmetrics",
+    "intercom-client",
+    "@intercom/messenger-js-sdk",
+    "linkedin-insight-tag",
+)
+MANIFEST_NAMES = frozenset(
+    {
+        "package.json",
+        "requirements.txt",
+        "requirements-dev.txt",
+        "Pipfile",
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "Gemfile",
+        "go.mod",
+        "composer.json",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "pubspec.yaml",
+        "Podfile",
+        "Cargo.toml",
+    }
+)
+TRACKING_REGEX = re.compile(
+    r"(?<![\w@/.-])("
+    + "|".join(re.escape(p) for p in sorted(TRACKING_PACKAGES, key=len, reverse=True))
+    + r")(?![\w/.-])",
+    re.IGNORECASE,
+)
+
+
+def is_manifest(name: str) -> bool:
+    return name in MANIFEST_NAMES or (name.startswith("requirements") and name.endswith(".txt"))

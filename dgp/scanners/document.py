@@ -1,0 +1,166 @@
+"""Document scanner (SPEC 3.4): office files, PDFs, mail, data files and archives.
+
+Text comes from dgp.documents; findings carry page, sheet and cell, paragraph
+or line. Document metadata naming a person is a finding too. A file that
+cannot be read gives a finding that says why; it never stops the scan.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
+from dgp.documents import ExtractionError
+from dgp.documents.registry import extract, is_supported
+from dgp.domain.finding import Location
+from dgp.domain.severity import Severity
+from dgp.engine import legal
+from dgp.engine.rules import define
+from dgp.scanners import archives
+from dgp.scanners.files import TreeEntry
+from dgp.scanners.session import ScanInputs, ScanJob, ScanResult, ScanSession, StopScan
+from dgp.scanners.tree import Target, not_scanned, open_target, scan_files, scan_text_file
+
+KIND = "document"
+
+define(
+    "document.metadata_personal_data",
+    "pii",
+    Severity.LOW,
+    "Person named in document metadata",
+    "The document's properties (author, last modified by, ...) name a person; metadata "
+    "travels with every copy of the file.",
+    legal.PERSONAL_DATA,
+    "Clear the document properties before sharing, or set a role name instead.",
+)
+define(
+    "document.high_risk_file",
+    "secret",
+    Severity.HIGH,
+    "High-risk file",
+    "A file whose kind usually holds credentials or keys (.env, private keys, keystores, "
+    "password files).",
+    legal.SECURITY,
+    "Remove the file from shared locations; keep credentials in a secret store.",
+)
+define(
+    "document.encrypted",
+    "governance",
+    Severity.LOW,
+    "Encrypted document not scanned",
+    "The file is password protected, so its content could not be checked.",
+    (),
+    "Scan a decrypted copy, or record why this file is out of scope.",
+)
+define(
+    "document.unreadable",
+    "governance",
+    Severity.INFO,
+    "Document could not be read",
+    "The file is corrupt or not what its name says, so its content could not be checked.",
+    (),
+    "Check the file by hand, or repair it and scan again.",
+)
+define(
+    "document.ocr_unavailable",
+    "governance",
+    Severity.INFO,
+    "Scanned page not read (no OCR)",
+    "A page has no text layer and OCR is not installed, so its text was not checked.",
+    (),
+    "Install tesseract-ocr with the Dutch and English language data and scan again.",
+)
+
+HIGH_RISK_NAMES = re.compile(
+    r"""(?ix)^(?:
+        \.env(?:\..+)? | .+\.env | \.htpasswd | \.pgpass | \.netrc | \.git-credentials
+        | \.npmrc | \.pypirc | \.dockercfg | credentials(?:\..+)? | .*secrets?\.(?:ya?ml|json)
+        | id_(?:rsa|dsa|ecdsa|ed25519) | .+\.(?:pem|key|p12|pfx|jks|keystore|kdbx|ppk|ovpn|asc)
+    )$"""
+)
+# Values of metadata fields that name software or a placeholder, not a person.
+_NOT_A_PERSON = re.compile(
+    r"(?i)^(?:|unknown|admin(?:istrator)?|user|owner|author|microsoft.*|libreoffice.*|openoffice.*"
+    r"|python-docx|openpyxl|python-pptx|apache poi|word|excel|powerpoint|adobe.*|acrobat.*"
+    r"|pdf.*|microsoft office user|gebruiker|windows user|none)$"
+)
+
+
+def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
+    session = ScanSession(job, inputs.hasher(), inputs.progress)
+    # suppress(StopScan): a limit was reached; keep what was found
+    with open_target(job, inputs, allow_git=False) as target, suppress(StopScan):
+        _scan_target(session, target, prefix="", depth=0)
+    return session.finish()
+
+
+def _scan_target(session: ScanSession, target: Target, prefix: str, depth: int) -> None:
+    def handle(session: ScanSession, entry: TreeEntry) -> None:
+        _scan_file(session, entry, prefix + entry.relative, depth)
+
+    scan_files(session, target, handle, prefix=prefix)
+
+
+def _scan_file(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -> None:
+    name = entry.path.name
+    if HIGH_RISK_NAMES.match(name):
+        session.add(
+            "document.high_risk_file",
+            Location(path=shown),
+            value=shown,
+            evidence=name,
+            confidence=0.9,
+        )
+    if archives.is_archive(entry.path):
+        _scan_archive(session, entry, shown, depth)
+        return
+    if not is_supported(entry.path):
+        scan_text_file(session, entry.path, shown)
+        return
+    try:
+        for segment in extract(entry.path, shown):
+            if segment.kind == "text":
+                session.scan_text(segment.text, segment.location)
+            elif segment.kind == "metadata":
+                _metadata(session, segment.text, segment.field or "metadata", segment.location)
+            elif segment.kind == "notice" and segment.field == "ocr_unavailable":
+                session.add("document.ocr_unavailable", segment.location, evidence="")
+            session.check_time()
+    except ExtractionError as e:
+        rule = "document.encrypted" if e.encrypted else "document.unreadable"
+        session.add(
+            rule,
+            Location(path=shown),
+            evidence=e.reason,
+            description=f"Could not read the file: {e.reason}.",
+        )
+
+
+def _metadata(session: ScanSession, value: str, field: str, location: Location) -> None:
+    value = value.strip()
+    if _NOT_A_PERSON.match(value):
+        return
+    session.add(
+        "document.metadata_personal_data",
+        location,
+        value=value,
+        confidence=0.7,
+        description=f"The document property '{field}' names a person.",
+    )
+    session.scan_text(value, location)
+
+
+def _scan_archive(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -> None:
+    if depth >= session.limits.max_archive_depth:
+        not_scanned(session, shown, f"archive nested deeper than {depth} levels")
+        return
+    with tempfile.TemporaryDirectory(prefix="dgp-archive-") as tmp:
+        try:
+            unpacked = archives.unpack(entry.path, Path(tmp) / "x", session.limits)
+        except archives.ArchiveError as e:
+            not_scanned(session, shown, f"archive refused: {e.reason}")
+            return
+        inner = Target(unpacked.root, refused=unpacked.refused)
+        _scan_target(session, inner, prefix=f"{shown}!/", depth=depth + 1)

@@ -1,0 +1,126 @@
+"""Walking a tree of files: what to skip, and reading text safely.
+
+Never follows a symbolic link out of the tree. Skips vendored and generated
+folders unless asked, and binary files always.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+VENDORED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "bower_components",
+        "vendor",
+        "third_party",
+        "third-party",
+        "Pods",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+        "dist",
+        "build",
+        "target",
+        ".next",
+        ".nuxt",
+        "coverage",
+        ".gradle",
+        ".idea",
+        ".terraform",
+    }
+)
+GENERATED_NAMES = frozenset(
+    {
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "poetry.lock",
+        "Pipfile.lock",
+        "go.sum",
+        "Cargo.lock",
+        "composer.lock",
+        "Gemfile.lock",
+    }
+)
+GENERATED_SUFFIXES = (".min.js", ".min.css", ".map", ".pyc", ".pyo", ".class", ".o", ".so")
+BINARY_SNIFF = 8192
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: Path  # on disk
+    relative: str  # as shown in findings, with forward slashes
+    size: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    relative: str
+    reason: str
+
+
+def walk(root: Path, *, include_vendored: bool = False) -> Iterator[TreeEntry | Skipped]:
+    """Regular files below `root` in a stable order, and what was passed over and why."""
+    root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        kept = []
+        for d in sorted(dirnames):
+            if (here / d).is_symlink():
+                yield Skipped(_rel(root, here / d), "symbolic link to a folder")
+            elif not include_vendored and d in VENDORED_DIRS:
+                continue
+            else:
+                kept.append(d)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = here / name
+            relative = _rel(root, path)
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    yield Skipped(relative, "symbolic link out of the tree")
+                    continue
+            if not include_vendored and (
+                name in GENERATED_NAMES or name.endswith(GENERATED_SUFFIXES)
+            ):
+                continue
+            try:
+                st = path.stat()
+            except OSError as e:
+                yield Skipped(relative, f"cannot read: {e.strerror}")
+                continue
+            if not path.is_file():
+                continue
+            yield TreeEntry(path, relative, st.st_size)
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def looks_binary(head: bytes) -> bool:
+    return b"\x00" in head[:BINARY_SNIFF]
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else cp1252, which decodes every byte we keep."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")

@@ -1,0 +1,105 @@
+"""Git as a source: shallow clones with a time limit, changed files, blame.
+
+Only the transports we expect are allowed (GIT_ALLOW_PROTOCOL), git never asks
+for a password on a terminal, and every call has a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
+_URL = re.compile(r"^(?:https?|ssh|git|file)://\S+$|^[\w.-]+@[\w.-]+:\S+$")
+
+
+class GitError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def is_git_url(target: str) -> bool:
+    return _URL.match(target) is not None
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        GIT_TERMINAL_PROMPT="0",
+        GIT_ALLOW_PROTOCOL=ALLOWED_PROTOCOLS,
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_ASKPASS="/bin/false",
+        SSH_ASKPASS="/bin/false",
+    )
+    return env
+
+
+def _git(args: list[str], cwd: Path | None, timeout: float) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {args[0]} took longer than {timeout:g} s") from None
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+    if done.returncode != 0:
+        message = done.stderr.strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {message[-1] if message else done.returncode}")
+    return done.stdout
+
+
+def clone(
+    url: str,
+    dest: Path,
+    *,
+    branch: str | None,
+    commit: str | None,
+    full_history: bool,
+    timeout: float,
+) -> None:
+    """Clone `url` into `dest`; shallow unless history is needed (incremental scans)."""
+    if not is_git_url(url):
+        raise GitError("not a git URL (https://, ssh://, git://, file:// or user@host:path)")
+    args = ["clone", "--quiet", "--no-tags", "-c", "core.symlinks=false"]
+    if not full_history and commit is None:
+        args += ["--depth", "1", "--single-branch"]
+    if branch:
+        args += ["--branch", branch]
+    _git([*args, "--", url, str(dest)], None, timeout)
+    if commit:
+        _git(["checkout", "--quiet", "--detach", commit], dest, timeout)
+
+
+def is_repository(path: Path) -> bool:
+    return (path / ".git").exists()
+
+
+def changed_files(repo: Path, since: str, timeout: float = 60.0) -> set[str]:
+    """Files changed between `since` and the working tree, plus untracked ones."""
+    _git(["rev-parse", "--verify", "--quiet", f"{since}^{{commit}}"], repo, timeout)
+    changed = _git(["diff", "--name-only", "--no-renames", "-z", since], repo, timeout)
+    untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], repo, timeout)
+    return {p for p in (changed + untracked).split("\0") if p}
+
+
+def blame_line(repo: Path, path: str, line: int, timeout: float = 30.0) -> dict[str, str]:
+    """Commit and author of one line (only when the user asked for git metadata)."""
+    out = _git(["blame", "--porcelain", "-L", f"{line},{line}", "--", path], repo, timeout)
+    first = out.split("\n", 1)[0].split(" ")
+    info = {"commit": first[0]}
+    for row in out.splitlines():
+        if row.startswith("author "):
+            info["author"] = row[len("author ") :]
+        elif row.startswith("author-time "):
+            info["author_time"] = row[len("author-time ") :]
+    return info

@@ -1,0 +1,302 @@
+"""One scan in progress: limits, progress, and turning detections into findings.
+
+Every scanner kind uses this, so masking, hashing, fingerprints, baselines,
+thresholds and the score work the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from dgp.domain.evidence import ValueHasher, mask
+from dgp.domain.finding import Finding, Location
+from dgp.domain.scan import Scan, ScanStatus, utcnow
+from dgp.domain.score import score_findings
+from dgp.engine.detector import Detection, Detector
+from dgp.engine.patterns import PatternSpec
+from dgp.engine.rules import RULES
+from dgp.scanners.baseline import Baseline
+from dgp.scanners.options import ScanOptions
+
+Progress = Callable[[int, str], None]
+VALUE_FAMILIES = frozenset({"pii", "secret", "special"})  # findings whose value is personal
+MAX_SNIPPET = 160
+FINDING_NAMESPACE = uuid.UUID("8a3e4f0c-5d1b-4c7e-9a61-2f0b7c4d9e15")
+
+
+@dataclass
+class ScanJob:
+    """What to scan. `target` is a path, URL or archive; never put a secret in it."""
+
+    kind: str
+    target: str
+    options: ScanOptions
+    scan_id: str = ""
+    organisation: str = "local"
+    created_by: str = "cli"
+    baseline: Baseline | None = None
+
+    def __post_init__(self) -> None:
+        if not self.scan_id:
+            self.scan_id = str(uuid.uuid4())
+
+
+@dataclass
+class ScanInputs:
+    """What the plumbing hands a scanner besides the job."""
+
+    hash_key: bytes
+    progress: Progress | None = None
+    upload: Path | None = None  # an uploaded file or archive, scanned in place of the target
+
+    def hasher(self) -> ValueHasher:
+        return ValueHasher(self.hash_key)
+
+
+@dataclass
+class ScanResult:
+    scan: Scan
+    findings: list[Finding]
+
+
+class ScanInputError(ValueError):
+    """The target cannot be scanned (missing, wrong type, refused). Shown to the user as is."""
+
+
+class StopScan(Exception):
+    """A limit was reached: the scan ends early with what it found so far."""
+
+
+_detectors = threading.local()
+
+
+def detector_for(min_confidence: float, extra: Sequence[PatternSpec] = ()) -> Detector:
+    """Compiling a detector takes most of a second: keep one per thread and configuration."""
+    cache: dict[Any, Detector] = _detectors.__dict__.setdefault("cache", {})
+    key = (min_confidence, tuple(extra))
+    if key not in cache:
+        cache[key] = Detector(min_confidence=min_confidence, extra_patterns=extra)
+    return cache[key]
+
+
+class ScanSession:
+    def __init__(
+        self,
+        job: ScanJob,
+        hasher: ValueHasher,
+        progress: Progress | None = None,
+        extra_patterns: Sequence[PatternSpec] = (),
+    ) -> None:
+        self.job = job
+        self.options = job.options
+        self.limits = job.options.limits
+        self.detector = detector_for(job.options.min_confidence, extra_patterns)
+        self._hasher = hasher
+        self._progress = progress
+        self._deadline = time.monotonic() + self.limits.timeout_seconds
+        self._occurrences: dict[str, int] = {}
+        self.findings: list[Finding] = []
+        self.scan = Scan(
+            id=job.scan_id,
+            kind=job.kind,
+            target=job.target,
+            organisation=job.organisation,
+            created_by=job.created_by,
+            options=_describe_options(job.options),
+            status=ScanStatus.RUNNING,
+            started_at=utcnow(),
+        )
+
+    # -- limits and progress -------------------------------------------------
+
+    def admit(self, size: int) -> None:
+        """Account for one more item of `size` bytes; raise StopScan past a limit."""
+        stats = self.scan.stats
+        if time.monotonic() > self._deadline:
+            self._stop(f"time limit of {self.limits.timeout_seconds:g} s reached")
+        if stats.items_scanned >= self.limits.max_items:
+            self._stop(f"item limit of {self.limits.max_items} reached")
+        if stats.bytes_scanned + size > self.limits.max_bytes:
+            self._stop(f"byte limit of {self.limits.max_bytes} reached")
+        stats.items_scanned += 1
+        stats.bytes_scanned += size
+
+    def check_time(self) -> None:
+        if time.monotonic() > self._deadline:
+            self._stop(f"time limit of {self.limits.timeout_seconds:g} s reached")
+
+    def _stop(self, why: str) -> None:
+        self.scan.stats.truncated = True
+        self.scan.progress_message = f"stopped early: {why}"
+        raise StopScan(why)
+
+    def skip(self, why: str) -> None:
+        """An item that was not scanned; `why` goes to the log, never a value."""
+        self.scan.stats.items_skipped += 1
+
+    def progress(self, percent: int, message: str) -> None:
+        self.scan.progress = max(0, min(100, percent))
+        self.scan.progress_message = message
+        if self._progress is not None:
+            self._progress(self.scan.progress, message)
+
+    # -- findings ------------------------------------------------------------
+
+    def scan_text(self, text: str, location: Location) -> list[Detection]:
+        """Detect in one run of text; `location` says where the text starts."""
+        detections = self.detector.detect(text)
+        if not detections:
+            return detections
+        row, line_start, scanned_to = 0, 0, 0
+        first_line = location.line or 1
+        for det in detections:  # sorted by start: count newlines once, left to right
+            row += text.count("\n", scanned_to, det.start)
+            scanned_to = det.start
+            line_start = text.rfind("\n", 0, det.start) + 1
+            column = det.start - line_start + 1
+            end_column = column + min(det.end, _line_end(text, det.start)) - det.start
+            where = replace(location, line=first_line + row, column=column, end_column=end_column)
+            if det.rule_id.split(".", 1)[0] in VALUE_FAMILIES:
+                self.add(det.rule_id, where, value=det.value, confidence=det.confidence)
+            else:  # a code pattern: show the snippet, with any value inside it masked
+                snippet = _masked_snippet(text, det, detections)
+                self.add(
+                    det.rule_id, where, value=snippet, evidence=snippet, confidence=det.confidence
+                )
+        return detections
+
+    def add(
+        self,
+        rule_id: str,
+        location: Location,
+        *,
+        value: str | None = None,
+        evidence: str | None = None,
+        confidence: float = 1.0,
+        description: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Finding:
+        """Record a finding. `value` is hashed and masked; it is never stored as is.
+
+        Findings without a personal value (a code pattern, a file name) pass the
+        matched snippet as `value` too, so their fingerprint is stable; only
+        pii and secret findings keep the value hash in the output.
+        """
+        rule = RULES[rule_id]
+        value_hash = self._hasher(value, rule_id) if value is not None else None
+        anchor = "|".join(
+            str(x)
+            for x in (
+                self.job.kind,
+                rule_id,
+                location.path,
+                location.url,
+                location.page,
+                location.sheet,
+                location.cell,
+                location.section,
+                location.table,
+                location.column_name,
+                value_hash or evidence or "",
+            )
+        )
+        n = self._occurrences.get(anchor, 0)
+        self._occurrences[anchor] = n + 1
+        fingerprint = hashlib.sha256(f"{anchor}|{n}".encode()).hexdigest()[:32]
+        finding = Finding(
+            id=str(uuid.uuid5(FINDING_NAMESPACE, f"{self.job.scan_id}:{fingerprint}")),
+            scan_id=self.job.scan_id,
+            scanner=self.job.kind,
+            rule_id=rule_id,
+            category=rule.category,
+            severity=rule.severity,
+            confidence=confidence,
+            title=rule.title,
+            description=description or rule.description,
+            location=location,
+            evidence=evidence if evidence is not None else (mask(value) if value else ""),
+            value_hash=value_hash if rule_id.split(".", 1)[0] in VALUE_FAMILIES else None,
+            legal_refs=list(rule.legal_refs),
+            remediation=rule.remediation,
+            fingerprint=fingerprint,
+            extra=extra or {},
+        )
+        self.findings.append(finding)
+        return finding
+
+    def finish(self, status: ScanStatus = ScanStatus.DONE, error: str | None = None) -> ScanResult:
+        """Apply the severity threshold and the baseline, order findings, score the scan."""
+        threshold = self.options.severity_threshold
+        baseline = self.job.baseline
+        kept = []
+        for f in self.findings:
+            if not f.severity.at_least(threshold):
+                continue
+            if baseline is not None and baseline.suppresses(f):
+                self.scan.stats.suppressed += 1
+                continue
+            kept.append(f)
+        kept.sort(key=_finding_order)
+        stats = self.scan.stats
+        for f in kept:
+            stats.findings_by_severity[f.severity.value] += 1
+        self.scan.status = status
+        self.scan.error = error
+        self.scan.score = score_findings(kept)
+        self.scan.finished_at = utcnow()
+        if status is ScanStatus.DONE:
+            self.scan.progress = 100
+            if not stats.truncated:
+                self.scan.progress_message = "done"
+        return ScanResult(self.scan, kept)
+
+
+def _masked_snippet(text: str, det: Detection, detections: list[Detection]) -> str:
+    parts, pos = [], det.start
+    for other in detections:
+        if other.rule_id.split(".", 1)[0] in VALUE_FAMILIES and det.start <= other.start < det.end:
+            parts += [text[pos : other.start], mask(other.value)]
+            pos = max(pos, other.end)
+    parts.append(text[pos : det.end])
+    snippet = " ".join("".join(parts).split())
+    return snippet if len(snippet) <= MAX_SNIPPET else snippet[: MAX_SNIPPET - 1] + "…"
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+def _finding_order(f: Finding) -> tuple[Any, ...]:
+    loc = f.location
+    return (
+        loc.path or loc.url or "",
+        loc.page or 0,
+        loc.sheet or "",
+        loc.paragraph or 0,
+        loc.line or 0,
+        loc.cell or "",
+        loc.column or 0,
+        f.rule_id,
+        f.fingerprint,
+    )
+
+
+def _describe_options(options: ScanOptions) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "severity_threshold": options.severity_threshold.value,
+        "min_confidence": options.min_confidence,
+    }
+    for name in ("since", "branch", "commit"):
+        if getattr(options, name):
+            described[name] = getattr(options, name)
+    if options.git_metadata:
+        described["git_metadata"] = True
+    return described

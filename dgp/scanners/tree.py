@@ -1,0 +1,134 @@
+"""Turning a target into files, and the loop that walks them.
+
+Shared by every scanner that reads files (code, document): a local path, a
+single file, an upload or an archive, and for code a git URL. Temporary copies
+are removed when the scan ends.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dgp.domain.finding import Location
+from dgp.scanners import archives, git
+from dgp.scanners.common_rules import ITEM_NOT_SCANNED
+from dgp.scanners.files import Skipped, TreeEntry, decode_text, looks_binary, walk
+from dgp.scanners.session import ScanInputError, ScanInputs, ScanJob, ScanSession
+
+
+@dataclass
+class Target:
+    root: Path  # a folder to walk
+    only: Path | None = None  # set when the target is one file inside root
+    repository: bool = False
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+@contextmanager
+def open_target(job: ScanJob, inputs: ScanInputs, *, allow_git: bool) -> Iterator[Target]:
+    work = Path(tempfile.mkdtemp(prefix="dgp-scan-"))
+    try:
+        yield _resolve(job, inputs, work, allow_git)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _resolve(job: ScanJob, inputs: ScanInputs, work: Path, allow_git: bool) -> Target:
+    options = job.options
+    if inputs.upload is not None:
+        return _from_file(inputs.upload, work, job)
+    if allow_git and git.is_git_url(job.target):
+        dest = work / "repo"
+        try:
+            git.clone(
+                job.target,
+                dest,
+                branch=options.branch,
+                commit=options.commit,
+                full_history=options.since is not None,
+                timeout=options.clone_timeout_seconds,
+            )
+        except git.GitError as e:
+            raise ScanInputError(f"cannot clone the repository: {e.reason}") from None
+        return Target(dest, repository=True)
+    path = Path(job.target)
+    if path.is_dir():
+        return Target(path, repository=git.is_repository(path))
+    if path.is_file():
+        return _from_file(path, work, job)
+    raise ScanInputError(f"{job.target}: no such file or folder")
+
+
+def _from_file(path: Path, work: Path, job: ScanJob) -> Target:
+    if archives.is_archive(path):
+        try:
+            unpacked = archives.unpack(path, work / "unpacked", job.options.limits)
+        except archives.ArchiveError as e:
+            raise ScanInputError(f"archive refused: {e.reason}") from None
+        return Target(unpacked.root, refused=unpacked.refused)
+    return Target(path.parent, only=path)
+
+
+FileHandler = Callable[[ScanSession, TreeEntry], None]
+
+
+def scan_files(
+    session: ScanSession,
+    target: Target,
+    handle: FileHandler,
+    *,
+    keep: Callable[[str], bool] = lambda relative: True,
+    prefix: str = "",
+) -> None:
+    """Walk the target's files within the limits and hand each to `handle`."""
+    for name, reason in target.refused:
+        not_scanned(session, prefix + name, reason)
+    if target.only is not None:
+        entries: list[TreeEntry | Skipped] = [
+            TreeEntry(target.only, target.only.name, target.only.stat().st_size)
+        ]
+    else:
+        include_vendored = session.options.include_vendored
+        entries = [
+            e for e in walk(target.root, include_vendored=include_vendored) if keep(e.relative)
+        ]
+    total = max(len(entries), 1)
+    limit = session.limits.max_file_bytes
+    for done, entry in enumerate(entries):
+        session.check_time()
+        if isinstance(entry, Skipped):
+            not_scanned(session, prefix + entry.relative, entry.reason)
+            continue
+        if entry.size > limit:
+            session.skip(f"larger than {limit} bytes")
+            continue
+        session.progress(int(100 * done / total), f"{done}/{total} files")
+        session.admit(entry.size)
+        handle(session, entry)
+
+
+def scan_text_file(session: ScanSession, path: Path, shown: str) -> str | None:
+    """Scan a file as plain text; a binary file is skipped (None)."""
+    data = path.read_bytes()
+    if looks_binary(data):
+        session.skip("binary")
+        return None
+    text = decode_text(data)
+    session.scan_text(text, Location(path=shown))
+    return text
+
+
+def not_scanned(session: ScanSession, path: str, reason: str) -> None:
+    session.skip(reason)
+    session.add(
+        ITEM_NOT_SCANNED,
+        Location(path=path),
+        value=None,
+        evidence=reason,
+        description=f"Not scanned: {reason}.",
+    )
