@@ -149,9 +149,14 @@ class ScanSession:
 
     # -- findings ------------------------------------------------------------
 
-    def scan_text(self, text: str, location: Location) -> list[Detection]:
-        """Detect in one run of text; `location` says where the text starts."""
-        detections = self.detector.detect(text)
+    def scan_text(
+        self, text: str, location: Location, exclude: frozenset[str] = frozenset()
+    ) -> list[Detection]:
+        """Detect in one run of text; `location` says where the text starts.
+
+        Rules in `exclude` are not reported (the caller reports that value itself).
+        """
+        detections = [d for d in self.detector.detect(text) if d.rule_id not in exclude]
         if not detections:
             return detections
         row, line_start, scanned_to = 0, 0, 0

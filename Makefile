@@ -1,0 +1,57 @@
+# DataGuardian Pro. `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := git tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng
+
+.PHONY: help deps venv demo test test-unit lint format bench clean
+
+help:
+	@echo "make deps     install the Debian packages the scanners need (root)"
+	@echo "make venv     create $(VENV) with dataguardian and its test tools"
+	@echo "make demo     scan the bundled sample code and documents"
+	@echo "make test     run every test tier"
+	@echo "make lint     ruff check and format check"
+	@echo "make bench    print the engine speed and quality figures"
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(BIN)/dgp: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+venv: $(BIN)/dgp
+
+demo: deps venv
+	@echo "== code scan of samples/code =="
+	$(BIN)/dgp scan code samples/code
+	@echo "== document scan of samples/documents =="
+	$(BIN)/dgp scan document samples/documents
+
+test: deps venv
+	$(BIN)/python -m pytest tests -q
+
+test-unit: venv
+	$(BIN)/python -m pytest tests/unit -q
+
+lint: venv
+	$(BIN)/ruff check dgp tests bench
+	$(BIN)/ruff format --check dgp tests bench
+
+format: venv
+	$(BIN)/ruff format dgp tests bench
+
+bench: venv
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/quality.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

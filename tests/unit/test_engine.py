@@ -1,0 +1,286 @@
+"""The detection engine: every entity and secret type, context, confidence, offsets."""
+
+import pytest
+
+from dgp.engine import RULES, Detector
+
+ISSUE_RULE_IDS = [
+    "pii.bsn",
+    "pii.iban",
+    "pii.payment_card",
+    "pii.email",
+    "pii.phone",
+    "pii.postcode",
+    "pii.date_of_birth",
+    "pii.id_document",
+    "pii.kvk",
+    "pii.vat",
+    "pii.ip_address",
+    "pii.name",
+    "special.health",
+    "special.religion",
+    "special.ethnicity",
+    "special.political",
+    "special.union",
+    "special.sexual_orientation",
+    "special.genetic",
+    "special.biometric",
+    "special.criminal",
+    "secret.aws.access_key_id",
+    "secret.github.token",
+    "secret.private_key",
+    "secret.connection_string",
+    "secret.password_assignment",
+    "secret.high_entropy",
+]
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+def found(detector: Detector, text: str) -> list[tuple[str, str]]:
+    return [(d.rule_id, d.value) for d in detector.detect(text)]
+
+
+def test_every_rule_id_of_the_issue_exists() -> None:
+    for rule_id in ISSUE_RULE_IDS:
+        assert rule_id in RULES
+        rule = RULES[rule_id]
+        assert rule.title and rule.description and rule.remediation
+    assert all(RULES[r].legal_refs for r in ISSUE_RULE_IDS)
+    assert RULES["pii.bsn"].legal_refs[-1].law == "UAVG"
+
+
+@pytest.mark.parametrize(
+    "text,rule_id,value",
+    [
+        ("BSN: 111222333", "pii.bsn", "111222333"),
+        ("burgerservicenummer 111 222 333", "pii.bsn", "111 222 333"),
+        ("sofinummer 1112.22.333", "pii.bsn", "1112.22.333"),
+        ("IBAN NL91 ABNA 0417 1643 00 EUR", "pii.iban", "NL91 ABNA 0417 1643 00"),
+        ("rekening DE89370400440532013000.", "pii.iban", "DE89370400440532013000"),
+        ("card 4539 1488 0343 6467 exp 04/28", "pii.payment_card", "4539 1488 0343 6467"),
+        ("732485,Pleun Klomp,374648945448391,03/31", "pii.payment_card", "374648945448391"),
+        ("mail naar jan.de.vries@example.nl!", "pii.email", "jan.de.vries@example.nl"),
+        ("bel 06-12345678 of", "pii.phone", "06-12345678"),
+        ("tel +31(0)20 1234567", "pii.phone", "+31(0)20 1234567"),
+        ("Adres: Keizersgracht 12, 1015 CX Amsterdam", "pii.postcode", "1015 CX"),
+        ("Zoeyweg 873, 7695DV Luyksgestel", "pii.postcode", "7695DV"),
+        ("geboren op 12-03-1985 te Utrecht", "pii.date_of_birth", "12-03-1985"),
+        ("date of birth: 1985-03-12", "pii.date_of_birth", "1985-03-12"),
+        ("born May 31, 1959", "pii.date_of_birth", "May 31, 1959"),
+        ("geboortedatum 3 maart 1990", "pii.date_of_birth", "3 maart 1990"),
+        ("paspoortnummer SPECI2014", "pii.id_document", "SPECI2014"),
+        ("KvK-nummer 12345678", "pii.kvk", "12345678"),
+        ("BTW NL004495445B01", "pii.vat", "NL004495445B01"),
+        ("USt-IdNr DE136695976", "pii.vat", "DE136695976"),
+        ("client 84.23.11.5 connected", "pii.ip_address", "84.23.11.5"),
+        ("from 2001:4860:4860::8888", "pii.ip_address", "2001:4860:4860::8888"),
+        ("Beste Jan de Vries,", "pii.name", "Jan de Vries"),
+        ('{"name": "Kieran Fisher"}', "pii.name", "Kieran Fisher"),
+    ],
+)
+def test_entities(detector: Detector, text: str, rule_id: str, value: str) -> None:
+    assert (rule_id, value) in found(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ordernummer 111222333",  # passes the 11-proef, but no BSN context
+        "BSN: 111222334",  # context, but fails the 11-proef
+        "NL91ABNA0417164301",  # IBAN checksum fails
+        "4012888888881882",  # Luhn fails
+        "x = 0.8444218515250481",  # digits of a decimal fraction
+        "Track & trace: JVGL4966021564966",
+        "IBAN: NL27 SFKV 0241 0930 61",  # bad IBAN: its digit groups are no phone or card
+        "uitgebracht op 09-10-2023",  # a date without birth context
+        "2024-01-31 12:34:56 INFO started",
+        "version 1.2.3.4",
+        "std::string at 12:34:56",
+        "id 123e4567-e89b-12d3-a456-426614174000",
+        "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "localhost 127.0.0.1 and 0.0.0.0",
+        "1234 AB",  # a postcode shape without address context
+        "KvK 1234567",  # seven digits
+        "logo@2x.png",
+    ],
+)
+def test_negatives(detector: Detector, text: str) -> None:
+    assert [r for r, _ in found(detector, text) if r.startswith("pii.")] == []
+
+
+def test_bare_checksum_numbers_are_low_confidence() -> None:
+    low = Detector(min_confidence=0.2)
+    dets = [d for d in low.detect("ordernummer 111222333") if d.rule_id == "pii.bsn"]
+    assert len(dets) == 1 and dets[0].confidence < 0.5
+    assert Detector().detect("ordernummer 111222333") == []
+
+
+def test_context_word_must_be_a_word(detector: Detector) -> None:
+    # "geb" is a context word, but not inside "uitgebracht"
+    assert found(detector, "is uitgebracht op 09-10-1985") == []
+    assert found(detector, "geb. 09-10-1985") == [("pii.date_of_birth", "09-10-1985")]
+
+
+@pytest.mark.parametrize(
+    "text,rule_id,value",
+    [
+        ('AWS_KEY = "AKIAIOSFODNN7EXAMPLE"', "secret.aws.access_key_id", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "secret.aws.secret_access_key",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        (
+            'key="AIzaSyA1234567890abcdefghijklmnopqrstuv"',
+            "secret.gcp.api_key",
+            "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+        ),
+        (
+            '"private_key_id": "0123456789abcdef0123456789abcdef01234567"',
+            "secret.gcp.service_account",
+            "0123456789abcdef0123456789abcdef01234567",
+        ),
+        (
+            "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + "Ab1+" * 22 + "==",
+            "secret.azure.storage_connection_string",
+            "Ab1+" * 22 + "==",
+        ),
+        (
+            "token ghp_" + "a1B2c3D4e5" * 3 + "a1B2c3",
+            "secret.github.token",
+            "ghp_" + "a1B2c3D4e5" * 3 + "a1B2c3",
+        ),
+        ("glpat-abcdefghij0123456789", "secret.gitlab.token", "glpat-abcdefghij0123456789"),
+        (
+            "xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx",
+            "secret.slack.token",
+            "xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx",
+        ),
+        (
+            "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx",
+            "secret.slack.webhook",
+            "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx",
+        ),
+        ("sk_live_" + "a1B2c3D4" * 3, "secret.stripe.live_key", "sk_live_" + "a1B2c3D4" * 3),
+        ("sk_test_" + "a1B2c3D4" * 3, "secret.stripe.test_key", "sk_test_" + "a1B2c3D4" * 3),
+        ("SK" + "0123456789abcdef" * 2, "secret.twilio.api_key", "SK" + "0123456789abcdef" * 2),
+        (
+            "SG." + "a" * 22 + "." + "b" * 43,
+            "secret.sendgrid.api_key",
+            "SG." + "a" * 22 + "." + "b" * 43,
+        ),
+        (
+            "0123456789abcdef0123456789abcdef-us12",
+            "secret.mailchimp.api_key",
+            "0123456789abcdef0123456789abcdef-us12",
+        ),
+        ("npm_" + "a1B2c3D4e5F6" * 3, "secret.npm.token", "npm_" + "a1B2c3D4e5F6" * 3),
+        (
+            "HEROKU_API_KEY=01234567-89ab-cdef-0123-456789abcdef",
+            "secret.heroku.api_key",
+            "01234567-89ab-cdef-0123-456789abcdef",
+        ),
+        (
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "secret.jwt.token",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+        ),
+        (
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            "secret.private_key",
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+        ),
+        (
+            "DATABASE_URL=postgres://admin:S3cr3tP4ss@db:5432/app",
+            "secret.connection_string",
+            "S3cr3tP4ss",
+        ),
+        (
+            "mongodb+srv://u:Xy7pQ2wz@cluster0.example.net/db",
+            "secret.connection_string",
+            "Xy7pQ2wz",
+        ),
+        (
+            "jdbc:mysql://db:3306/app?user=u&password=Kq8zPw2x",
+            "secret.connection_string",
+            "Kq8zPw2x",
+        ),
+        (
+            "Server=db;Database=app;User Id=sa;Password=Zz9yXx8w;",
+            "secret.connection_string",
+            "Zz9yXx8w",
+        ),
+        ('password = "Welk0m!2024xyz"', "secret.password_assignment", "Welk0m!2024xyz"),
+        ("export API_TOKEN=q8Zr2LmX0pVb", "secret.password_assignment", "q8Zr2LmX0pVb"),
+        (
+            'blob = "Zk8qL2mX9pVb3nR7tY1wE5uI0oP4aS6d"',
+            "secret.high_entropy",
+            "Zk8qL2mX9pVb3nR7tY1wE5uI0oP4aS6d",
+        ),
+    ],
+)
+def test_secrets(detector: Detector, text: str, rule_id: str, value: str) -> None:
+    assert (rule_id, value) in found(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'password = "changeme"',
+        'password = "${DB_PASSWORD}"',
+        "password = os.environ['DB_PASSWORD']",
+        'secret = "aaaaaaaaaa"',
+        "postgres://user:${PASSWORD}@db/app",
+        'id = "0123456789abcdef0123456789abcdef01234567"',  # a hex hash, not a secret
+    ],
+)
+def test_secret_negatives(detector: Detector, text: str) -> None:
+    assert [r for r, _ in found(detector, text) if r.startswith("secret.")] == []
+
+
+def test_special_category_only_near_personal_data(detector: Detector) -> None:
+    assert found(detector, "De studie gaat over diabetes en kanker.") == []
+    got = found(detector, "Patiënt Jan de Vries (BSN 111222333) heeft diabetes.")
+    assert ("special.health", "diabetes") in got
+    assert ("pii.bsn", "111222333") in got
+    far = "BSN 111222333" + " filler" * 40 + " diabetes"
+    assert ("special.health", "diabetes") not in found(detector, far)
+
+
+@pytest.mark.parametrize(
+    "word,category",
+    [
+        ("vakbondslid", "union"),
+        ("moslim", "religion"),
+        ("strafblad", "criminal"),
+        ("vingerafdruk", "biometric"),
+        ("DNA", "genetic"),
+        ("homoseksueel", "sexual_orientation"),
+        ("etniciteit", "ethnicity"),
+        ("politieke partij", "political"),
+    ],
+)
+def test_special_lexicons(detector: Detector, word: str, category: str) -> None:
+    assert (f"special.{category}", word) in found(detector, f"klant@example.nl {word}")
+
+
+def test_offsets_are_characters_not_bytes(detector: Detector) -> None:
+    text = "Patiënt Zoë — é€ BSN 111222333 en jan@example.nl"
+    for d in detector.detect(text):
+        assert text[d.start : d.end] == d.value
+
+
+def test_overlaps_keep_the_specific_rule(detector: Detector) -> None:
+    # the AWS key is also a high-entropy string; the specific rule wins
+    got = found(detector, 'k = "AKIAIOSFODNN7EXAMPLE"')
+    assert got == [("secret.aws.access_key_id", "AKIAIOSFODNN7EXAMPLE")]
+
+
+def test_one_pass_engine_handles_large_text(detector: Detector) -> None:
+    line = "gewone tekst zonder persoonsgegevens, code = compute(x, 42)\n"
+    text = line * 20000 + "BSN 111222333\n" + line * 20000
+    assert found(detector, text) == [("pii.bsn", "111222333")]

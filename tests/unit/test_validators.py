@@ -1,0 +1,183 @@
+"""Every checksum with known-valid and known-invalid values.
+
+An earlier prototype's BSN check rejected most valid BSNs; these lists keep
+ours honest in both directions.
+"""
+
+from datetime import date
+
+import pytest
+
+from dgp.engine import validators
+
+VALID_BSNS = ["111222333", "123456782", "999999990", "111 222 333", "1112.22.333", "010000008"]
+INVALID_BSNS = ["111222334", "123456789", "000000000", "12345678", "1234567820", "abcdefghi"]
+
+
+@pytest.mark.parametrize("value", VALID_BSNS)
+def test_bsn_valid(value: str) -> None:
+    assert validators.is_bsn(value)
+
+
+@pytest.mark.parametrize("value", INVALID_BSNS)
+def test_bsn_invalid(value: str) -> None:
+    assert not validators.is_bsn(value)
+
+
+def test_bsn_accepts_about_one_in_eleven_nine_digit_numbers() -> None:
+    """The 11-proef passes ~1/11 of random 9-digit numbers: a check that rejects most real
+    BSNs (the old prototype's bug) or accepts most numbers would fall far from that."""
+    passed = sum(validators.is_bsn(f"{n:09d}") for n in range(100_000_000, 100_110_000))
+    assert 0.085 < passed / 110_000 < 0.097
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "NL91ABNA0417164300",
+        "NL91 ABNA 0417 1643 00",
+        "DE89370400440532013000",
+        "AT611904300234573201",
+        "FR1420041010050500013M02606",
+        "GB29NWBK60161331926819",
+    ],
+)
+def test_iban_valid(value: str) -> None:
+    assert validators.is_iban(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "NL91ABNA0417164301",
+        "NL92ABNA0417164300",
+        "DE89370400440532013001",
+        "XX91ABNA0417164300",
+        "NL91ABNA041716430",
+        "US64SVBKUS6S3300958879",  # not a SEPA country
+    ],
+)
+def test_iban_invalid(value: str) -> None:
+    assert not validators.is_iban(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "5425 2334 3010 9903",
+        "4012888888881881",
+        "378282246310005",
+        "6011111111111117",
+        "5105105105105100",
+        "2223003122003222",
+        "3530111333300000",
+        "4539 1488 0343 6467",
+    ],
+)
+def test_card_valid(value: str) -> None:
+    assert validators.is_payment_card(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "4012888888881882",  # Luhn fails
+        "1234567812345670",  # Luhn passes, no issuer starts with 1
+        "0000000000000000",
+        "4111111111111111",  # two distinct digits: a placeholder, not a card
+        "401288888888",  # too short
+    ],
+)
+def test_card_invalid(value: str) -> None:
+    assert not validators.is_payment_card(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0612345678",
+        "06-12345678",
+        "+31 6 12345678",
+        "+31(0)20 1234567",
+        "(020) 1234567",
+        "020-1234567",
+        "0031 20 1234567",
+        "+32 2 555 12 12",
+        "+49 30 12345678",
+    ],
+)
+def test_phone_valid(value: str) -> None:
+    assert validators.is_phone(value)
+
+
+@pytest.mark.parametrize("value", ["0011-070434", "12345", "+31 6 1234", "0000000000"])
+def test_phone_invalid(value: str) -> None:
+    assert not validators.is_phone(value)
+
+
+@pytest.mark.parametrize("value", ["NL004495445B01", "NL123456782B01"])
+def test_nl_vat_valid(value: str) -> None:
+    assert validators.is_nl_vat(value)
+
+
+@pytest.mark.parametrize("value", ["NL123456789B01", "NL004495445B00X", "NL004495445C01"])
+def test_nl_vat_invalid(value: str) -> None:
+    assert not validators.is_nl_vat(value)
+
+
+def test_eu_vat() -> None:
+    assert validators.is_eu_vat("DE136695976")
+    assert not validators.is_eu_vat("DE136695977")
+
+
+@pytest.mark.parametrize("value", ["84.23.11.5", "2001:4860:4860::8888", "10.1.2.3"])
+def test_ip_reportable(value: str) -> None:
+    assert validators.is_reportable_ip(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0.0.0.0",
+        "127.0.0.1",
+        "192.0.2.10",
+        "198.51.100.7",
+        "203.0.113.9",
+        "2001:db8::1",
+        "::1",
+        "255.255.255.255",
+        "224.0.0.1",
+        "999.1.1.1",
+        "12:34:56",
+    ],
+)
+def test_ip_not_reportable(value: str) -> None:
+    assert not validators.is_reportable_ip(value)
+
+
+def test_birth_date_plausibility() -> None:
+    today = date(2026, 11, 28)
+    assert validators.is_plausible_birth_date(date(1985, 3, 12), today)
+    assert not validators.is_plausible_birth_date(date(2027, 1, 1), today)
+    assert not validators.is_plausible_birth_date(date(1880, 1, 1), today)
+
+
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("SPECI2014", True),
+        ("NXC3D8R52", True),
+        ("AB1234567", True),
+        ("SPECIMENS", False),  # last character must be a digit
+        ("SO1234567", False),  # the letter O is never used
+        ("ABCDEFGH1", False),  # needs digits in the middle part
+    ],
+)
+def test_nl_document_number(value: str, ok: bool) -> None:
+    assert validators.is_nl_document_number(value) is ok
+
+
+def test_entropy() -> None:
+    assert validators.shannon_entropy("aaaa") == 0
+    assert validators.shannon_entropy("abcd") == 2
+    assert validators.shannon_entropy("wJalrXUtnFEMI/K7MDENG/bPxRfiCY") > 4
