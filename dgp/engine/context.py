@@ -99,37 +99,6 @@ KVK = ContextWords(
         "kvk_nummer",
     ]
 )
-ADDRESS = ContextWords(
-    [
-        "postcode",
-        "adres",
-        "address",
-        "straat",
-        "straatnaam",
-        "woonplaats",
-        "wonende",
-        "woont",
-        "street",
-        "city",
-        "zip",
-        "zipcode",
-        "huisnummer",
-        "laan",
-        "weg",
-        "plein",
-        "gracht",
-        "kade",
-        "dijk",
-        "singel",
-        "postal code",
-        "residence",
-        "woonadres",
-        "afleveradres",
-        "factuuradres",
-    ],
-    before=80,
-    after=40,
-)
 STREET_SUFFIXES = (
     "straat",
     "laan",
@@ -152,12 +121,33 @@ STREET_SUFFIXES = (
     "wal",
     "burcht",
 )
+ADDRESS = ContextWords(
+    [
+        "postcode",
+        "adres",
+        "address",
+        "straat",
+        "straatnaam",
+        "woonplaats",
+        "wonende",
+        "woont",
+        "street",
+        "city",
+        "zip",
+        "zipcode",
+        "huisnummer",
+        "postal code",
+        "residence",
+        "woonadres",
+        "afleveradres",
+        "factuuradres",
+        *STREET_SUFFIXES,  # as prefilter words they also hit "Zoeyweg", "Keizersgracht"
+    ],
+    before=80,
+    after=40,
+)
 # A street name with a house number ("Zoeyweg 873", "Keizersgracht 12a") is address context too.
 STREET = re.compile(r"[A-Z][a-z]+(?:" + "|".join(STREET_SUFFIXES) + r")\s+\d{1,5}[a-zA-Z]?\b")
-# For the matcher's prefilter only: address words, or a street name's ending.
-ADDRESS_OR_STREET = ContextWords(
-    ADDRESS.words + STREET_SUFFIXES, before=ADDRESS.before, after=ADDRESS.after
-)
 VAT = ContextWords(
     [
         "vat",

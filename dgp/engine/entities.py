@@ -215,7 +215,7 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
         r"\b[1-9]\d{3} ?[A-Z]{2}\b",
         _postcode,
         priority=40,
-        context=context.ADDRESS_OR_STREET,
+        context=context.ADDRESS,
     ),
     PatternSpec(
         "pii.date_of_birth",
