@@ -7,6 +7,7 @@ tests can assert exact text and locations.
 
 from __future__ import annotations
 
+import io
 import shutil
 import struct
 import zipfile
@@ -481,3 +482,104 @@ def make_msg(folder: Path, name: str = "mail.msg") -> Path:
 
 def tesseract_present() -> bool:
     return shutil.which("tesseract") is not None
+
+
+# -- document sets for the scanner -----------------------------------------------------
+
+LETTER_AUTHOR = "Jan de Vries"
+PHONE = "06-12345678"
+IBAN = "NL91ABNA0417164300"
+GREETING = "Geachte klant,"
+LETTER_BSN = f"Uw BSN is {BSN}."
+HEADER_PHONE = f"Telefoon: {PHONE}"
+COMMENT_IBAN = f"IBAN {IBAN} klopt niet"
+
+
+def make_letter_docx(folder: Path, name: str = "dossier.docx") -> Path:
+    """Paragraph 1 GREETING, 2 LETTER_BSN; a 1x2 table ("E-mail", EMAIL in B1); header
+    HEADER_PHONE; a comment by REVIEWER saying COMMENT_IBAN; author LETTER_AUTHOR."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.author = LETTER_AUTHOR
+    document.add_paragraph(GREETING)
+    paragraph = document.add_paragraph(LETTER_BSN)
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "E-mail"
+    table.cell(0, 1).text = EMAIL
+    document.sections[0].header.paragraphs[0].text = HEADER_PHONE
+    document.add_comment(paragraph.runs, text=COMMENT_IBAN, author=REVIEWER, initials="KK")
+    path = folder / name
+    document.save(str(path))
+    return path
+
+
+def make_plain_docx(folder: Path, paragraphs: list[str], name: str = "notitie.docx") -> Path:
+    """Paragraphs only; the metadata is python-docx's own (author "python-docx")."""
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    path = folder / name
+    document.save(str(path))
+    return path
+
+
+def make_two_sheet_xlsx(folder: Path, name: str = "personen.xlsx") -> Path:
+    """Sheet1: a BSN column (header row "Naam", "BSN"; row 2 NAME and BSN as a number, row 3
+    EDITOR and "123456782" as text); Sheet2: EMAIL in C4. Metadata as openpyxl writes it."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "Sheet1"
+    first.append(["Naam", "BSN"])
+    first.append([NAME, int(BSN)])
+    first.append([EDITOR, "123456782"])
+    second = workbook.create_sheet("Sheet2")
+    second["C4"] = EMAIL
+    path = folder / name
+    workbook.save(path)
+    return path
+
+
+def zip_bytes(members: dict[str, bytes | str]) -> bytes:
+    """A deflated zip archive holding `members` (name -> content), in memory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return buffer.getvalue()
+
+
+def make_zip(folder: Path, name: str, members: dict[str, bytes | str]) -> Path:
+    return write_bytes(folder, name, zip_bytes(members))
+
+
+def make_nested_zip(
+    folder: Path, name: str, levels: list[str], members: dict[str, bytes | str]
+) -> Path:
+    """`name` holds levels[0], which holds levels[1], ...; the innermost holds `members`."""
+    data = zip_bytes(members)
+    for level in reversed(levels):
+        data = zip_bytes({level: data})
+    return write_bytes(folder, name, data)
+
+
+def make_zip_bomb(folder: Path, name: str = "bomb.zip", size: int = 5 * 1024 * 1024) -> Path:
+    """One entry of `size` zero bytes: it compresses about 1000:1."""
+    return make_zip(folder, name, {"nullen.txt": bytes(size)})
+
+
+def make_eml_with_attachment(
+    folder: Path, attachment: str, data: bytes, name: str = "bijlage.eml"
+) -> Path:
+    """A short mail without personal data and one attachment named `attachment`."""
+    message = EmailMessage()
+    message["Subject"] = "Bijlage"
+    message.set_content("Zie de bijlage.\n")
+    message.add_attachment(
+        data, maintype="application", subtype="octet-stream", filename=attachment
+    )
+    return write_bytes(folder, name, bytes(message))

@@ -30,10 +30,12 @@ class Segment:
     `kind` is "text" for content and "metadata" for document properties; for
     metadata `field` names the property (author, last_modified_by, ...).
     Line and column of a match are counted inside `text`, starting at
-    `location.line` (1 when None).
+    `location.line` (1 when None). `context` is never scanned for findings
+    itself, but its words count as context (a column headed "BSN").
     """
 
     text: str
     location: Location
     kind: str = "text"
     field: str | None = None
+    context: str = ""  # text that frames this one, e.g. a table cell's column header

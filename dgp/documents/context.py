@@ -7,12 +7,15 @@ registry turns `LimitReached` into one "truncated" notice.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from dgp.documents.base import ExtractLimits, Segment
 from dgp.domain.finding import Location
 
+MAX_HEADER_CHARS = 60
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 MAX_NESTING = 3  # mail in mail in mail: deeper attachments are skipped
 
 
@@ -46,8 +49,27 @@ class ExtractContext:
     def location(self, **fields: Any) -> Location:
         return Location(path=self.display_path, **fields)
 
+    headers: dict[tuple[Any, ...], str] = field(default_factory=dict)
+
     def segment(self, text: str, **fields: Any) -> Segment:
-        return Segment(text=text, location=self.location(**fields))
+        return Segment(
+            text=text, location=self.location(**fields), context=self._header(text, fields)
+        )
+
+    def _header(self, text: str, fields: dict[str, Any]) -> str:
+        """A table cell's column header (its row-1 cell), the context of the cells below it."""
+        ref = fields.get("cell")
+        if not ref:
+            return ""
+        match = _CELL_REF.fullmatch(ref)
+        if match is None:
+            return ""
+        letters, row = match.group(1), int(match.group(2))
+        key = (fields.get("page"), fields.get("sheet"), fields.get("table"), letters)
+        if row == 1:
+            self.headers[key] = " ".join(text.split())[:MAX_HEADER_CHARS]
+            return ""
+        return self.headers.get(key, "")
 
     def notice(self, name: str, text: str = "", **fields: Any) -> Segment:
         return Segment(text=text, location=self.location(**fields), kind="notice", field=name)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import re
 import tempfile
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 
-from dgp.documents import ExtractionError
+from dgp.documents import ExtractionError, Segment
 from dgp.documents.registry import extract, is_supported
 from dgp.domain.finding import Location
 from dgp.domain.severity import Severity
 from dgp.engine import legal
 from dgp.engine.rules import define
 from dgp.scanners import archives
+from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import TreeEntry
 from dgp.scanners.session import ScanInputs, ScanJob, ScanResult, ScanSession, StopScan
 from dgp.scanners.tree import Target, not_scanned, open_target, scan_files, scan_text_file
@@ -86,14 +88,23 @@ _NOT_A_PERSON = re.compile(
     r"|python-docx|openpyxl|python-pptx|apache poi|word|excel|powerpoint|adobe.*|acrobat.*"
     r"|pdf.*|microsoft office user|gebruiker|windows user|none)$"
 )
+# Metadata fields that name a person. The others (company, a PDF's creator application)
+# are only scanned as text.
+PERSON_FIELDS = frozenset({"author", "last_modified_by", "manager", "comment_author"})
 
 
 def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
     session = ScanSession(job, inputs.hasher(), inputs.progress)
     # suppress(StopScan): a limit was reached; keep what was found
     with open_target(job, inputs, allow_git=False) as target, suppress(StopScan):
-        _scan_target(session, target, prefix="", depth=0)
+        _scan_target(session, target, prefix="", depth=_target_depth(job, inputs))
     return session.finish()
+
+
+def _target_depth(job: ScanJob, inputs: ScanInputs) -> int:
+    """1 when the target is an archive (open_target unpacked it), so it counts as a level."""
+    top = inputs.upload if inputs.upload is not None else Path(job.target)
+    return 1 if archives.is_archive(top) and top.is_file() else 0
 
 
 def _scan_target(session: ScanSession, target: Target, prefix: str, depth: int) -> None:
@@ -122,11 +133,11 @@ def _scan_file(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -
     try:
         for segment in extract(entry.path, shown):
             if segment.kind == "text":
-                session.scan_text(segment.text, segment.location)
+                session.scan_text(segment.text, segment.location, context=segment.context)
             elif segment.kind == "metadata":
                 _metadata(session, segment.text, segment.field or "metadata", segment.location)
-            elif segment.kind == "notice" and segment.field == "ocr_unavailable":
-                session.add("document.ocr_unavailable", segment.location, evidence="")
+            elif segment.kind == "notice":
+                _notice(session, segment)
             session.check_time()
     except ExtractionError as e:
         rule = "document.encrypted" if e.encrypted else "document.unreadable"
@@ -138,18 +149,43 @@ def _scan_file(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -
         )
 
 
-def _metadata(session: ScanSession, value: str, field: str, location: Location) -> None:
-    value = value.strip()
-    if _NOT_A_PERSON.match(value):
+def _notice(session: ScanSession, segment: Segment) -> None:
+    """What an extractor could not read inside a file (an attachment, a page, the rest)."""
+    location, field = segment.location, segment.field
+    if field == "ocr_unavailable":
+        session.add("document.ocr_unavailable", location, evidence="")
         return
+    if field in ("attachment_encrypted", "attachment_unreadable", "ocr_failed"):
+        rule = "document.encrypted" if field == "attachment_encrypted" else "document.unreadable"
+        reason = segment.text if field != "ocr_failed" else "OCR failed on a scanned page"
+        session.add(
+            rule, location, evidence=reason, description=f"Could not read the file: {reason}."
+        )
+        return
+    reason = {
+        "attachment_too_deep": "attachment nested too deeply",
+        "truncated": "extraction limit reached, the rest of the file was not scanned",
+    }.get(field or "")
+    if reason is not None:
+        session.add(
+            ITEM_NOT_SCANNED, location, evidence=reason, description=f"Not scanned: {reason}."
+        )
+
+
+def _metadata(session: ScanSession, text: str, field: str, location: Location) -> None:
+    value = text.strip()
+    if field not in PERSON_FIELDS or _NOT_A_PERSON.match(value):
+        session.scan_text(text, location)
+        return
+    column = len(text) - len(text.lstrip()) + 1
     session.add(
         "document.metadata_personal_data",
-        location,
+        replace(location, line=1, column=column, end_column=column + len(value.split("\n")[0])),
         value=value,
         confidence=0.7,
         description=f"The document property '{field}' names a person.",
     )
-    session.scan_text(value, location)
+    session.scan_text(text, location)
 
 
 def _scan_archive(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -> None:

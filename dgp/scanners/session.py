@@ -150,13 +150,25 @@ class ScanSession:
     # -- findings ------------------------------------------------------------
 
     def scan_text(
-        self, text: str, location: Location, exclude: frozenset[str] = frozenset()
+        self,
+        text: str,
+        location: Location,
+        exclude: frozenset[str] = frozenset(),
+        context: str = "",
     ) -> list[Detection]:
         """Detect in one run of text; `location` says where the text starts.
 
         Rules in `exclude` are not reported (the caller reports that value itself).
+        `context` is text that stands before this text without being part of it,
+        such as a table cell's column header ("bsn"): it counts as context words,
+        but nothing in it is reported.
         """
-        detections = [d for d in self.detector.detect(text) if d.rule_id not in exclude]
+        prefix = f"{context}:\n" if context else ""
+        detections = [
+            replace(d, start=d.start - len(prefix), end=d.end - len(prefix))
+            for d in self.detector.detect(prefix + text)
+            if d.rule_id not in exclude and d.start >= len(prefix)
+        ]
         if not detections:
             return detections
         row, line_start, scanned_to = 0, 0, 0
@@ -195,6 +207,9 @@ class ScanSession:
         pii and secret findings keep the value hash in the output.
         """
         rule = RULES[rule_id]
+        if location.line is None and (location.path or location.url):
+            # a finding about a whole item (a file, a property) points at its start
+            location = replace(location, line=1, column=1, end_column=1)
         value_hash = self._hasher(value, rule_id) if value is not None else None
         anchor = "|".join(
             str(x)
