@@ -11,9 +11,10 @@ MIN_INTERVAL = 0.1  # seconds between redraws
 
 
 class ProgressBar:
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
+    def __init__(self, stream: TextIO | None = None) -> None:
+        # sys.stderr as it is now, not as it was at import (tests and callers redirect it)
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = self.stream.isatty()
         self._last = 0.0
 
     def __call__(self, percent: int, message: str) -> None:

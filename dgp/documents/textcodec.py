@@ -58,6 +58,11 @@ def sniff_encoding(sample: bytes) -> str:
         return "latin-1"
 
 
+def decode(data: bytes) -> str:
+    """Bytes of a text file as text, with the encoding its start suggests."""
+    return data.decode(sniff_encoding(data[:SNIFF_BYTES]), errors="replace")
+
+
 def open_text(path: Path, label: str, newline: str | None = None) -> TextIO:
     """Open a text file for streaming with a guessed encoding; refuse binary files."""
     sample = read_head(path, SNIFF_BYTES)

@@ -36,13 +36,16 @@ class Baseline:
     def from_dict(cls, data: object) -> Baseline:
         if not isinstance(data, dict):
             raise BaselineError("a baseline must be a JSON object")
-        fingerprints = set(data.get("fingerprints", []))
-        for finding in data.get("findings", []):
+        fingerprints = _strings(data, "fingerprints")
+        findings = data.get("findings", [])
+        if not isinstance(findings, list):
+            raise BaselineError("baseline findings must be a list")
+        for finding in findings:
             if isinstance(finding, dict) and "fingerprint" in finding:
-                fingerprints.add(finding["fingerprint"])
-        rules, paths = data.get("rules", []), data.get("paths", [])
-        if not all(isinstance(x, str) for x in (*fingerprints, *rules, *paths)):
-            raise BaselineError("baseline fingerprints, rules and paths must be strings")
+                fingerprints.append(finding["fingerprint"])
+        if not all(isinstance(x, str) for x in fingerprints):
+            raise BaselineError("baseline fingerprints must be strings")
+        rules, paths = _strings(data, "rules"), _strings(data, "paths")
         return cls(frozenset(fingerprints), frozenset(rules), tuple(paths))
 
     @classmethod
@@ -54,3 +57,12 @@ class Baseline:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise BaselineError(f"baseline {path} is not valid JSON: {e}") from None
         return cls.from_dict(data)
+
+
+def _strings(data: dict[str, object], key: str) -> list[str]:
+    """`data[key]` as a list of strings. A bare string is refused, not split into
+    characters: "paths": "*.py" would suppress every finding through its "*"."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise BaselineError(f"baseline {key} must be a list of strings")
+    return list(value)

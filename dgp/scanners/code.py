@@ -25,7 +25,8 @@ MAX_BLAMED_FINDINGS = 1000  # git blame is one process per line: bounded
 
 def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
     session = ScanSession(job, inputs.hasher(), inputs.progress, extra_patterns=CODE_PATTERNS)
-    with open_target(job, inputs, allow_git=True) as target:
+    session.scan.target = git.redact_url(job.target)  # the clone needs them; reports do not
+    with open_target(job, inputs, allow_git=True, time_left=session.remaining_seconds()) as target:
         keep = _changed_filter(job, target)
         with suppress(StopScan):  # a limit was reached: keep what was found
             scan_files(session, target, _scan_file, keep=keep)
@@ -61,6 +62,7 @@ def _tracking_sdks(session: ScanSession, relative: str, text: str) -> None:
         session.add(
             "code.tracking_sdk",
             Location(path=relative, line=line, column=column, end_column=column + len(name)),
+            value=name,
             evidence=name,
             confidence=0.9,
             description=f"The dependency {name} is a tracking or analytics library.",

@@ -234,10 +234,27 @@ MANIFEST_NAMES = frozenset(
         "Cargo.toml",
     }
 )
+# Go modules are named by their path (github.com/segmentio/analytics-go/v3,
+# gopkg.in/segmentio/analytics-go.v3): matched after a "/", with a major-version suffix.
+TRACKING_GO_MODULES = (
+    "segmentio/analytics-go",
+    "mixpanel/mixpanel-go",
+    "posthog/posthog-go",
+    "amplitude/analytics-go",
+    "rudderlabs/analytics-go",
+)
+
+
+def _alternation(names: tuple[str, ...]) -> str:
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
 TRACKING_REGEX = re.compile(
-    r"(?<![\w@/.-])("
-    + "|".join(re.escape(p) for p in sorted(TRACKING_PACKAGES, key=len, reverse=True))
-    + r")(?![\w/.-])",
+    r"((?<![\w@/.-])(?:"
+    + _alternation(TRACKING_PACKAGES)
+    + r")(?![\w/.-])|(?<=/)(?:"
+    + _alternation(TRACKING_GO_MODULES)
+    + r")(?=(?:/v\d+|\.v\d+)?(?![\w/.-])))",
     re.IGNORECASE,
 )
 

@@ -96,7 +96,10 @@ PERSON_FIELDS = frozenset({"author", "last_modified_by", "manager", "comment_aut
 def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
     session = ScanSession(job, inputs.hasher(), inputs.progress)
     # suppress(StopScan): a limit was reached; keep what was found
-    with open_target(job, inputs, allow_git=False) as target, suppress(StopScan):
+    with (
+        open_target(job, inputs, allow_git=False, time_left=session.remaining_seconds()) as target,
+        suppress(StopScan),
+    ):
         _scan_target(session, target, prefix="", depth=_target_depth(job, inputs))
     return session.finish()
 

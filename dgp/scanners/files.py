@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# Version-control metadata is never source, so it is skipped even with include_vendored
+# (its logs name every committer).
+VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 VENDORED_DIRS = frozenset(
     {
-        ".git",
-        ".hg",
-        ".svn",
+        *VCS_DIRS,
         "node_modules",
         "bower_components",
         "vendor",
@@ -56,7 +57,6 @@ GENERATED_NAMES = frozenset(
     }
 )
 GENERATED_SUFFIXES = (".min.js", ".min.css", ".map", ".pyc", ".pyo", ".class", ".o", ".so")
-BINARY_SNIFF = 8192
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def walk(root: Path, *, include_vendored: bool = False) -> Iterator[TreeEntry | 
         for d in sorted(dirnames):
             if (here / d).is_symlink():
                 yield Skipped(_rel(root, here / d), "symbolic link to a folder")
-            elif not include_vendored and d in VENDORED_DIRS:
+            elif d in VCS_DIRS or (not include_vendored and d in VENDORED_DIRS):
                 continue
             else:
                 kept.append(d)
@@ -90,7 +90,11 @@ def walk(root: Path, *, include_vendored: bool = False) -> Iterator[TreeEntry | 
             path = here / name
             relative = _rel(root, path)
             if path.is_symlink():
-                target = path.resolve()
+                try:
+                    target = path.resolve()
+                except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13)
+                    yield Skipped(relative, "symbolic link that does not resolve (loop)")
+                    continue
                 if not target.is_relative_to(root):
                     yield Skipped(relative, "symbolic link out of the tree")
                     continue
@@ -110,17 +114,3 @@ def walk(root: Path, *, include_vendored: bool = False) -> Iterator[TreeEntry | 
 
 def _rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
-
-
-def looks_binary(head: bytes) -> bool:
-    return b"\x00" in head[:BINARY_SNIFF]
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else cp1252, which decodes every byte we keep."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")

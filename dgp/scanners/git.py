@@ -13,6 +13,7 @@ from pathlib import Path
 
 ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
 _URL = re.compile(r"^(?:https?|ssh|git|file)://\S+$|^[\w.-]+@[\w.-]+:\S+$")
+_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 
 
 class GitError(Exception):
@@ -23,6 +24,11 @@ class GitError(Exception):
 
 def is_git_url(target: str) -> bool:
     return _URL.match(target) is not None
+
+
+def redact_url(text: str) -> str:
+    """`text` with the user and password of every URL in it replaced by `***`."""
+    return _USERINFO.sub(r"\1***@", text)
 
 
 def _env() -> dict[str, str]:
@@ -53,9 +59,17 @@ def _git(args: list[str], cwd: Path | None, timeout: float) -> str:
     except FileNotFoundError:
         raise GitError("git is not installed") from None
     if done.returncode != 0:
-        message = done.stderr.strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {message[-1] if message else done.returncode}")
+        raise GitError(f"git {args[0]} failed: {_summary(done.stderr, done.returncode)}")
     return done.stdout
+
+
+def _summary(stderr: str, returncode: int) -> str:
+    """The line of git's stderr that says what went wrong: the first fatal or error line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    first = next((x for x in lines if x.startswith(("fatal:", "error:"))), None)
+    if first is None:
+        first = lines[-1] if lines else f"exit status {returncode}"
+    return redact_url(first)
 
 
 def clone(
@@ -67,9 +81,12 @@ def clone(
     full_history: bool,
     timeout: float,
 ) -> None:
-    """Clone `url` into `dest`; shallow unless history is needed (incremental scans)."""
+    """Clone `url` into `dest`; shallow unless history is needed (incremental scans, blame)."""
     if not is_git_url(url):
         raise GitError("not a git URL (https://, ssh://, git://, file:// or user@host:path)")
+    for name, ref in (("branch", branch), ("commit", commit)):
+        if ref is not None and ref.startswith("-"):  # would be read as an option of git's
+            raise GitError(f"not a valid {name}: {ref}")
     args = ["clone", "--quiet", "--no-tags", "-c", "core.symlinks=false"]
     if not full_history and commit is None:
         args += ["--depth", "1", "--single-branch"]
@@ -86,7 +103,10 @@ def is_repository(path: Path) -> bool:
 
 def changed_files(repo: Path, since: str, timeout: float = 60.0) -> set[str]:
     """Files changed between `since` and the working tree, plus untracked ones."""
-    _git(["rev-parse", "--verify", "--quiet", f"{since}^{{commit}}"], repo, timeout)
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{since}^{{commit}}"], repo, timeout)
+    except GitError:
+        raise GitError(f"{since} is not a commit of this repository") from None
     changed = _git(["diff", "--name-only", "--no-renames", "-z", since], repo, timeout)
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], repo, timeout)
     return {p for p in (changed + untracked).split("\0") if p}

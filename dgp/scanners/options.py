@@ -35,12 +35,19 @@ class ScanOptions:
     git_metadata: bool = False  # code: add commit and author of each finding's line
     include_vendored: bool = False  # code: scan node_modules, vendor, build output too
     clone_timeout_seconds: float = 300.0
+    # Local paths and file:// git URLs read this host's disk: the CLI allows them,
+    # the services allow them for administrators only.
+    allow_local_sources: bool = True
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanOptions:
         """From a job's JSON options; unknown keys are an error, not silently ignored."""
         data = dict(data)
-        limits = Limits(**data.pop("limits", {}))
+        limit_values = dict(data.pop("limits", {}))
+        unknown_limits = set(limit_values) - set(Limits.__dataclass_fields__)
+        if unknown_limits:  # not a TypeError from the constructor: callers expect ValueError
+            raise ValueError(f"unknown scan limits: {', '.join(sorted(unknown_limits))}")
+        limits = Limits(**limit_values)
         if "severity_threshold" in data:
             data["severity_threshold"] = Severity.parse(data["severity_threshold"])
         known = set(cls.__dataclass_fields__)

@@ -7,6 +7,7 @@ thresholds and the score work the same way everywhere.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 import uuid
@@ -25,6 +26,7 @@ from dgp.engine.rules import RULES
 from dgp.scanners.baseline import Baseline
 from dgp.scanners.options import ScanOptions
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 VALUE_FAMILIES = frozenset({"pii", "secret", "special"})  # findings whose value is personal
 MAX_SNIPPET = 160
@@ -102,6 +104,7 @@ class ScanSession:
         self._progress = progress
         self._deadline = time.monotonic() + self.limits.timeout_seconds
         self._occurrences: dict[str, int] = {}
+        self._admitted: int | None = None  # size of the item being handled
         self.findings: list[Finding] = []
         self.scan = Scan(
             id=job.scan_id,
@@ -127,6 +130,14 @@ class ScanSession:
             self._stop(f"byte limit of {self.limits.max_bytes} reached")
         stats.items_scanned += 1
         stats.bytes_scanned += size
+        self._admitted = size
+
+    def item_done(self) -> None:
+        """The admitted item is finished; a later skip() is about another item."""
+        self._admitted = None
+
+    def remaining_seconds(self) -> float:
+        return max(0.0, self._deadline - time.monotonic())
 
     def check_time(self) -> None:
         if time.monotonic() > self._deadline:
@@ -138,8 +149,18 @@ class ScanSession:
         raise StopScan(why)
 
     def skip(self, why: str) -> None:
-        """An item that was not scanned; `why` goes to the log, never a value."""
-        self.scan.stats.items_skipped += 1
+        """An item that was not scanned; `why` goes to the log, so it never holds a value.
+
+        Called while an admitted item is handled (a file found to be binary, an
+        archive refused), it turns that item from scanned into skipped.
+        """
+        stats = self.scan.stats
+        if self._admitted is not None:
+            stats.items_scanned -= 1
+            stats.bytes_scanned -= self._admitted
+            self._admitted = None
+        stats.items_skipped += 1
+        log.debug("scan %s: item not scanned: %s", self.job.scan_id, why)
 
     def progress(self, percent: int, message: str) -> None:
         self.scan.progress = max(0, min(100, percent))
@@ -202,9 +223,11 @@ class ScanSession:
     ) -> Finding:
         """Record a finding. `value` is hashed and masked; it is never stored as is.
 
-        Findings without a personal value (a code pattern, a file name) pass the
-        matched snippet as `value` too, so their fingerprint is stable; only
-        pii and secret findings keep the value hash in the output.
+        The fingerprint is built from the rule, the location (without line and
+        column, which shift) and the keyed hash of `value`, so it stays the same
+        across scans. Findings without a personal value (a code pattern, a
+        package name) pass the matched text as `value` too; only personal and
+        secret values keep their hash in the output.
         """
         rule = RULES[rule_id]
         if location.line is None and (location.path or location.url):
@@ -224,7 +247,7 @@ class ScanSession:
                 location.section,
                 location.table,
                 location.column_name,
-                value_hash or evidence or "",
+                value_hash or "",
             )
         )
         n = self._occurrences.get(anchor, 0)
@@ -272,9 +295,8 @@ class ScanSession:
         self.scan.score = score_findings(kept)
         self.scan.finished_at = utcnow()
         if status is ScanStatus.DONE:
-            self.scan.progress = 100
-            if not stats.truncated:
-                self.scan.progress_message = "done"
+            message = self.scan.progress_message if stats.truncated else "done"
+            self.progress(100, message)
         return ScanResult(self.scan, kept)
 
 

@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dgp.documents.textcodec import SNIFF_BYTES, decode, looks_binary
 from dgp.domain.finding import Location
 from dgp.scanners import archives, git
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
-from dgp.scanners.files import Skipped, TreeEntry, decode_text, looks_binary, walk
+from dgp.scanners.files import Skipped, TreeEntry, walk
 from dgp.scanners.session import ScanInputError, ScanInputs, ScanJob, ScanSession
 
 
@@ -30,19 +31,27 @@ class Target:
 
 
 @contextmanager
-def open_target(job: ScanJob, inputs: ScanInputs, *, allow_git: bool) -> Iterator[Target]:
+def open_target(
+    job: ScanJob, inputs: ScanInputs, *, allow_git: bool, time_left: float
+) -> Iterator[Target]:
+    """The target as files on disk; `time_left` bounds a clone by the scan's own limit."""
     work = Path(tempfile.mkdtemp(prefix="dgp-scan-"))
     try:
-        yield _resolve(job, inputs, work, allow_git)
+        yield _resolve(job, inputs, work, allow_git, time_left)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _resolve(job: ScanJob, inputs: ScanInputs, work: Path, allow_git: bool) -> Target:
+def _resolve(
+    job: ScanJob, inputs: ScanInputs, work: Path, allow_git: bool, time_left: float
+) -> Target:
     options = job.options
     if inputs.upload is not None:
         return _from_file(inputs.upload, work, job)
-    if allow_git and git.is_git_url(job.target):
+    is_url = allow_git and git.is_git_url(job.target)
+    if not options.allow_local_sources and (not is_url or job.target.startswith("file:")):
+        raise ScanInputError("local paths and file:// URLs are for administrators only")
+    if is_url:
         dest = work / "repo"
         try:
             git.clone(
@@ -50,8 +59,10 @@ def _resolve(job: ScanJob, inputs: ScanInputs, work: Path, allow_git: bool) -> T
                 dest,
                 branch=options.branch,
                 commit=options.commit,
-                full_history=options.since is not None,
-                timeout=options.clone_timeout_seconds,
+                # incremental scans diff against history; blame needs it to name the
+                # commit that wrote a line, not the shallow clone's only commit
+                full_history=options.since is not None or options.git_metadata,
+                timeout=min(options.clone_timeout_seconds, time_left),
             )
         except git.GitError as e:
             raise ScanInputError(f"cannot clone the repository: {e.reason}") from None
@@ -105,20 +116,25 @@ def scan_files(
             not_scanned(session, prefix + entry.relative, entry.reason)
             continue
         if entry.size > limit:
-            session.skip(f"larger than {limit} bytes")
+            not_scanned(session, prefix + entry.relative, f"larger than {limit} bytes")
             continue
         session.progress(int(100 * done / total), f"{done}/{total} files")
         session.admit(entry.size)
         handle(session, entry)
+        session.item_done()
 
 
 def scan_text_file(session: ScanSession, path: Path, shown: str) -> str | None:
-    """Scan a file as plain text; a binary file is skipped (None)."""
-    data = path.read_bytes()
-    if looks_binary(data):
+    """Scan a file as plain text; a binary or unreadable file is skipped (None)."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        not_scanned(session, shown, f"cannot read: {e.strerror or type(e).__name__}")
+        return None
+    if looks_binary(data[:SNIFF_BYTES]):
         session.skip("binary")
         return None
-    text = decode_text(data)
+    text = decode(data)
     session.scan_text(text, Location(path=shown))
     return text
 
