@@ -12,8 +12,15 @@ AFTER = 30  # characters after
 class ContextWords:
     """A set of words or phrases looked for near a match, case-insensitively."""
 
-    def __init__(self, words: Iterable[str], before: int = BEFORE, after: int = AFTER) -> None:
+    def __init__(
+        self,
+        words: Iterable[str],
+        before: int = BEFORE,
+        after: int = AFTER,
+        prefilter_substrings: bool = False,
+    ) -> None:
         self.words = tuple(sorted(words, key=len, reverse=True))
+        self.prefilter_substrings = prefilter_substrings
         alternation = "|".join(re.escape(w) for w in self.words)
         self._regex = re.compile(rf"(?<![a-z])(?:{alternation})(?![a-z])", re.IGNORECASE)
         self.before = before
@@ -23,8 +30,10 @@ class ContextWords:
         return self._regex.search(self.window(text, start, end)) is not None
 
     def hyperscan_regex(self) -> str:
-        """A looser form for the matcher's prefilter: any occurrence of a word."""
-        return "(?:" + "|".join(re.escape(w) for w in self.words) + ")"
+        """The matcher's prefilter: the words where no letter touches them (as `near`
+        requires), or, with `prefilter_substrings`, anywhere (a street name's ending)."""
+        words = "(?:" + "|".join(re.escape(w) for w in self.words) + ")"
+        return words if self.prefilter_substrings else f"(?:^|[^a-z]){words}(?:[^a-z]|$)"
 
     def window(self, text: str, start: int, end: int) -> str:
         return text[max(0, start - self.before) : start] + " " + text[end : end + self.after]
@@ -145,6 +154,7 @@ ADDRESS = ContextWords(
     ],
     before=80,
     after=40,
+    prefilter_substrings=True,
 )
 # A street name with a house number ("Zoeyweg 873", "Keizersgracht 12a") is address context too.
 STREET = re.compile(r"[A-Z][a-z]+(?:" + "|".join(STREET_SUFFIXES) + r")\s+\d{1,5}[a-zA-Z]?\b")

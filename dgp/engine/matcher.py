@@ -61,7 +61,7 @@ class Matcher:
             (hyperscan.HS_FLAG_CASELESS if s.caseless else 0)
             | (hyperscan.HS_FLAG_MULTILINE if s.multiline else 0)
             for s in self.specs
-        ] + [hyperscan.HS_FLAG_CASELESS] * len(contexts)
+        ] + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(contexts)
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self._db.compile(
             expressions=[e.encode() for e in expressions],
@@ -88,12 +88,32 @@ class Matcher:
                     del hits[pid]
         for cid in self._contexts:
             hits.pop(cid, None)
+        self._drop_lonely(hits)
         if hits and len(data) != len(text):  # non-ASCII: byte offsets are not char offsets
             hits = _to_char_offsets(data, hits)
         result: list[Candidate] = []
         for pid, ends in hits.items():
             result.extend(self._spans(pid, text, sorted(set(ends))))
         return result
+
+    def _drop_lonely(self, hits: dict[int, list[int]]) -> None:
+        """Drop hits of patterns that count only near another rule's hits (near_prefix)."""
+        for pid, ends in list(hits.items()):
+            spec = self.specs[pid]
+            if spec.near_prefix is None:
+                continue
+            anchors = sorted(
+                e
+                for other, es in hits.items()
+                if self.specs[other].rule_id.startswith(spec.near_prefix)
+                for e in es
+            )
+            reach = spec.near_distance + MAX_CANDIDATE_BYTES
+            kept = [e for e in ends if _has_between(anchors, e - reach, e + reach)]
+            if kept:
+                hits[pid] = kept
+            else:
+                del hits[pid]
 
     def _spans(self, pid: int, text: str, ends: list[int]) -> list[Candidate]:
         regex = self._python[pid]
@@ -125,12 +145,12 @@ def _near(ends: list[int], context_ends: list[int], words: ContextWords) -> list
     context_ends = sorted(context_ends)
     back = words.before + MAX_CANDIDATE_BYTES
     ahead = words.after + len(words.words[0]) * 4  # the longest word, in UTF-8 at worst
-    kept = []
-    for end in ends:
-        i = bisect.bisect_left(context_ends, end - back)
-        if i < len(context_ends) and context_ends[i] <= end + ahead:
-            kept.append(end)
-    return kept
+    return [end for end in ends if _has_between(context_ends, end - back, end + ahead)]
+
+
+def _has_between(sorted_values: list[int], low: int, high: int) -> bool:
+    i = bisect.bisect_left(sorted_values, low)
+    return i < len(sorted_values) and sorted_values[i] <= high
 
 
 def _to_char_offsets(data: bytes, hits: dict[int, list[int]]) -> dict[int, list[int]]:

@@ -29,6 +29,9 @@ class PatternSpec:
     `bare_confidence` (None: without them it rejects). When that is below the
     detector's threshold, the matcher skips candidates with no context word
     near, before any Python work (e.g. the dates in every log timestamp).
+    `near_prefix` likewise skips candidates with no hit of a rule starting with
+    it within `near_distance` characters (special categories count only near
+    personal data).
     """
 
     rule_id: str
@@ -41,6 +44,8 @@ class PatternSpec:
     priority: int = 0
     context: ContextWords | None = None
     bare_confidence: float | None = None
+    near_prefix: str | None = None
+    near_distance: int = 0
 
     def needs_context(self, min_confidence: float) -> bool:
         if self.context is None:

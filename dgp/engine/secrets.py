@@ -182,6 +182,8 @@ SECRET_PATTERNS: tuple[PatternSpec, ...] = (
         _KEYWORD + r"[\"']?\s*(?::=|=>|==?|:)\s*[\"']",
         _assigned_secret,
         caseless=True,
+        # Python starts only at the start of a name: not again inside every identifier
+        python=r"(?<![A-Za-z0-9_.-])" + _KEYWORD + r"[\"']?\s*(?::=|=>|==?|:)\s*[\"']",
         value=_v(_KEYWORD + r"[\"']?\s*(?::=|=>|==?|:)\s*[\"'](?P<v>[^\"'\s]{6,200})[\"']"),
         priority=60,
     ),

@@ -24,7 +24,13 @@ def _lexicon_regex(words: tuple[str, ...]) -> str:
 
 SPECIAL_PATTERNS: tuple[PatternSpec, ...] = tuple(
     PatternSpec(
-        f"special.{category}", _lexicon_regex(words), always(0.7), caseless=True, priority=1
+        f"special.{category}",
+        _lexicon_regex(words),
+        always(0.7),
+        caseless=True,
+        priority=1,
+        near_prefix="pii.",
+        near_distance=NEAR_PERSONAL_DATA,
     )
     for category, words in SPECIAL_CATEGORIES.items()
 )

@@ -703,3 +703,15 @@ def test_score_is_deterministic_and_falls_with_more_findings(tree: Path, tmp_pat
     with_one = run(tmp_path).scan.score
     fx.write_files(tmp_path, {"evenmore.py": f"# bsn {fx.BSN}\nIBAN = '{fx.IBAN}'\n"})
     assert 100.0 > with_one > run(tmp_path).scan.score
+
+
+# -- local sources: the services switch them off for users who are not administrators ---
+
+
+def test_local_sources_can_be_refused(tree: Path, repo: fx.GitRepo, tmp_path: Path) -> None:
+    for target in (str(tree), repo.path.as_uri()):
+        with pytest.raises(ScanInputError, match="for administrators only"):
+            run(target, allow_local_sources=False)
+    # an upload is not a local source: it is what a user sends
+    archive = fx.make_zip(tree, tmp_path / "upload.zip")
+    assert run(tree, upload=archive, allow_local_sources=False).findings
