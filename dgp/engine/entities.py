@@ -164,6 +164,11 @@ def _name_in_context(text: str, start: int, end: int) -> float | None:
     return _name(text, start, end) and 0.55
 
 
+def _salutation_name(text: str, start: int, end: int) -> float | None:
+    surname = text[start:end].rsplit(None, 1)[-1]
+    return None if surname in NOT_SURNAMES else 0.8
+
+
 def _name(text: str, start: int, end: int) -> float | None:
     surname = text[start:end].rsplit(None, 1)[-1]
     if surname in NOT_SURNAMES or surname.upper() == surname:
@@ -257,11 +262,25 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
     ),
 )
 
-_NAME_VALUE = re.compile(rf"\S+(?: (?:{_TV})){{0,3}} [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+# Surnames may carry accents ("Müller", "Gönül"): the lower-case letters of a surname.
+_LOWER = "[a-zà-öø-ÿ]"
+_LOWER_HS = "(?:[a-z]|" + "|".join("àáâäçèéêëíïñóôöøúüý") + ")"  # hyperscan reads bytes
+_SURNAME = rf"[A-Z]{_LOWER}+(?:-[A-Z]{_LOWER}+)?\b"
+_NAME_VALUE = re.compile(rf"\S+(?: (?:{_TV})){{0,3}} {_SURNAME}")
+_SALUTATION = r"(?:[Hh]eer|[Mm]evrouw|[Dd]hr\.?|[Mm]evr\.?|[Mm]eneer|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)"
+_TV_CAPITAL = "|".join(t.capitalize() for t in TUSSENVOEGSELS if t[0].isalpha())
 PII_PATTERNS += (
+    # "Geachte heer De Vries", "Mevr. Jansen": a salutation names the person after it
     PatternSpec(
         "pii.name",
-        rf"\b[A-Z][a-z]+(?: (?:{_TV})){{0,3}} [A-Z][a-z]",
+        rf"\b{_SALUTATION} (?:(?:{_TV}|{_TV_CAPITAL}) ){{0,3}}[A-Z]{_LOWER_HS}",
+        _salutation_name,
+        value=re.compile(rf"{_SALUTATION} (?P<v>(?:(?:{_TV}|{_TV_CAPITAL}) ){{0,3}}{_SURNAME})"),
+        priority=11,
+    ),
+    PatternSpec(
+        "pii.name",
+        rf"\b[A-Z][a-z]+(?: (?:{_TV})){{0,3}} [A-Z]{_LOWER_HS}",
         _name_in_context,
         value=_NAME_VALUE,
         priority=9,
@@ -273,7 +292,8 @@ _NAME_CHUNK = 40
 PII_PATTERNS += tuple(
     PatternSpec(
         "pii.name",
-        rf"\b(?:{'|'.join(FIRST_NAMES[i : i + _NAME_CHUNK])})(?: (?:{_TV})){{0,3}} [A-Z][a-z]",
+        rf"\b(?:{'|'.join(FIRST_NAMES[i : i + _NAME_CHUNK])})(?: (?:{_TV})){{0,3}} "
+        rf"[A-Z]{_LOWER_HS}",
         _name,
         value=_NAME_VALUE,
         priority=10,

@@ -284,3 +284,19 @@ def test_one_pass_engine_handles_large_text(detector: Detector) -> None:
     line = "gewone tekst zonder persoonsgegevens, code = compute(x, 42)\n"
     text = line * 20000 + "BSN 111222333\n" + line * 20000
     assert found(detector, text) == [("pii.bsn", "111222333")]
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("Geachte heer De Vries,", "De Vries"),
+        ("Mevr. Jansen belde gisteren", "Jansen"),
+        ("Dhr. van den Berg", "van den Berg"),
+        ("Beste Jan Müller,", "Jan Müller"),
+        ("Dear Mr. Smith", "Smith"),
+    ],
+)
+def test_names_after_a_salutation_or_with_accents(
+    detector: Detector, text: str, value: str
+) -> None:
+    assert ("pii.name", value) in found(detector, text)
