@@ -17,12 +17,13 @@ def label_of(path: Path) -> str:
     return path.suffix.lstrip(".").upper() or "File"
 
 
-def short_cause(exc: BaseException, limit: int = 200) -> str:
-    """A library exception in one short line, for an error reason: "bad header (KeyError)"."""
-    message = " ".join(str(exc).split()) or "unreadable"
-    if len(message) > limit:
-        message = message[: limit - 1] + "…"
-    return f"{message} ({type(exc).__name__})"
+def short_cause(exc: BaseException) -> str:
+    """A library exception as an error reason: its type only ("ValueError").
+
+    Never the message: libraries quote the file's own content in it ("could not
+    convert string to float: 'BSN 123456782'"), and reasons are shown and stored.
+    """
+    return type(exc).__name__
 
 
 @lru_cache(maxsize=4096)  # called once per cell; sheets reuse few columns

@@ -15,7 +15,11 @@ from xml.etree import ElementTree
 from dgp.documents.base import ExtractionError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MAX_UNPACKED_BYTES = 2 * 1024**3  # more than this unpacked is a zip bomb, not a document
+# An office document's parts are parsed in memory, at several times their size: more
+# than this unpacked, or parts far more compressed than XML ever is, make a zip bomb.
+MAX_UNPACKED_BYTES = 256 * 1024**2
+MAX_PART_RATIO = 200
+_RATIO_FLOOR = 1024**2  # small parts may compress as they like
 MAX_PROPERTIES_XML = 1024**2  # docProps/meta.xml are tiny; a huge one is not worth parsing
 
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -44,8 +48,14 @@ def open_zip(path: Path, label: str) -> zipfile.ZipFile:
         raise ExtractionError(
             f"{label} is corrupt: not a valid zip archive (truncated or damaged)"
         ) from exc
-    unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > MAX_UNPACKED_BYTES:
+    # zipfile stops reading a part at its declared size, so the declared sizes bind.
+    infos = archive.infolist()
+    unpacked = sum(info.file_size for info in infos)
+    bomb = any(
+        info.file_size > _RATIO_FLOOR and info.file_size > MAX_PART_RATIO * info.compress_size
+        for info in infos
+    )
+    if unpacked > MAX_UNPACKED_BYTES or bomb:
         archive.close()
         raise ExtractionError(
             f"{label} is too large when unpacked ({unpacked} bytes); possible zip bomb"

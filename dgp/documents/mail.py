@@ -69,9 +69,11 @@ def _attachment(ctx: ExtractContext, name: str, load: Callable[[], bytes]) -> It
     from dgp.documents import registry  # the registry imports this module
 
     name = name.replace("\\", "/").rsplit("/", 1)[-1] or "attachment"
-    if not registry.is_supported(Path(name)):
-        return
     child = ctx.child(f"{ctx.display_path}!{name}")
+    if not registry.is_supported(Path(name)):
+        kind = Path(name).suffix.lower() or "without an extension"
+        yield child.notice("attachment_not_scanned", f"attachment of a type not read ({kind})")
+        return
     if child.depth > MAX_NESTING:
         yield child.notice("attachment_too_deep")
         return

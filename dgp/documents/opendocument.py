@@ -62,6 +62,16 @@ def _children(node: Element | None) -> Iterator[Element]:
                 yield child
 
 
+MAX_SPACES = 1000  # <text:s text:c="1500000000"/> would be gigabytes of spaces
+
+
+def _spaces(count: str | None) -> int:
+    try:
+        return max(1, min(int(count or 1), MAX_SPACES))
+    except ValueError:
+        return 1
+
+
 def _text(node: Element) -> str:
     """Inline text of a paragraph: spaces, tabs and line breaks kept; comments left out."""
     parts: list[str] = []
@@ -69,7 +79,7 @@ def _text(node: Element) -> str:
         if child.nodeType == Node.TEXT_NODE:
             parts.append(child.data)
         elif child.qname == (TEXTNS, "s"):
-            parts.append(" " * int(child.getAttrNS(TEXTNS, "c") or 1))
+            parts.append(" " * _spaces(child.getAttrNS(TEXTNS, "c")))
         elif child.qname == (TEXTNS, "tab"):
             parts.append("\t")
         elif child.qname == (TEXTNS, "line-break"):

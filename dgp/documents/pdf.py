@@ -6,6 +6,7 @@ parser decides whether a file is readable.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +15,12 @@ from pypdf.errors import PdfReadError
 
 from dgp.documents import ocr
 from dgp.documents.base import ExtractionError, Segment
-from dgp.documents.common import metadata_segments
+from dgp.documents.common import metadata_segments, short_cause
 from dgp.documents.containers import read_head
 from dgp.documents.context import ExtractContext
+
+# pypdf's warnings quote the file's own bytes (names, numbers): they must never reach a log.
+logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
 
 EXTENSIONS = frozenset({".pdf"})
 MAX_OCR_IMAGES_PER_PAGE = 16
@@ -41,7 +45,7 @@ def _open(path: Path) -> PdfReader:
     try:
         reader = PdfReader(path, strict=False)
     except PdfReadError as exc:
-        raise ExtractionError(f"PDF is corrupt: {exc}") from exc
+        raise ExtractionError(f"PDF is corrupt: {short_cause(exc)}") from exc
     if reader.is_encrypted and not _opens_without_password(reader):
         raise ExtractionError("PDF is encrypted (password protected)", encrypted=True)
     return reader

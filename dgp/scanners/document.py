@@ -50,7 +50,7 @@ define(
 define(
     "document.encrypted",
     "governance",
-    Severity.LOW,
+    Severity.INFO,
     "Encrypted document not scanned",
     "The file is password protected, so its content could not be checked.",
     (),
@@ -163,6 +163,14 @@ def _notice(session: ScanSession, segment: Segment) -> None:
         reason = segment.text if field != "ocr_failed" else "OCR failed on a scanned page"
         session.add(
             rule, location, evidence=reason, description=f"Could not read the file: {reason}."
+        )
+        return
+    if field == "attachment_not_scanned":
+        session.add(
+            ITEM_NOT_SCANNED,
+            location,
+            evidence=segment.text,
+            description=f"Not scanned: {segment.text}.",
         )
         return
     reason = {

@@ -321,9 +321,10 @@ def expected_findings() -> dict[str, list[Key]]:
             hit("pii.email", "mail.eml", s, fx.EMAIL, 3, **body),
             hit("pii.name", "mail.eml", greeting, fx.NAME, 1, **html),
             hit("pii.iban", "mail.eml", html_iban, HTML_IBAN, 3, **html),
-            # the attachments: a CSV, a PNG (not a document: passed over), a broken PDF,
+            # the attachments: a CSV, a PNG (not a document: said so), a broken PDF,
             # and a forwarded message
             hit("pii.name", "mail.eml!klanten.csv", fx.NAME, fx.NAME, 2, cell="A2"),
+            whole("scan.item_not_scanned", "mail.eml!foto.png"),
             whole("document.unreadable", "mail.eml!kapot.pdf"),
             hit("pii.name", "mail.eml!message.eml", forwarded, fx.MANAGER, **header),
             hit("pii.email", "mail.eml!message.eml", forwarded, "marie@example.nl", **header),
@@ -434,6 +435,9 @@ def test_unreadable_files_say_why(set_scan: ScanResult) -> None:
         ),
         "nep.pdf": entry("document.unreadable", corrupt_pdf, "Could not read the file"),
         "mail.eml!kapot.pdf": entry("document.unreadable", corrupt_pdf, "Could not read the file"),
+        "mail.eml!foto.png": entry(
+            "scan.item_not_scanned", "attachment of a type not read (.png)", "Not scanned"
+        ),
         "bomb.zip": entry(
             "scan.item_not_scanned",
             "archive refused: compression ratio above 200:1 (zip bomb)",

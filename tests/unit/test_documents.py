@@ -5,6 +5,7 @@ All documents are generated at test time by tests/docfixtures.py.
 
 from __future__ import annotations
 
+import logging
 import sys
 import zipfile
 from pathlib import Path
@@ -15,7 +16,7 @@ _ROOT = Path(__file__).resolve().parents[2]
 if str(_ROOT) not in sys.path:  # `import tests.docfixtures` and `import dgp` from the repo root
     sys.path.insert(0, str(_ROOT))
 
-from dgp.documents import ocr  # noqa: E402
+from dgp.documents import ocr, registry  # noqa: E402
 from dgp.documents.base import ExtractionError, ExtractLimits, Segment  # noqa: E402
 from dgp.documents.common import cell_ref, cell_text, column_letters  # noqa: E402
 from dgp.documents.htmltext import html_to_text  # noqa: E402
@@ -448,6 +449,13 @@ def test_eml_headers_bodies_and_attachments(tmp_path: Path) -> None:
         (csv, "text", None, fx.NAME, {"line": 2, "cell": "A2"}),
         (csv, "text", None, fx.BSN, {"line": 2, "cell": "B2"}),
         (
+            "postvak/mail.eml!foto.png",
+            "notice",
+            "attachment_not_scanned",
+            "attachment of a type not read (.png)",
+            {},
+        ),
+        (
             "postvak/mail.eml!kapot.pdf",
             "notice",
             "attachment_unreadable",
@@ -504,3 +512,54 @@ def test_msg_that_is_not_ole_is_corrupt(tmp_path: Path) -> None:
     error = failure(fx.write_bytes(tmp_path, "mail.msg", b"From: x\n\nhallo"))
     assert error.reason == "MSG is corrupt: not an Outlook message (no OLE header)"
     assert failure(fx.ole_header_file(tmp_path, "leeg.msg")).reason.startswith("MSG is corrupt: ")
+
+
+# -- hostile documents: nothing of their content leaks, nothing blows up --------------
+
+
+def test_reasons_and_logs_never_quote_the_file(tmp_path: Path, caplog) -> None:
+    broken = tmp_path / "kapot.pdf"
+    broken.write_bytes(
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Kids [3 0 R] } BSN 111222333 Jan de Vries >> endobj\n"
+        b"trailer << /Root 1 0 R >>\n%%EOF"
+    )
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(ExtractionError) as caught:
+        list(registry.extract(broken, "kapot.pdf"))
+    assert "111222333" not in caught.value.reason
+    assert "111222333" not in caplog.text and "Vries" not in caplog.text
+
+
+def test_odt_space_bomb_is_bounded(tmp_path: Path) -> None:
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:text><text:p>a<text:s text:c="1500000000"/>b</text:p>'
+        "</office:text></office:body></office:document-content>"
+    )
+    path = tmp_path / "bom.odt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        zf.writestr("content.xml", content)
+        zf.writestr(
+            "META-INF/manifest.xml",
+            '<manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            '<manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+    texts = [s.text for s in registry.extract(path, "bom.odt") if s.kind == "text"]
+    assert texts and all(len(t) < 2000 for t in texts)
+
+
+def test_office_part_compressed_like_a_bomb_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bom.docx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", b"<w:t>" + b" " * (50 * 1024 * 1024) + b"</w:t>")
+    with pytest.raises(ExtractionError, match="zip bomb"):
+        list(registry.extract(path, "bom.docx"))
