@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := git tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng
+APT_PACKAGES := git python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng
 
 .PHONY: help deps venv demo test test-unit lint format bench clean
 

@@ -17,13 +17,42 @@ def _default_key_file() -> Path:
     return Path(base) / "dataguardian" / "hash.key"
 
 
+class HashKeyError(ValueError):
+    """The value-hash key is missing, unreadable or malformed; the message says where."""
+
+
+def _parse(hex_key: str, source: str) -> bytes:
+    try:
+        key = bytes.fromhex(hex_key.strip())
+    except ValueError:
+        raise HashKeyError(f"{source} must be hexadecimal") from None
+    if len(key) < 16:
+        raise HashKeyError(f"{source} must hold at least 16 bytes (32 hex digits)")
+    return key
+
+
 def load_hash_key() -> bytes:
     if hex_key := os.environ.get("DGP_HASH_KEY"):
-        return bytes.fromhex(hex_key)
+        return _parse(hex_key, "DGP_HASH_KEY")
     path = Path(os.environ.get("DGP_HASH_KEY_FILE") or _default_key_file())
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
+    try:
+        if not path.exists():
+            _create_key_file(path)
+        return _parse(path.read_text(), f"the key file {path}")
+    except OSError as e:
+        raise HashKeyError(f"cannot read or create the key file {path}: {e.strerror}") from None
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key atomically: a second process racing us reads a whole key or none."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    try:
+        os.link(temporary, path)  # fails if another process made the key first: keep theirs
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()

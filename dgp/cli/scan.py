@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dgp import __version__
 from dgp.cli.progress import ProgressBar
-from dgp.config import load_hash_key
+from dgp.config import HashKeyError, load_hash_key
 from dgp.domain.severity import Severity
 from dgp.output import FORMATS, render
 from dgp.scanners import SCANNERS, scanner
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         if args.since and args.kind != "code":
             raise ScanInputError("--since only applies to code scans")
         result = scanner(args.kind)(job, ScanInputs(hash_key=load_hash_key(), progress=bar))
-    except (ScanInputError, BaselineError, ValueError) as e:
+    except (ScanInputError, BaselineError, HashKeyError) as e:
         bar.close()
         print(f"dgp scan: error: {e}", file=sys.stderr)
         return EXIT_ERROR

@@ -44,8 +44,8 @@ def _connection_password(text: str, start: int, end: int) -> float | None:
     return None if is_placeholder(text[start:end]) else 0.9
 
 
-def _v(regex: str) -> re.Pattern[str]:
-    return re.compile(regex, re.IGNORECASE | re.DOTALL)
+def _v(regex: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(regex, re.IGNORECASE | re.DOTALL | flags)
 
 
 _KEYWORD = (
@@ -151,11 +151,12 @@ SECRET_PATTERNS: tuple[PatternSpec, ...] = (
     ),
     PatternSpec(
         "secret.connection_string",
+        # user:password@ in any URL, the user may be empty ("redis://:pw@cache")
         r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|"
-        r"sqlserver|ftp)://[^\s:/@\"'<>]+:[^\s@\"'<>]+@[^\s\"'<>]+",
+        r"sqlserver|ftps?|sftp|https?|ldaps?|smtps?)://[^\s:/@\"'<>]*:[^\s@/\"'<>]+@",
         _connection_password,
         caseless=True,
-        value=_v(r"[a-z+]+://[^\s:/@\"'<>]+:(?P<v>[^\s@\"'<>]+)@"),
+        value=_v(r"[a-z+]+://[^\s:/@\"'<>]*:(?P<v>[^\s@/\"'<>]+)@"),
         priority=85,
     ),
     PatternSpec(
@@ -189,13 +190,15 @@ SECRET_PATTERNS: tuple[PatternSpec, ...] = (
     ),
     PatternSpec(
         "secret.password_assignment",
-        r"^[ \t]*(?:export[ \t]+)?" + _KEYWORD + r"[ \t]*=[ \t]*[^\s\"'$]",
+        # .env, ini and YAML lines: NAME=value, name: value (unquoted)
+        r"^[ \t]*(?:export[ \t]+|- )?" + _KEYWORD + r"[ \t]*[=:][ \t]*[^\s\"'$]",
         _assigned_secret,
         caseless=True,
         multiline=True,
         value=_v(
-            r"[ \t]*(?:export[ \t]+)?" + _KEYWORD + r"[ \t]*=[ \t]*"
-            r"(?P<v>[^\s\"'$]{6,200})(?!\S)"
+            r"[ \t]*(?:export[ \t]+|- )?" + _KEYWORD + r"[ \t]*[=:][ \t]*"
+            r"(?P<v>[^\s\"'$]{6,200})[ \t]*(?:#.*)?$",
+            re.MULTILINE,
         ),
         priority=60,
     ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 import uuid
@@ -24,12 +25,18 @@ from dgp.engine.detector import Detection, Detector
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.rules import RULES
 from dgp.scanners.baseline import Baseline
+from dgp.scanners.common_rules import FINDINGS_CAPPED
 from dgp.scanners.options import ScanOptions
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
-VALUE_FAMILIES = frozenset({"pii", "secret", "special"})  # findings whose value is personal
+VALUE_FAMILIES = frozenset({"pii", "secret", "special"})  # rule-id prefixes of value detections
+VALUE_CATEGORIES = frozenset({"pii", "secret", "special_category"})  # findings that keep a hash
 MAX_SNIPPET = 160
+_MAYBE_VALUE = re.compile(r"\d[\d .\-/]{4,}\d|[^\s@\"'<>(){}\[\],;:`]+@[^\s@\"'<>(){}\[\],;:`]+")
+CHUNK_CHARS = 1 << 20  # text read by the detector at once
+CHUNK_OVERLAP = 200  # the end of the previous chunk, read again as context
+MAX_FINDINGS_PER_RULE_PER_ITEM = 1000
 FINDING_NAMESPACE = uuid.UUID("8a3e4f0c-5d1b-4c7e-9a61-2f0b7c4d9e15")
 
 
@@ -105,6 +112,8 @@ class ScanSession:
         self._deadline = time.monotonic() + self.limits.timeout_seconds
         self._occurrences: dict[str, int] = {}
         self._admitted: int | None = None  # size of the item being handled
+        self._listed: dict[tuple[str | None, str], int] = {}  # findings per item and rule
+        self._unlisted: dict[tuple[str | None, str], int] = {}  # beyond the cap: counted
         self.findings: list[Finding] = []
         self.scan = Scan(
             id=job.scan_id,
@@ -176,39 +185,53 @@ class ScanSession:
         location: Location,
         exclude: frozenset[str] = frozenset(),
         context: str = "",
-    ) -> list[Detection]:
+    ) -> int:
         """Detect in one run of text; `location` says where the text starts.
 
         Rules in `exclude` are not reported (the caller reports that value itself).
         `context` is text that stands before this text without being part of it,
         such as a table cell's column header ("bsn"): it counts as context words,
-        but nothing in it is reported.
+        but nothing in it is reported. Long texts are read in chunks, with the
+        time limit checked between them. Returns the number of detections.
         """
-        prefix = f"{context}:\n" if context else ""
-        detections = [
-            replace(d, start=d.start - len(prefix), end=d.end - len(prefix))
-            for d in self.detector.detect(prefix + text)
-            if d.rule_id not in exclude and d.start >= len(prefix)
-        ]
-        if not detections:
-            return detections
-        row, line_start, scanned_to = 0, 0, 0
-        first_line = location.line or 1
-        for det in detections:  # sorted by start: count newlines once, left to right
-            row += text.count("\n", scanned_to, det.start)
-            scanned_to = det.start
-            line_start = text.rfind("\n", 0, det.start) + 1
-            column = det.start - line_start + 1
-            end_column = column + min(det.end, _line_end(text, det.start)) - det.start
-            where = replace(location, line=first_line + row, column=column, end_column=end_column)
-            if det.rule_id.split(".", 1)[0] in VALUE_FAMILIES:
-                self.add(det.rule_id, where, value=det.value, confidence=det.confidence)
-            else:  # a code pattern: show the snippet, with any value inside it masked
-                snippet = _masked_snippet(text, det, detections)
-                self.add(
-                    det.rule_id, where, value=snippet, evidence=snippet, confidence=det.confidence
-                )
-        return detections
+        found, row, counted_to = 0, (location.line or 1), 0
+        for start, end in _chunks(text):
+            if start:
+                self.check_time()
+            head = (
+                text[max(0, start - CHUNK_OVERLAP) : start]
+                if start
+                else (f"{context}:\n" if context else "")
+            )
+            detections = [
+                replace(d, start=d.start - len(head) + start, end=d.end - len(head) + start)
+                for d in self.detector.detect(head + text[start:end])
+                if d.rule_id not in exclude and d.start >= len(head)
+            ]
+            for det in detections:  # sorted by start: count newlines once, left to right
+                row += text.count("\n", counted_to, det.start)
+                counted_to = det.start
+                column = det.start - (text.rfind("\n", 0, det.start) + 1) + 1
+                end_column = column + min(det.end, _line_end(text, det.start)) - det.start
+                where = replace(location, line=row, column=column, end_column=end_column)
+                self._report(det, where, text, detections)
+            found += len(detections)
+        return found
+
+    def _report(
+        self, det: Detection, where: Location, text: str, detections: list[Detection]
+    ) -> None:
+        key = (where.path, det.rule_id)
+        listed = self._listed.get(key, 0)
+        if listed >= MAX_FINDINGS_PER_RULE_PER_ITEM:
+            self._unlisted[key] = self._unlisted.get(key, 0) + 1
+            return
+        self._listed[key] = listed + 1
+        if det.rule_id.split(".", 1)[0] in VALUE_FAMILIES:
+            self.add(det.rule_id, where, value=det.value, confidence=det.confidence)
+        else:  # a code pattern: show the snippet, with any value inside it masked
+            snippet = _masked_snippet(text, det, detections)
+            self.add(det.rule_id, where, value=snippet, evidence=snippet, confidence=det.confidence)
 
     def add(
         self,
@@ -265,7 +288,7 @@ class ScanSession:
             description=description or rule.description,
             location=location,
             evidence=evidence if evidence is not None else (mask(value) if value else ""),
-            value_hash=value_hash if rule_id.split(".", 1)[0] in VALUE_FAMILIES else None,
+            value_hash=value_hash if rule.category in VALUE_CATEGORIES else None,
             legal_refs=list(rule.legal_refs),
             remediation=rule.remediation,
             fingerprint=fingerprint,
@@ -276,6 +299,14 @@ class ScanSession:
 
     def finish(self, status: ScanStatus = ScanStatus.DONE, error: str | None = None) -> ScanResult:
         """Apply the severity threshold and the baseline, order findings, score the scan."""
+        for (path, rule_id), count in sorted(self._unlisted.items(), key=str):
+            self.add(
+                FINDINGS_CAPPED,
+                Location(path=path),
+                evidence=f"{rule_id}: {count} more",
+                description=f"{count} more findings of {rule_id} in this item are not listed "
+                f"(at most {MAX_FINDINGS_PER_RULE_PER_ITEM} per rule and item).",
+            )
         threshold = self.options.severity_threshold
         baseline = self.job.baseline
         kept = []
@@ -300,14 +331,30 @@ class ScanSession:
         return ScanResult(self.scan, kept)
 
 
+def _chunks(text: str) -> list[tuple[int, int]]:
+    """Spans of about CHUNK_CHARS that end at a line end where there is one."""
+    spans, start = [], 0
+    while start < len(text):
+        end = min(start + CHUNK_CHARS, len(text))
+        if end < len(text):
+            newline = text.rfind("\n", start, end)
+            end = newline + 1 if newline > start else end
+        spans.append((start, end))
+        start = end
+    return spans
+
+
 def _masked_snippet(text: str, det: Detection, detections: list[Detection]) -> str:
+    """The code a pattern matched, with every value in it masked: the detected ones, and
+    anything that may be one below the threshold (long digit runs, e-mail-like words)."""
     parts, pos = [], det.start
     for other in detections:
         if other.rule_id.split(".", 1)[0] in VALUE_FAMILIES and det.start <= other.start < det.end:
             parts += [text[pos : other.start], mask(other.value)]
             pos = max(pos, other.end)
     parts.append(text[pos : det.end])
-    snippet = " ".join("".join(parts).split())
+    snippet = _MAYBE_VALUE.sub(lambda m: mask(m.group()), "".join(parts))
+    snippet = " ".join(snippet.split())
     return snippet if len(snippet) <= MAX_SNIPPET else snippet[: MAX_SNIPPET - 1] + "…"
 
 

@@ -46,6 +46,8 @@ def _resolve(
     job: ScanJob, inputs: ScanInputs, work: Path, allow_git: bool, time_left: float
 ) -> Target:
     options = job.options
+    if not job.target.strip() and inputs.upload is None:
+        raise ScanInputError("no target given")
     if inputs.upload is not None:
         return _from_file(inputs.upload, work, job)
     is_url = allow_git and git.is_git_url(job.target)

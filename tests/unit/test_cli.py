@@ -441,3 +441,29 @@ def test_progress_bar_on_a_real_terminal(tree: Path, tmp_path: Path) -> None:
     text = drawn.decode()
     assert "\r[" in text and "%" in text and " files" in text
     assert json.loads(report.read_text())["scan"]["status"] == "done"
+
+
+def test_an_empty_target_is_an_error(capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # an empty path must not mean "here"
+    code, out, err = dgp(capsys, "scan", "code", "")
+    assert code == 2 and out == "" and "no target given" in err
+
+
+def test_a_malformed_hash_key_is_named(capsys, tree: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DGP_HASH_KEY", "not-hex")
+    code, _, err = dgp(capsys, "scan", "code", tree)
+    assert code == 2 and "DGP_HASH_KEY must be hexadecimal" in err
+    monkeypatch.setenv("DGP_HASH_KEY", "00ff")
+    code, _, err = dgp(capsys, "scan", "code", tree)
+    assert code == 2 and "at least 16 bytes" in err
+
+
+def test_a_new_key_file_is_made_once_and_kept(tmp_path: Path, monkeypatch) -> None:
+    from dgp.config import load_hash_key
+
+    monkeypatch.delenv("DGP_HASH_KEY", raising=False)
+    monkeypatch.setenv("DGP_HASH_KEY_FILE", str(tmp_path / "keys" / "hash.key"))
+    first = load_hash_key()
+    assert load_hash_key() == first and len(first) == 32
+    assert (tmp_path / "keys" / "hash.key").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in (tmp_path / "keys").iterdir()] == ["hash.key"]

@@ -715,3 +715,40 @@ def test_local_sources_can_be_refused(tree: Path, repo: fx.GitRepo, tmp_path: Pa
     # an upload is not a local source: it is what a user sends
     archive = fx.make_zip(tree, tmp_path / "upload.zip")
     assert run(tree, upload=archive, allow_local_sources=False).findings
+
+
+# -- one huge file: bounded in time and in findings ---------------------------------------
+
+
+def test_the_time_limit_holds_inside_one_large_file(tmp_path: Path) -> None:
+    big = tmp_path / "numbers.txt"
+    line = "bsn 111222333 en iban NL91ABNA0417164300 en mail a.b@example.nl\n"
+    big.write_text(line * 120_000)  # ~8 MB, many chunks
+    result = run(tmp_path, limits={"timeout_seconds": 0.5, "max_file_bytes": 50_000_000})
+    assert result.scan.stats.truncated
+    assert "time limit" in result.scan.progress_message
+
+
+def test_findings_per_rule_and_file_are_capped(tmp_path: Path) -> None:
+    from dgp.scanners.session import MAX_FINDINGS_PER_RULE_PER_ITEM
+
+    n = MAX_FINDINGS_PER_RULE_PER_ITEM + 250
+    (tmp_path / "mails.txt").write_text("".join(f"u{i}@example.nl\n" for i in range(n)))
+    result = run(tmp_path, limits={"max_file_bytes": 10_000_000})
+    emails = [f for f in result.findings if f.rule_id == "pii.email"]
+    capped = [f for f in result.findings if f.rule_id == "scan.findings_capped"]
+    assert len(emails) == MAX_FINDINGS_PER_RULE_PER_ITEM
+    assert len(capped) == 1 and capped[0].evidence == "pii.email: 250 more"
+    assert capped[0].location.path == "mails.txt"
+
+
+def test_code_evidence_masks_values_below_the_threshold(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        'log.info("exporting 123456782 for jan.jansen@x.nl email")\n'
+        'URL = "http://crm.acme.nl/customer/123456782/profile?email=piet"\n'
+    )
+    findings = run(tmp_path).findings
+    code = [f for f in findings if f.rule_id.startswith("code.")]
+    assert {f.rule_id for f in code} == {"code.pii_in_log", "code.http_personal_data"}
+    for f in code:
+        assert "123456782" not in f.evidence and "jan.jansen" not in f.evidence

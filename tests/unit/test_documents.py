@@ -545,7 +545,7 @@ def test_odt_space_bomb_is_bounded(tmp_path: Path) -> None:
         zf.writestr("content.xml", content)
         zf.writestr(
             "META-INF/manifest.xml",
-            '<manifest:manifest xmlns:manifest='
+            "<manifest:manifest xmlns:manifest="
             '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
             '<manifest:file-entry manifest:full-path="/" '
             'manifest:media-type="application/vnd.oasis.opendocument.text"/>'

@@ -228,9 +228,30 @@ def test_secrets(detector: Detector, text: str, rule_id: str, value: str) -> Non
 
 
 @pytest.mark.parametrize(
+    "text,rule_id,value",
+    [
+        (
+            "https://deploy:Qw3rtyUi0pAs@git.acme.nl/x.git",
+            "secret.connection_string",
+            "Qw3rtyUi0pAs",
+        ),
+        ("redis://:Qw3rtyUi0p@cache:6379", "secret.connection_string", "Qw3rtyUi0p"),
+        ("password: Sup3rS3cr3tPw9", "secret.password_assignment", "Sup3rS3cr3tPw9"),
+        ("  db_password: Kq8zPw2xTt  # prod", "secret.password_assignment", "Kq8zPw2xTt"),
+    ],
+)
+def test_passwords_in_urls_and_yaml(
+    detector: Detector, text: str, rule_id: str, value: str
+) -> None:
+    assert (rule_id, value) in found(detector, text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         'password = "changeme"',
+        "password: see the vault",
+        "Password: ${DB_PASS}",
         'password = "${DB_PASSWORD}"',
         "password = os.environ['DB_PASSWORD']",
         'secret = "aaaaaaaaaa"',
