@@ -13,12 +13,10 @@ from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
+import dgp.scanners.document_rules  # noqa: F401  (defines the rules used here)
 from dgp.documents import ExtractionError, Segment
 from dgp.documents.registry import extract, is_supported
 from dgp.domain.finding import Location
-from dgp.domain.severity import Severity
-from dgp.engine import legal
-from dgp.engine.rules import define
 from dgp.scanners import archives
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import TreeEntry
@@ -26,54 +24,6 @@ from dgp.scanners.session import ScanInputs, ScanJob, ScanResult, ScanSession, S
 from dgp.scanners.tree import Target, not_scanned, open_target, scan_files, scan_text_file
 
 KIND = "document"
-
-define(
-    "document.metadata_personal_data",
-    "pii",
-    Severity.LOW,
-    "Person named in document metadata",
-    "The document's properties (author, last modified by, ...) name a person; metadata "
-    "travels with every copy of the file.",
-    legal.PERSONAL_DATA,
-    "Clear the document properties before sharing, or set a role name instead.",
-)
-define(
-    "document.high_risk_file",
-    "secret",
-    Severity.HIGH,
-    "High-risk file",
-    "A file whose kind usually holds credentials or keys (.env, private keys, keystores, "
-    "password files).",
-    legal.SECURITY,
-    "Remove the file from shared locations; keep credentials in a secret store.",
-)
-define(
-    "document.encrypted",
-    "governance",
-    Severity.INFO,
-    "Encrypted document not scanned",
-    "The file is password protected, so its content could not be checked.",
-    (),
-    "Scan a decrypted copy, or record why this file is out of scope.",
-)
-define(
-    "document.unreadable",
-    "governance",
-    Severity.INFO,
-    "Document could not be read",
-    "The file is corrupt or not what its name says, so its content could not be checked.",
-    (),
-    "Check the file by hand, or repair it and scan again.",
-)
-define(
-    "document.ocr_unavailable",
-    "governance",
-    Severity.INFO,
-    "Scanned page not read (no OCR)",
-    "A page has no text layer and OCR is not installed, so its text was not checked.",
-    (),
-    "Install tesseract-ocr with the Dutch and English language data and scan again.",
-)
 
 HIGH_RISK_NAMES = re.compile(
     r"""(?ix)^(?:
@@ -196,7 +146,8 @@ def _metadata(session: ScanSession, text: str, field: str, location: Location) -
         confidence=0.7,
         description=f"The document property '{field}' names a person.",
     )
-    session.scan_text(text, location)
+    # the name is reported just above; other values in the field (an e-mail) still count
+    session.scan_text(text, location, exclude=frozenset({"pii.name"}))
 
 
 def _scan_archive(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -> None:

@@ -97,7 +97,7 @@ def walk(root: Path, *, include_vendored: bool = False) -> Iterator[TreeEntry | 
                     continue
                 if not target.is_relative_to(root):
                     yield Skipped(relative, "symbolic link out of the tree")
-                    continue
+                continue  # a link inside the tree: its target is scanned where it is
             if not include_vendored and (
                 name in GENERATED_NAMES or name.endswith(GENERATED_SUFFIXES)
             ):

@@ -6,9 +6,12 @@ for a password on a terminal, and every call has a timeout.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import socket
 import subprocess
+import urllib.parse
 from pathlib import Path
 
 ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
@@ -20,6 +23,32 @@ class GitError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def host_of(url: str) -> str | None:
+    """The host a git URL names (https://h/..., ssh://u@h/..., u@h:path), or None (file://)."""
+    if url.startswith("file:"):
+        return None
+    if "://" in url:
+        return urllib.parse.urlsplit(url).hostname
+    return url.split("@", 1)[1].split(":", 1)[0]  # scp-like user@host:path
+
+
+def refuse_private_host(url: str) -> None:
+    """SSRF guard: a URL whose host resolves to a loopback, private or link-local address
+    is refused. (git resolves the name again; a name that changes its address between
+    the two looks is not caught here, only by network rules around the scanner.)"""
+    host = host_of(url)
+    if host is None:
+        return
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        raise GitError(f"cannot resolve {host}") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not address.is_global:
+            raise GitError(f"{host} is a private or local address; refused")
 
 
 def is_git_url(target: str) -> bool:

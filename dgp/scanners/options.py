@@ -38,6 +38,9 @@ class ScanOptions:
     # Local paths and file:// git URLs read this host's disk: the CLI allows them,
     # the services allow them for administrators only.
     allow_local_sources: bool = True
+    # Cloning from loopback or private addresses (SSRF): the CLI allows it, the services
+    # only when an administrator does.
+    allow_private_hosts: bool = True
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanOptions:

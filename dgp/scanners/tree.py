@@ -56,6 +56,8 @@ def _resolve(
     if is_url:
         dest = work / "repo"
         try:
+            if not options.allow_private_hosts:
+                git.refuse_private_host(job.target)
             git.clone(
                 job.target,
                 dest,

@@ -752,3 +752,26 @@ def test_code_evidence_masks_values_below_the_threshold(tmp_path: Path) -> None:
     assert {f.rule_id for f in code} == {"code.pii_in_log", "code.http_personal_data"}
     for f in code:
         assert "123456782" not in f.evidence and "jan.jansen" not in f.evidence
+
+
+def test_a_link_inside_the_tree_is_not_scanned_twice(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "in.txt").write_text("mail jan@example.nl\n")
+    (tmp_path / "inlink.txt").symlink_to(tmp_path / "sub" / "in.txt")
+    emails = [f for f in run(tmp_path).findings if f.rule_id == "pii.email"]
+    assert [f.location.path for f in emails] == ["sub/in.txt"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/repo.git",
+        "ssh://git@localhost/repo.git",
+        "git@10.1.2.3:team/repo.git",
+        "https://[::1]:8443/repo.git",
+        "git://192.168.1.20/repo.git",
+    ],
+)
+def test_private_hosts_can_be_refused(url: str) -> None:
+    with pytest.raises(ScanInputError, match="private or local address"):
+        run(url, allow_private_hosts=False)

@@ -107,11 +107,8 @@ def whole(rule: str, path: str, page: int | None = None) -> Key:
 
 
 def person(path: str, name: str) -> list[Key]:
-    """A metadata field naming a person: the metadata finding and the name found in it."""
-    return [
-        hit("document.metadata_personal_data", path, name, name, section="metadata"),
-        hit("pii.name", path, name, name, section="metadata"),
-    ]
+    """A metadata field naming a person: one finding, not also a pii.name for the same value."""
+    return [hit("document.metadata_personal_data", path, name, name, section="metadata")]
 
 
 def scan(target: Path, upload: Path | None = None, **limits: Any) -> ScanResult:
