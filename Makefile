@@ -4,12 +4,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := git python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng
 
-.PHONY: help deps venv demo test test-unit lint format bench clean
+.PHONY: help deps services venv demo test test-unit test-integration lint format bench clean
 
 help:
 	@echo "make deps     install the Debian packages the scanners need (root)"
 	@echo "make venv     create $(VENV) with dataguardian and its test tools"
 	@echo "make demo     scan the bundled sample code and documents"
+	@echo "make services start the Redis and PostgreSQL the integration tier uses (root)"
 	@echo "make test     run every test tier"
 	@echo "make lint     ruff check and format check"
 	@echo "make bench    print the engine speed and quality figures"
@@ -35,8 +36,14 @@ demo: deps venv
 	@echo "== document scan of samples/documents =="
 	$(BIN)/dgp scan document samples/documents
 
-test: deps venv
+services:
+	bash tests/services/up.sh
+
+test: deps services venv
 	$(BIN)/python -m pytest tests -q
+
+test-integration: deps services venv
+	$(BIN)/python -m pytest tests/integration -q
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit -q

@@ -21,7 +21,7 @@ class HashKeyError(ValueError):
     """The value-hash key is missing, unreadable or malformed; the message says where."""
 
 
-def _parse(hex_key: str, source: str) -> bytes:
+def parse_hash_key(hex_key: str, source: str) -> bytes:
     try:
         key = bytes.fromhex(hex_key.strip())
     except ValueError:
@@ -33,12 +33,12 @@ def _parse(hex_key: str, source: str) -> bytes:
 
 def load_hash_key() -> bytes:
     if hex_key := os.environ.get("DGP_HASH_KEY"):
-        return _parse(hex_key, "DGP_HASH_KEY")
+        return parse_hash_key(hex_key, "DGP_HASH_KEY")
     path = Path(os.environ.get("DGP_HASH_KEY_FILE") or _default_key_file())
     try:
         if not path.exists():
             _create_key_file(path)
-        return _parse(path.read_text(), f"the key file {path}")
+        return parse_hash_key(path.read_text(), f"the key file {path}")
     except OSError as e:
         raise HashKeyError(f"cannot read or create the key file {path}: {e.strerror}") from None
 

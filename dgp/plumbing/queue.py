@@ -1,0 +1,168 @@
+"""The job queue: one Redis stream per scanner kind, one consumer group, explicit ACK.
+
+Postgres holds the scans; a stream entry carries only a scan id. A consumer reads
+its own pending entries first (work it was given before a crash), then new ones,
+and ACKs only after the result is committed. Redis counts every delivery
+(re-reads and XAUTOCLAIM included), which decides when a job goes to the
+dead-letter stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+GROUP = "scanners"
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str
+    entry_id: str
+    scan_id: str
+    deliveries: int  # including this one
+
+
+@dataclass(frozen=True)
+class Depth:
+    length: int  # entries in the stream not yet acknowledged or trimmed
+    pending: int  # delivered, not yet acknowledged
+    consumers: int
+
+
+class JobQueue:
+    def __init__(self, client: redis.Redis, prefix: str = "dgp") -> None:
+        self.redis = client
+        self.prefix = prefix
+        self._groups: set[str] = set()
+
+    def stream(self, kind: str) -> str:
+        return f"{self.prefix}:jobs:{kind}"
+
+    def dead_letters(self, kind: str) -> str:
+        return f"{self.prefix}:dead:{kind}"
+
+    def ensure_group(self, kind: str) -> None:
+        """Create the stream and its group; id 0 so jobs added before the group still run."""
+        if kind in self._groups:
+            return
+        try:
+            self.redis.xgroup_create(self.stream(kind), GROUP, id="0", mkstream=True)
+        except redis.ResponseError as e:
+            if "BUSYGROUP" not in str(e):
+                raise
+        self._groups.add(kind)
+
+    def submit(self, kind: str, scan_id: str) -> str:
+        self.ensure_group(kind)
+        return str(self.redis.xadd(self.stream(kind), {"scan_id": scan_id}))
+
+    def read(self, kind: str, consumer: str, block_ms: int = 1000) -> Job | None:
+        """One job for `consumer`: its own unacknowledged one first, else a new one."""
+        self.ensure_group(kind)
+        stream = self.stream(kind)
+        for start, block in (("0", None), (">", block_ms)):
+            reply = self.redis.xreadgroup(GROUP, consumer, {stream: start}, count=1, block=block)
+            entries = reply[0][1] if reply else []
+            if entries:
+                entry_id, fields = entries[0]
+                return Job(
+                    kind,
+                    _str(entry_id),
+                    _str(fields[_key(fields, "scan_id")]),
+                    self._deliveries(kind, _str(entry_id)),
+                )
+        return None
+
+    def ack(self, job: Job) -> None:
+        self.redis.xack(self.stream(job.kind), GROUP, job.entry_id)
+
+    def dead_letter(self, job: Job, reason: str) -> None:
+        """Move a job that cannot succeed to the kind's dead-letter stream, then ACK it."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.xadd(
+            self.dead_letters(job.kind),
+            {
+                "scan_id": job.scan_id,
+                "entry_id": job.entry_id,
+                "deliveries": str(job.deliveries),
+                "reason": reason,
+            },
+        )
+        pipe.xack(self.stream(job.kind), GROUP, job.entry_id)
+        pipe.execute()
+
+    def reclaim(self, kind: str, consumer: str, min_idle_ms: int, count: int = 100) -> list[Job]:
+        """Hand jobs that sat unacknowledged longer than `min_idle_ms` to `consumer`."""
+        self.ensure_group(kind)
+        jobs, start = [], "0-0"
+        while True:
+            reply = self.redis.xautoclaim(
+                self.stream(kind), GROUP, consumer, min_idle_ms, start_id=start, count=count
+            )
+            start, entries = _str(reply[0]), reply[1]
+            for entry_id, fields in entries:
+                if fields:  # an entry trimmed meanwhile has no fields
+                    jobs.append(
+                        Job(
+                            kind,
+                            _str(entry_id),
+                            _str(fields[_key(fields, "scan_id")]),
+                            self._deliveries(kind, _str(entry_id)),
+                        )
+                    )
+            if start == "0-0" or not entries:
+                return jobs
+
+    def depth(self, kind: str) -> Depth:
+        self.ensure_group(kind)
+        groups = self.redis.xinfo_groups(self.stream(kind))
+        info = next(g for g in groups if _str(g["name"]) == GROUP)
+        lag = info.get("lag")
+        return Depth(
+            length=int(lag or 0) + int(info["pending"]),
+            pending=int(info["pending"]),
+            consumers=int(info["consumers"]),
+        )
+
+    def _deliveries(self, kind: str, entry_id: str) -> int:
+        rows = self.redis.xpending_range(self.stream(kind), GROUP, entry_id, entry_id, 1)
+        return int(rows[0]["times_delivered"]) if rows else 1
+
+
+def _str(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _key(fields: dict, name: str) -> object:
+    return name if name in fields else name.encode()
+
+
+class Liveness:
+    """Which consumers are alive: each refreshes a key with a short TTL while it runs.
+
+    The janitor hands idle jobs only to consumers whose key exists, and a scan in
+    progress keeps its job fresh (XCLAIM JUSTID resets the idle time without
+    counting a delivery), so a long scan is never taken from a live consumer.
+    """
+
+    TTL_SECONDS = 30
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+
+    def _key(self, kind: str, consumer: str) -> str:
+        return f"{self.queue.prefix}:alive:{kind}:{consumer}"
+
+    def beat(self, kind: str, consumer: str) -> None:
+        self.queue.redis.set(self._key(kind, consumer), "1", ex=self.TTL_SECONDS)
+
+    def alive(self, kind: str) -> list[str]:
+        prefix = self._key(kind, "")
+        return sorted(_str(k)[len(prefix) :] for k in self.queue.redis.scan_iter(f"{prefix}*"))
+
+    def keep_fresh(self, job: Job, consumer: str) -> None:
+        self.queue.redis.xclaim(
+            self.queue.stream(job.kind), GROUP, consumer, 0, [job.entry_id], justid=True
+        )

@@ -1,0 +1,123 @@
+"""Service settings: /etc/dataguardian/dataguardian.conf, a separate secrets file,
+and DGP_* environment variables, which win over both files.
+
+    [dataguardian]                      # dataguardian.conf (readable by the service)
+    database_url = postgresql:///dataguardian
+    redis_url = redis://127.0.0.1:6379/0
+    key_prefix = dgp                    # Redis key prefix (streams, progress)
+    max_deliveries = 3                  # then the job is dead-lettered, the scan failed
+    reclaim_idle_seconds = 300          # the janitor takes over jobs idle this long
+    upload_max_bytes = 268435456
+    delete_uploads_after_scan = true
+
+    [secrets]                           # secrets.conf (mode 0640, root:dataguardian)
+    hash_key = <64 hex digits>          # keys value hashes and fingerprints: keep it
+    database_password =
+    redis_password =
+
+Environment: DGP_CONFIG and DGP_SECRETS name the files; DGP_<NAME> overrides any
+setting above (DGP_DATABASE_URL, DGP_HASH_KEY, ...).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from dgp.config import HashKeyError, parse_hash_key
+
+CONFIG_FILE = Path("/etc/dataguardian/dataguardian.conf")
+SECRETS_FILE = Path("/etc/dataguardian/secrets.conf")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and where it came from."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    hash_key: bytes
+    database_url: str = "postgresql:///dataguardian"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = "dgp"
+    max_deliveries: int = 3
+    reclaim_idle_seconds: float = 300.0
+    upload_max_bytes: int = 256 * 1024 * 1024
+    delete_uploads_after_scan: bool = True
+    database_password: str = ""
+    redis_password: str = ""
+
+    def __repr__(self) -> str:  # never print the secrets
+        return f"Settings(database_url={self.database_url!r}, redis_url={self.redis_url!r}, ...)"
+
+
+_SECRET_NAMES = ("hash_key", "database_password", "redis_password")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    values: dict[str, tuple[str, str]] = {}  # name -> (raw value, where from)
+    for section, path in (
+        ("dataguardian", Path(env.get("DGP_CONFIG", CONFIG_FILE))),
+        ("secrets", Path(env.get("DGP_SECRETS", SECRETS_FILE))),
+    ):
+        values.update(_read_file(path, section))
+    for field in fields(Settings):
+        name = f"DGP_{field.name.upper()}"
+        if name in env:
+            values[field.name] = (env[name], name)
+    return _build(values)
+
+
+def _read_file(path: Path, section: str) -> dict[str, tuple[str, str]]:
+    if not path.exists():
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError) as e:
+        raise SettingsError(f"cannot read {path}: {e}") from None
+    if not parser.has_section(section):
+        return {}
+    known = {f.name for f in fields(Settings)}
+    found = {}
+    for name, value in parser.items(section):
+        if name not in known:
+            raise SettingsError(f"{path}: unknown setting {name!r} in [{section}]")
+        if name in _SECRET_NAMES and section != "secrets":
+            raise SettingsError(f"{path}: {name} belongs in the secrets file")
+        found[name] = (value, str(path))
+    return found
+
+
+def _build(values: dict[str, tuple[str, str]]) -> Settings:
+    if "hash_key" not in values:
+        raise SettingsError("hash_key is not set (secrets file or DGP_HASH_KEY)")
+    kwargs: dict[str, object] = {}
+    for field in fields(Settings):
+        if field.name not in values:
+            continue
+        raw, source = values[field.name]
+        try:
+            kwargs[field.name] = _convert(field.name, field.type, raw, source)
+        except (ValueError, HashKeyError) as e:
+            raise SettingsError(f"{field.name} from {source}: {e}") from None
+    return Settings(**kwargs)  # type: ignore[arg-type]
+
+
+def _convert(name: str, kind: object, raw: str, source: str) -> object:
+    if name == "hash_key":
+        return parse_hash_key(raw, source)
+    if kind in ("int", int):
+        return int(raw)
+    if kind in ("float", float):
+        return float(raw)
+    if kind in ("bool", bool):
+        lowered = raw.strip().lower()
+        if lowered not in ("true", "false", "yes", "no", "1", "0"):
+            raise ValueError(f"not a yes/no value: {raw!r}")
+        return lowered in ("true", "yes", "1")
+    return raw.strip()

@@ -1,0 +1,95 @@
+"""The Redis Streams job queue against a real Redis (tests/services/up.sh starts it)."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from dgp.plumbing.queue import Job, JobQueue, Liveness
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def queue() -> Iterator[JobQueue]:
+    client = redis.Redis.from_url(os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0"))
+    prefix = f"dgptest-{uuid.uuid4().hex[:8]}"
+    yield JobQueue(client, prefix)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+def test_submit_read_ack(queue: JobQueue) -> None:
+    queue.submit("code", "scan-1")
+    job = queue.read("code", "c1", block_ms=100)
+    assert job is not None and job.scan_id == "scan-1" and job.deliveries == 1
+    assert queue.depth("code").pending == 1
+    queue.ack(job)
+    assert queue.depth("code").pending == 0
+    assert queue.read("code", "c1", block_ms=100) is None
+
+
+def test_a_consumer_gets_its_own_pending_job_first(queue: JobQueue) -> None:
+    queue.submit("code", "scan-1")
+    queue.submit("code", "scan-2")
+    first = queue.read("code", "c1", block_ms=100)
+    assert first is not None and first.scan_id == "scan-1"
+    # c1 "crashed" without ACK: after its restart it is handed the same job again
+    again = queue.read("code", "c1", block_ms=100)
+    assert again is not None and again.entry_id == first.entry_id and again.deliveries == 2
+    other = queue.read("code", "c2", block_ms=100)
+    assert other is not None and other.scan_id == "scan-2"
+
+
+def test_jobs_submitted_before_the_group_exists_still_run(queue: JobQueue) -> None:
+    queue.redis.xadd(queue.stream("document"), {"scan_id": "early"})
+    job = queue.read("document", "c1", block_ms=100)
+    assert job is not None and job.scan_id == "early"
+
+
+def test_dead_letter_moves_and_acknowledges(queue: JobQueue) -> None:
+    queue.submit("code", "scan-1")
+    job = queue.read("code", "c1", block_ms=100)
+    assert job is not None
+    queue.dead_letter(job, "gave up")
+    assert queue.depth("code").pending == 0
+    dead = queue.redis.xrange(queue.dead_letters("code"))
+    assert len(dead) == 1 and dead[0][1][b"reason"] == b"gave up"
+    assert dead[0][1][b"scan_id"] == b"scan-1"
+
+
+def test_reclaim_takes_idle_jobs_and_counts_the_delivery(queue: JobQueue) -> None:
+    queue.submit("code", "scan-1")
+    job = queue.read("code", "dead-consumer", block_ms=100)
+    assert job is not None
+    time.sleep(0.05)
+    taken = queue.reclaim("code", "c2", min_idle_ms=10)
+    assert [j.scan_id for j in taken] == ["scan-1"] and taken[0].deliveries == 2
+    mine = queue.read("code", "c2", block_ms=100)  # now c2's own pending job
+    assert mine is not None and mine.entry_id == job.entry_id
+    assert queue.reclaim("code", "c3", min_idle_ms=60_000) == []
+
+
+def test_keep_fresh_protects_a_running_job_without_counting_a_delivery(queue: JobQueue) -> None:
+    liveness = Liveness(queue)
+    queue.submit("code", "scan-1")
+    job = queue.read("code", "c1", block_ms=100)
+    assert isinstance(job, Job)
+    time.sleep(0.05)
+    liveness.keep_fresh(job, "c1")
+    assert queue.reclaim("code", "c2", min_idle_ms=40) == []
+    assert queue._deliveries("code", job.entry_id) == 1
+
+
+def test_liveness(queue: JobQueue) -> None:
+    liveness = Liveness(queue)
+    assert liveness.alive("code") == []
+    liveness.beat("code", "host-a-code")
+    liveness.beat("code", "host-b-code")
+    liveness.beat("document", "host-a-document")
+    assert liveness.alive("code") == ["host-a-code", "host-b-code"]

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Start the real services the integration tier needs, on this machine, idempotently:
+# a Redis of its own on 127.0.0.1:6399 (appendonly, noeviction, data under
+# .cache/test-redis) and the Debian PostgreSQL 15 cluster, with a superuser role for
+# the user running the tests (peer authentication over the unix socket: no password).
+# Tests make their own databases and key prefixes and remove them.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+need=()
+command -v redis-server >/dev/null || need+=(redis-server)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Redis: our own instance, so a machine's Redis (and its data) is never touched.
+REDIS_DIR="$PWD/.cache/test-redis"
+mkdir -p "$REDIS_DIR"
+if ! redis-cli -p 6399 ping >/dev/null 2>&1; then
+    redis-server --port 6399 --bind 127.0.0.1 --dir "$REDIS_DIR" --daemonize yes \
+        --appendonly yes --appendfsync everysec --maxmemory-policy noeviction \
+        --save "" --logfile "$REDIS_DIR/redis.log" --pidfile "$REDIS_DIR/redis.pid"
+    for _ in $(seq 50); do redis-cli -p 6399 ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+redis-cli -p 6399 ping >/dev/null
+
+# PostgreSQL: the Debian cluster, started if it is down.
+if ! pg_lsclusters -h | awk '$1 == 15 && $2 == "main" && $4 == "online"' | grep -q .; then
+    pg_ctlcluster 15 main start
+fi
+me=$(id -un)
+if ! su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$me'\"" | grep -q 1; then
+    su postgres -c "psql -qc 'CREATE ROLE \"$me\" SUPERUSER LOGIN'"
+fi
+echo "services up: redis 127.0.0.1:6399, postgresql 15 (unix socket)"
