@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from dgp import __version__
-from dgp.cli import rules, scan
+from dgp.cli import rules, scan, service
 
-COMMANDS = (scan, rules)
+COMMANDS = (scan, rules, service)
 
 
 def build_parser() -> argparse.ArgumentParser:

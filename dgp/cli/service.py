@@ -1,0 +1,94 @@
+"""Service commands: `dgp db migrate`, `dgp worker KIND`, `dgp janitor`.
+
+They read /etc/dataguardian/ (or DGP_CONFIG / DGP_SECRETS and DGP_* variables).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import socket
+import sys
+import threading
+import time
+
+from dgp.plumbing.connections import Connections, connect
+from dgp.plumbing.settings import Settings, SettingsError, load_settings
+from dgp.plumbing.store import StoreUnavailable, migrate
+from dgp.plumbing.worker import Janitor, Worker
+from dgp.scanners import SCANNERS
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    db = sub.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    migrate = db_sub.add_parser("migrate", help="apply pending schema migrations")
+    migrate.set_defaults(run=run_migrate)
+
+    worker = sub.add_parser("worker", help="consume one scanner kind's job stream")
+    worker.add_argument("kind", choices=sorted(SCANNERS))
+    worker.add_argument("--consumer", help="stable consumer name (default HOST-KIND)")
+    worker.add_argument("--once", action="store_true", help="handle at most one job, then stop")
+    worker.set_defaults(run=run_worker)
+
+    janitor = sub.add_parser("janitor", help="hand jobs of dead consumers to live ones")
+    janitor.add_argument(
+        "--kind", action="append", choices=sorted(SCANNERS), help="only these kinds (default: all)"
+    )
+    janitor.add_argument(
+        "--loop", type=float, metavar="SECONDS", help="repeat every SECONDS instead of once"
+    )
+    janitor.set_defaults(run=run_janitor)
+
+
+def _setup() -> tuple[Connections, Settings]:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = load_settings()
+    return connect(settings), settings
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    try:
+        connections, _ = _setup()
+        with connections.database.connection() as conn:
+            applied = migrate(conn)
+    except (SettingsError, StoreUnavailable) as e:
+        print(f"dgp db migrate: error: {e}", file=sys.stderr)
+        return 2
+    print("applied: " + ", ".join(applied) if applied else "database is up to date")
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    try:
+        connections, settings = _setup()
+    except SettingsError as e:
+        print(f"dgp worker: error: {e}", file=sys.stderr)
+        return 2
+    consumer = args.consumer or f"{socket.gethostname()}-{args.kind}"
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker = Worker(args.kind, connections.queue, connections.store, settings, consumer, stop)
+    if args.once:
+        worker.run_once(block_ms=2000)
+    else:
+        worker.run()
+    return 0
+
+
+def run_janitor(args: argparse.Namespace) -> int:
+    try:
+        connections, settings = _setup()
+    except SettingsError as e:
+        print(f"dgp janitor: error: {e}", file=sys.stderr)
+        return 2
+    janitor = Janitor(connections.queue, connections.store, settings)
+    kinds = args.kind or sorted(SCANNERS)
+    while True:
+        print(json.dumps(janitor.run_once(kinds)), flush=True)
+        if args.loop is None:
+            return 0
+        time.sleep(args.loop)

@@ -1,0 +1,30 @@
+"""The Postgres store: schema migrations, a fail-fast connection pool, scans and findings.
+
+No Falcon and no Redis here: the web app and the workers build on this.
+"""
+
+from dgp.plumbing.store.errors import (
+    MigrationError,
+    StoreUnavailable,
+    UploadCorrupt,
+    UploadMissing,
+    UploadTooLarge,
+)
+from dgp.plumbing.store.migrate import migrate
+from dgp.plumbing.store.pool import Database
+from dgp.plumbing.store.scans import AuditEntry, ClaimedScan, ScanStore
+from dgp.plumbing.store.uploads import Upload
+
+__all__ = [
+    "AuditEntry",
+    "ClaimedScan",
+    "Database",
+    "MigrationError",
+    "ScanStore",
+    "StoreUnavailable",
+    "Upload",
+    "UploadCorrupt",
+    "UploadMissing",
+    "UploadTooLarge",
+    "migrate",
+]

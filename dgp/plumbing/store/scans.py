@@ -1,0 +1,551 @@
+"""Scans, findings, uploads and the audit log in Postgres: the source of truth for jobs.
+
+Two kinds of callers, two kinds of methods:
+
+- tenant side (the web app): every method takes `organisation_id` first and
+  scopes every statement by it. Another organisation's id, a missing id and a
+  malformed id all give the same answer (None, empty, False), so an API built on
+  this cannot tell a caller whether someone else's object exists.
+- worker side (the queue consumer): methods keyed by scan or upload id only,
+  because a job carries nothing else. Result writes are idempotent: a job that
+  is delivered again replaces its findings instead of adding to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import psycopg2.errors
+from psycopg2.extensions import cursor as PgCursor
+from psycopg2.extras import execute_values
+
+from dgp.domain.finding import Finding, FindingStatus
+from dgp.domain.scan import Scan, ScanStatus
+from dgp.domain.score import COUNTED_STATUSES, score_counts
+from dgp.domain.severity import Severity
+from dgp.plumbing.store import uploads
+from dgp.plumbing.store.errors import UploadMissing
+from dgp.plumbing.store.pool import Database
+from dgp.plumbing.store.rows import (
+    FINDING_COLUMNS,
+    FINDING_INSERT_COLUMNS,
+    SCAN_COLUMNS,
+    clean,
+    fetch_dicts,
+    finding_from_row,
+    finding_values,
+    jsonb,
+    scan_from_row,
+    uuid_or_none,
+)
+from dgp.scanners.session import ScanResult
+
+# A scan in one of these states is over: a redelivered job for it does nothing.
+FINISHED = (
+    ScanStatus.DONE.value,
+    ScanStatus.FAILED.value,
+    ScanStatus.DEGRADED.value,
+    ScanStatus.CANCELLED.value,
+)
+UNFINISHED = (ScanStatus.QUEUED.value, ScanStatus.RUNNING.value)
+RESULT_STATUSES = frozenset({ScanStatus.DONE, ScanStatus.DEGRADED, ScanStatus.FAILED})
+MAX_PAGE = 1000
+MAX_MESSAGE = 500  # progress messages
+MAX_ERROR = 4000  # failure reasons
+INSERT_PAGE = 500  # findings per INSERT statement
+
+
+@dataclass(frozen=True)
+class ClaimedScan:
+    """What a worker needs to run a scan it has claimed."""
+
+    id: str
+    organisation_id: str
+    kind: str
+    target: str
+    options: dict[str, Any]
+    upload_id: str | None
+    deliveries: int  # this delivery included
+    created_by: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    organisation_id: str | None
+    user_id: str | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+    at: Any = None  # datetime
+
+
+class ScanStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- organisations -----------------------------------------------------------
+
+    def create_organisation(self, name: str) -> str:
+        """A new tenant; ValueError if the name is taken."""
+        try:
+            with self.db.transaction() as cur:
+                cur.execute(
+                    "INSERT INTO organisations (name) VALUES (%s) RETURNING id", (clean(name),)
+                )
+                return str(cur.fetchone()[0])
+        except psycopg2.errors.UniqueViolation:
+            raise ValueError(f"an organisation named {name!r} exists already") from None
+
+    def find_organisation(self, name: str) -> str | None:
+        with self.db.transaction() as cur:
+            cur.execute("SELECT id FROM organisations WHERE name = %s", (clean(name),))
+            row = cur.fetchone()
+        return str(row[0]) if row else None
+
+    # -- scans (tenant side) -----------------------------------------------------
+
+    def create_scan(
+        self,
+        organisation_id: str,
+        created_by: str | None,
+        kind: str,
+        target: str,
+        options: dict[str, Any],
+        upload_id: str | None = None,
+    ) -> str:
+        """A queued scan. The upload and the creating user must belong to the same
+        organisation (else ValueError): a scan must not read another tenant's upload."""
+        org = _require(organisation_id, "organisation")
+        with self.db.transaction() as cur:
+            cur.execute("SELECT 1 FROM organisations WHERE id = %s", (org,))
+            if cur.fetchone() is None:
+                raise ValueError("unknown organisation")
+            upload = None
+            if upload_id is not None:
+                upload = uuid_or_none(upload_id)
+                cur.execute(
+                    "SELECT 1 FROM uploads WHERE id = %s AND organisation_id = %s "
+                    "AND deleted_at IS NULL",
+                    (upload, org),
+                )
+                if upload is None or cur.fetchone() is None:
+                    raise ValueError("unknown upload")
+            user = None
+            if created_by is not None:
+                user = uuid_or_none(created_by)
+                cur.execute(
+                    "SELECT 1 FROM users WHERE id = %s AND organisation_id = %s", (user, org)
+                )
+                if user is None or cur.fetchone() is None:
+                    raise ValueError("unknown user")
+            cur.execute(
+                "INSERT INTO scans (organisation_id, created_by, kind, target, options, "
+                "upload_id) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                (org, user, clean(kind), clean(target), jsonb(options), upload),
+            )
+            return str(cur.fetchone()[0])
+
+    def get_scan(self, organisation_id: str, scan_id: str) -> Scan | None:
+        org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
+        if org is None or sid is None:
+            return None
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT {SCAN_COLUMNS} FROM scans WHERE id = %s AND organisation_id = %s",
+                (sid, org),
+            )
+            rows = fetch_dicts(cur)
+        return scan_from_row(rows[0]) if rows else None
+
+    def list_scans(self, organisation_id: str, limit: int = 50, offset: int = 0) -> list[Scan]:
+        """Newest first."""
+        org = uuid_or_none(organisation_id)
+        if org is None:
+            return []
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT {SCAN_COLUMNS} FROM scans WHERE organisation_id = %s "
+                "ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s",
+                (org, _limit(limit), max(0, offset)),
+            )
+            return [scan_from_row(r) for r in fetch_dicts(cur)]
+
+    def count_scans(self, organisation_id: str) -> int:
+        org = uuid_or_none(organisation_id)
+        if org is None:
+            return 0
+        with self.db.transaction() as cur:
+            cur.execute("SELECT count(*) FROM scans WHERE organisation_id = %s", (org,))
+            return int(cur.fetchone()[0])
+
+    def cancel_scan(self, organisation_id: str, scan_id: str) -> bool:
+        """Stop a queued or running scan: its job is then dropped when claimed, and a
+        running scanner's result is not saved."""
+        org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
+        if org is None or sid is None:
+            return False
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE scans SET status = 'cancelled', finished_at = now() "
+                "WHERE id = %s AND organisation_id = %s AND status IN %s",
+                (sid, org, UNFINISHED),
+            )
+            return cur.rowcount == 1
+
+    def delete_scan(self, organisation_id: str, scan_id: str) -> bool:
+        """Delete a scan with its findings, and its upload unless another scan uses it."""
+        org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
+        if org is None or sid is None:
+            return False
+        with self.db.transaction() as cur:
+            cur.execute(
+                "DELETE FROM scans WHERE id = %s AND organisation_id = %s RETURNING upload_id",
+                (sid, org),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return False
+            if row[0] is not None:
+                cur.execute("SELECT 1 FROM scans WHERE upload_id = %s LIMIT 1", (str(row[0]),))
+                if cur.fetchone() is None:
+                    _drop_upload_data(cur, str(row[0]), org)
+            return True
+
+    # -- scans (worker side) -----------------------------------------------------
+
+    def claim_scan(self, scan_id: str) -> ClaimedScan | None:
+        """Mark a scan running for this delivery; None if it is over, or gone."""
+        sid = uuid_or_none(scan_id)
+        if sid is None:
+            return None
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE scans SET deliveries = deliveries + 1, status = 'running', "
+                "started_at = now(), finished_at = NULL, progress = 0, "
+                "progress_message = 'started' "
+                "WHERE id = %s AND status IN %s "
+                "RETURNING id, organisation_id, kind, target, options, upload_id, deliveries, "
+                "created_by",
+                (sid, UNFINISHED),
+            )
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return ClaimedScan(
+            id=str(row[0]),
+            organisation_id=str(row[1]),
+            kind=row[2],
+            target=row[3],
+            options=dict(row[4] or {}),
+            upload_id=str(row[5]) if row[5] else None,
+            deliveries=row[6],
+            created_by=str(row[7]) if row[7] else None,
+        )
+
+    def save_result(self, scan_id: str, result: ScanResult) -> bool:
+        """Store a finished scan in one transaction; False if the scan was deleted or
+        cancelled meanwhile.
+
+        Idempotent: the scan's findings are replaced, not added to, and
+        (scan_id, fingerprint) is unique as a second guard. The scan row is locked
+        first, so two deliveries finishing at once write one after the other.
+        """
+        sid = uuid_or_none(scan_id)
+        if sid is None:
+            return False
+        scan = result.scan
+        status = scan.status if scan.status in RESULT_STATUSES else ScanStatus.DONE
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT organisation_id, status FROM scans WHERE id = %s FOR UPDATE", (sid,)
+            )
+            row = cur.fetchone()
+            if row is None or row[1] == ScanStatus.CANCELLED.value:
+                return False
+            org = str(row[0])
+            cur.execute("DELETE FROM findings WHERE scan_id = %s", (sid,))
+            rows = [finding_values(f, sid, org, n) for n, f in enumerate(result.findings)]
+            if rows:
+                execute_values(
+                    cur,
+                    f"INSERT INTO findings ({FINDING_INSERT_COLUMNS}) VALUES %s "
+                    "ON CONFLICT (scan_id, fingerprint) DO NOTHING",
+                    rows,
+                    page_size=INSERT_PAGE,
+                )
+            cur.execute(
+                "UPDATE scans SET status = %s, stats = %s, score = %s, error = %s, "
+                "progress = %s, progress_message = %s, finished_at = coalesce(%s, now()) "
+                "WHERE id = %s",
+                (
+                    status.value,
+                    jsonb(scan.stats.to_dict()),
+                    scan.score,
+                    clean(scan.error)[:MAX_ERROR] if scan.error else None,
+                    _percent(scan.progress if status is not ScanStatus.DONE else 100),
+                    clean(scan.progress_message)[:MAX_MESSAGE],
+                    scan.finished_at,
+                    sid,
+                ),
+            )
+        return True
+
+    def fail_scan(self, scan_id: str, reason: str) -> bool:
+        """End a queued or running scan as failed, with the reason shown to the user."""
+        sid = uuid_or_none(scan_id)
+        if sid is None:
+            return False
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE scans SET status = 'failed', error = %s, finished_at = now() "
+                "WHERE id = %s AND status IN %s",
+                (clean(reason)[:MAX_ERROR], sid, UNFINISHED),
+            )
+            return cur.rowcount == 1
+
+    def set_progress(self, scan_id: str, percent: int, message: str) -> None:
+        """Best effort, for a running scan only (never revives a finished one)."""
+        sid = uuid_or_none(scan_id)
+        if sid is None:
+            return
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE scans SET progress = %s, progress_message = %s "
+                "WHERE id = %s AND status = 'running'",
+                (_percent(percent), clean(message)[:MAX_MESSAGE], sid),
+            )
+
+    # -- findings ----------------------------------------------------------------
+
+    def list_findings(
+        self,
+        organisation_id: str,
+        scan_id: str,
+        severity: str | Collection[str] | None = None,
+        rule_id: str | Collection[str] | None = None,
+        status: str | Collection[str] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[Finding], int]:
+        """One page of a scan's findings in the scanner's order, and the total that match.
+
+        An unknown severity or status is a ValueError (the caller's input was wrong);
+        an unknown or foreign scan gives ([], 0).
+        """
+        severities = _values(severity, lambda s: Severity.parse(s).value)
+        statuses = _values(status, lambda s: FindingStatus(s.strip().lower()).value)
+        rules = _values(rule_id, str)
+        org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
+        if org is None or sid is None:
+            return [], 0
+        where = ["organisation_id = %s", "scan_id = %s"]
+        params: list[Any] = [org, sid]
+        for column, values in (("severity", severities), ("rule_id", rules), ("status", statuses)):
+            if values is not None:
+                where.append(f"{column} = ANY(%s)")
+                params.append(values)
+        condition = " AND ".join(where)
+        with self.db.transaction() as cur:
+            cur.execute(f"SELECT count(*) FROM findings WHERE {condition}", params)
+            total = int(cur.fetchone()[0])
+            if total == 0:
+                return [], 0
+            cur.execute(
+                f"SELECT {FINDING_COLUMNS} FROM findings WHERE {condition} "
+                "ORDER BY seq, id LIMIT %s OFFSET %s",
+                [*params, _limit(limit), max(0, offset)],
+            )
+            return [finding_from_row(r) for r in fetch_dicts(cur)], total
+
+    def get_finding(self, organisation_id: str, finding_id: str) -> Finding | None:
+        org, fid = uuid_or_none(organisation_id), uuid_or_none(finding_id)
+        if org is None or fid is None:
+            return None
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT {FINDING_COLUMNS} FROM findings WHERE id = %s AND organisation_id = %s",
+                (fid, org),
+            )
+            rows = fetch_dicts(cur)
+        return finding_from_row(rows[0]) if rows else None
+
+    def set_finding_status(
+        self, organisation_id: str, finding_id: str, status: str | FindingStatus
+    ) -> Finding | None:
+        """Triage a finding, and re-score its scan: false positives and fixed findings
+        do not count towards the score (dgp.domain.score)."""
+        new = FindingStatus(str(status).strip().lower())
+        org, fid = uuid_or_none(organisation_id), uuid_or_none(finding_id)
+        if org is None or fid is None:
+            return None
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"UPDATE findings SET status = %s WHERE id = %s AND organisation_id = %s "
+                f"RETURNING {FINDING_COLUMNS}",
+                (new.value, fid, org),
+            )
+            rows = fetch_dicts(cur)
+            if not rows:
+                return None
+            finding = finding_from_row(rows[0])
+            cur.execute(
+                "SELECT severity, count(*) FROM findings WHERE scan_id = %s AND status = ANY(%s) "
+                "GROUP BY severity",
+                (finding.scan_id, [s.value for s in COUNTED_STATUSES]),
+            )
+            counts = {Severity(sev): n for sev, n in cur.fetchall()}
+            cur.execute(
+                "UPDATE scans SET score = %s WHERE id = %s AND score IS NOT NULL",
+                (score_counts(counts), finding.scan_id),
+            )
+        return finding
+
+    # -- uploads -----------------------------------------------------------------
+
+    def save_upload(
+        self, organisation_id: str, filename: str, stream: BinaryIO, max_bytes: int
+    ) -> str:
+        """Store an upload; UploadTooLarge past `max_bytes`, with nothing stored."""
+        org = _require(organisation_id, "organisation")
+        spooled = uploads.spool(stream, max_bytes)
+        try:
+            with self.db.transaction() as cur:
+                return uploads.insert(cur, org, filename, spooled)
+        except psycopg2.errors.ForeignKeyViolation:
+            raise ValueError("unknown organisation") from None
+        finally:
+            spooled.close()
+
+    def get_upload(self, organisation_id: str, upload_id: str) -> uploads.Upload | None:
+        org, uid = uuid_or_none(organisation_id), uuid_or_none(upload_id)
+        if org is None or uid is None:
+            return None
+        with self.db.transaction() as cur:
+            upload = uploads.describe(cur, uid)
+        return upload if upload is not None and upload.organisation_id == org else None
+
+    def fetch_upload(self, upload_id: str, dest: Path) -> Path:
+        """Worker side: write an upload to a local file for the scanner and return its path.
+
+        `dest` is the file to write, or an existing folder to write the upload's own
+        (sanitised) file name into, which keeps its extension for type detection.
+        UploadMissing if it is gone; UploadCorrupt if it does not read back whole.
+        """
+        uid = uuid_or_none(upload_id)
+        if uid is None:
+            raise UploadMissing(f"no upload {upload_id!r}")
+        with self.db.transaction() as cur:
+            upload = uploads.describe(cur, uid)
+            if upload is None:
+                raise UploadMissing(f"upload {uid} is gone")
+            return uploads.copy_to(cur, upload, Path(dest))
+
+    def delete_upload(self, upload_id: str, organisation_id: str | None = None) -> bool:
+        """Remove an upload's data; the row stays, with deleted_at, as a record.
+
+        By id for the worker; pass `organisation_id` to scope it for a tenant.
+        """
+        uid = uuid_or_none(upload_id)
+        org = uuid_or_none(organisation_id) if organisation_id is not None else None
+        if uid is None or (organisation_id is not None and org is None):
+            return False
+        with self.db.transaction() as cur:
+            return _drop_upload_data(cur, uid, org)
+
+    # -- audit log ---------------------------------------------------------------
+
+    def audit(
+        self,
+        organisation_id: str | None,
+        user_id: str | None,
+        action: str,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Append to the audit log (logins, scans, triage, exports, user changes).
+
+        `details` must not hold personal data beyond what the action needs."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "INSERT INTO audit_log (organisation_id, user_id, action, object_type, "
+                "object_id, details) VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    uuid_or_none(organisation_id),
+                    uuid_or_none(user_id),
+                    clean(action),
+                    clean(object_type),
+                    clean(str(object_id)) if object_id is not None else None,
+                    jsonb(details or {}),
+                ),
+            )
+
+    def list_audit(
+        self, organisation_id: str, limit: int = 100, offset: int = 0
+    ) -> list[AuditEntry]:
+        """Newest first."""
+        org = uuid_or_none(organisation_id)
+        if org is None:
+            return []
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT id, organisation_id, user_id, action, object_type, object_id, details, "
+                "at FROM audit_log WHERE organisation_id = %s ORDER BY at DESC, id DESC "
+                "LIMIT %s OFFSET %s",
+                (org, _limit(limit), max(0, offset)),
+            )
+            rows = cur.fetchall()
+        return [
+            AuditEntry(
+                id=r[0],
+                organisation_id=str(r[1]) if r[1] else None,
+                user_id=str(r[2]) if r[2] else None,
+                action=r[3],
+                object_type=r[4],
+                object_id=r[5],
+                details=dict(r[6] or {}),
+                at=r[7],
+            )
+            for r in rows
+        ]
+
+
+def _drop_upload_data(cur: PgCursor, upload_id: str, organisation_id: str | None) -> bool:
+    scope = " AND organisation_id = %s" if organisation_id is not None else ""
+    params: tuple[Any, ...] = (upload_id,) + ((organisation_id,) if organisation_id else ())
+    cur.execute(
+        f"UPDATE uploads SET deleted_at = now() WHERE id = %s{scope} AND deleted_at IS NULL",
+        params,
+    )
+    if cur.rowcount != 1:
+        return False
+    cur.execute("DELETE FROM upload_chunks WHERE upload_id = %s", (upload_id,))
+    return True
+
+
+def _require(value: str, what: str) -> str:
+    checked = uuid_or_none(value)
+    if checked is None:
+        raise ValueError(f"unknown {what}")
+    return checked
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(MAX_PAGE, int(limit)))
+
+
+def _percent(value: int) -> int:
+    return max(0, min(100, int(value)))
+
+
+def _values(value: str | Collection[str] | None, check: Any) -> list[str] | None:
+    """A filter as a list of checked values; None means no filter."""
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    return [check(v) for v in items]

@@ -1,0 +1,141 @@
+"""Uploaded files in Postgres, in 1 MiB chunks, where scanners on any host can read them.
+
+An upload is first spooled to a temporary file on this host (in memory while
+small), hashed and measured, and only then written to Postgres in one short
+transaction. Two reasons: a slow client must not hold a pooled connection for
+the length of its upload (ten slow uploads would otherwise take the whole pool),
+and an upload over the limit is refused before anything reaches the database.
+Reading back streams chunk by chunk, so neither side holds a whole upload in
+memory, and checks size and SHA-256 against what was recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import IO, BinaryIO
+
+from psycopg2 import Binary
+from psycopg2.extensions import cursor as PgCursor
+
+from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing, UploadTooLarge
+from dgp.plumbing.store.rows import clean
+
+CHUNK_BYTES = 1024 * 1024
+SPOOL_IN_MEMORY = CHUNK_BYTES  # larger uploads spool to a temporary file
+MAX_FILENAME = 255
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: str
+    organisation_id: str
+    filename: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+
+@dataclass
+class Spooled:
+    """An upload read from its client, measured and hashed, not yet stored."""
+
+    file: IO[bytes]
+    size: int
+    sha256: str
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def spool(stream: BinaryIO, max_bytes: int) -> Spooled:
+    """Read `stream` to its end; raise UploadTooLarge as soon as it passes `max_bytes`."""
+    digest = hashlib.sha256()
+    size = 0
+    # closed by the caller through Spooled.close(), or below on failure
+    file = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="dgp-upload-")  # noqa: SIM115
+    try:
+        while block := stream.read(CHUNK_BYTES):
+            size += len(block)
+            if size > max_bytes:  # stop reading: the rest of the body is never buffered
+                raise UploadTooLarge(max_bytes)
+            digest.update(block)
+            file.write(block)
+    except BaseException:
+        file.close()
+        raise
+    return Spooled(file, size, digest.hexdigest())
+
+
+def safe_filename(filename: str) -> str:
+    """The last path component only: the name tells a scanner the file type, nothing more."""
+    name = PurePosixPath(filename.replace("\\", "/")).name.strip()
+    name = clean(name)[:MAX_FILENAME]
+    return name if name not in ("", ".", "..") else "upload"
+
+
+def insert(cur: PgCursor, organisation_id: str, filename: str, spooled: Spooled) -> str:
+    """Write a spooled upload: the row, then its chunks (seq 0, 1, ...)."""
+    cur.execute(
+        "INSERT INTO uploads (organisation_id, filename, size, sha256) "
+        "VALUES (%s, %s, %s, %s) RETURNING id",
+        (organisation_id, safe_filename(filename), spooled.size, spooled.sha256),
+    )
+    upload_id = str(cur.fetchone()[0])
+    spooled.file.seek(0)
+    seq = 0
+    while block := spooled.file.read(CHUNK_BYTES):
+        cur.execute(
+            "INSERT INTO upload_chunks (upload_id, seq, data) VALUES (%s, %s, %s)",
+            (upload_id, seq, Binary(block)),
+        )
+        seq += 1
+    return upload_id
+
+
+def describe(cur: PgCursor, upload_id: str) -> Upload | None:
+    cur.execute(
+        "SELECT id, organisation_id, filename, size, sha256, created_at FROM uploads "
+        "WHERE id = %s AND deleted_at IS NULL",
+        (upload_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return Upload(str(row[0]), str(row[1]), row[2], row[3], row[4] or "", row[5])
+
+
+def copy_to(cur: PgCursor, upload: Upload, dest: Path) -> Path:
+    """Write the chunks to `dest` (a file path, or a folder to put the upload's name in)."""
+    path = dest / upload.filename if dest.is_dir() else dest
+    digest = hashlib.sha256()
+    size = seq = 0
+    try:
+        with path.open("wb") as out:
+            while True:  # one chunk per round trip: memory stays at one chunk
+                cur.execute(
+                    "SELECT data FROM upload_chunks WHERE upload_id = %s AND seq = %s",
+                    (upload.id, seq),
+                )
+                row = cur.fetchone()
+                if row is None:
+                    break
+                block = bytes(row[0])
+                digest.update(block)
+                out.write(block)
+                size += len(block)
+                seq += 1
+        if size != upload.size or digest.hexdigest() != upload.sha256:
+            if seq == 0 and upload.size:
+                raise UploadMissing(f"upload {upload.id} has no data (deleted meanwhile?)")
+            raise UploadCorrupt(
+                f"upload {upload.id} read back as {size} bytes with another SHA-256 "
+                f"than the {upload.size} bytes stored"
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,214 @@
+"""The consumer loop of one scanner kind: claim the scan, run it, commit, then ACK.
+
+A job is acknowledged only after its result (or its final failure) is committed
+to Postgres, so a crash at any point leaves it pending: the same consumer reads
+it again after a restart, or the janitor hands it to another. Redis counts the
+deliveries; past `max_deliveries` the scan is failed with the reason and the job
+goes to the dead-letter stream, so a scan that always kills its scanner ends.
+An outage of Postgres or Redis is waited out with the job in hand, so it does not
+use up deliveries.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import redis
+
+from dgp.plumbing.queue import GROUP, Job, JobQueue, Liveness
+from dgp.plumbing.settings import Settings
+from dgp.plumbing.store import ScanStore, StoreUnavailable
+from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing
+from dgp.scanners import scanner
+from dgp.scanners.options import ScanOptions
+from dgp.scanners.session import Progress, ScanInputError, ScanInputs, ScanJob
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+KEEP_FRESH_INTERVAL = 10.0  # seconds between resets of a running job's idle time
+OUTAGE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds, then 5 s until it is back
+OUTAGES = (StoreUnavailable, redis.ConnectionError, redis.TimeoutError)
+# Options that do not parse, a target that is refused, an upload that is gone: retrying
+# cannot help, so the scan fails with the reason at once.
+FINAL_ERRORS = (ScanInputError, ValueError, UploadMissing, UploadCorrupt)
+
+
+@dataclass
+class WorkerStats:
+    processed: int = 0
+    failed: int = 0
+    dead_lettered: int = 0
+    in_flight: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+class Worker:
+    def __init__(
+        self,
+        kind: str,
+        queue: JobQueue,
+        store: ScanStore,
+        settings: Settings,
+        consumer: str,
+        stop: threading.Event | None = None,
+        on_beat: Callable[[], None] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.queue = queue
+        self.store = store
+        self.settings = settings
+        self.consumer = consumer
+        self.stop = stop or threading.Event()
+        self.on_beat = on_beat or (lambda: None)  # e.g. sd_notify WATCHDOG=1
+        self.liveness = Liveness(queue)
+        self.stats = WorkerStats()
+        self._scan = scanner(kind)
+
+    def run(self) -> None:
+        """Consume until `stop` is set."""
+        while not self.stop.is_set():
+            self._patiently(lambda: self.run_once(block_ms=1000))
+
+    def run_once(self, block_ms: int = 1000) -> bool:
+        """Handle at most one job; False when there was none."""
+        self.liveness.beat(self.kind, self.consumer)
+        self.on_beat()
+        job = self.queue.read(self.kind, self.consumer, block_ms=block_ms)
+        if job is None:
+            return False
+        self.stats.in_flight = 1
+        try:
+            self.handle(job)
+        finally:
+            self.stats.in_flight = 0
+        return True
+
+    def handle(self, job: Job) -> None:
+        if job.deliveries > self.settings.max_deliveries:
+            reason = (
+                f"gave up after {job.deliveries - 1} deliveries: the scanner stopped "
+                "(crashed, killed or out of memory) each time"
+            )
+            self._patiently(lambda: self.store.fail_scan(job.scan_id, reason))
+            self._patiently(lambda: self.queue.dead_letter(job, reason))
+            self.stats.dead_lettered += 1
+            log.warning("scan %s dead-lettered after %d deliveries", job.scan_id, job.deliveries)
+            return
+        claimed = self._patiently(lambda: self.store.claim_scan(job.scan_id))
+        if claimed is None:  # finished already, cancelled or deleted: nothing to do
+            self._patiently(lambda: self.queue.ack(job))
+            return
+        log.info("scan %s started (delivery %d)", job.scan_id, job.deliveries)
+        try:
+            with tempfile.TemporaryDirectory(prefix="dgp-job-") as work:
+                upload = None
+                if claimed.upload_id:  # written under its own name: the type shows
+                    upload = self._patiently(
+                        lambda: self.store.fetch_upload(claimed.upload_id, Path(work))
+                    )
+                options = ScanOptions.from_dict(claimed.options)
+                scan_job = ScanJob(
+                    self.kind,
+                    claimed.target,
+                    options,
+                    scan_id=claimed.id,
+                    organisation=claimed.organisation_id,
+                )
+                result = self._scan(
+                    scan_job, ScanInputs(self.settings.hash_key, self._progress(job), upload)
+                )
+        except FINAL_ERRORS as error:  # the input cannot be scanned, now or later
+            reason = str(error)
+            self._patiently(lambda: self.store.fail_scan(claimed.id, reason))
+            self._patiently(lambda: self.queue.ack(job))
+            self.stats.failed += 1
+            log.info("scan %s failed: input refused", job.scan_id)
+            return
+        self._patiently(lambda: self.store.save_result(claimed.id, result))
+        self._patiently(lambda: self.queue.ack(job))
+        if claimed.upload_id and self.settings.delete_uploads_after_scan:
+            self._patiently(lambda: self.store.delete_upload(claimed.upload_id))
+        self.stats.processed += 1
+        log.info("scan %s done: %d findings", job.scan_id, len(result.findings))
+
+    def _progress(self, job: Job) -> Progress:
+        """Publish progress at most every PROGRESS_INTERVAL; keep the job fresh meanwhile."""
+        last = {"progress": 0.0, "fresh": time.monotonic()}
+
+        def report(percent: int, message: str) -> None:
+            now = time.monotonic()
+            self.on_beat()
+            if now - last["fresh"] >= KEEP_FRESH_INTERVAL:
+                last["fresh"] = now
+                self.liveness.beat(self.kind, self.consumer)
+                self.liveness.keep_fresh(job, self.consumer)
+            if now - last["progress"] >= PROGRESS_INTERVAL or percent >= 100:
+                last["progress"] = now
+                with suppress(StoreUnavailable):  # progress is best effort; the result is not
+                    self.store.set_progress(job.scan_id, percent, message)
+
+        return report
+
+    def _patiently(self, action: Callable[[], T]) -> T:
+        """Run `action`, waiting out an outage of Postgres or Redis (until told to stop)."""
+        for attempt in range(10**9):
+            try:
+                return action()
+            except OUTAGES as e:
+                delay = OUTAGE_BACKOFF[min(attempt, len(OUTAGE_BACKOFF) - 1)]
+                log.warning("%s unavailable, retrying in %.1f s", _service(e), delay)
+                self.on_beat()
+                if self.stop.wait(delay):
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _service(error: Exception) -> str:
+    return "Postgres" if isinstance(error, StoreUnavailable) else "Redis"
+
+
+class Janitor:
+    """Hands jobs left by dead consumers to live ones; dead-letters hopeless ones."""
+
+    def __init__(self, queue: JobQueue, store: ScanStore, settings: Settings) -> None:
+        self.queue = queue
+        self.store = store
+        self.settings = settings
+        self.liveness = Liveness(queue)
+
+    def run_once(self, kinds: list[str]) -> dict[str, Any]:
+        report: dict[str, Any] = {}
+        idle_ms = int(self.settings.reclaim_idle_seconds * 1000)
+        for kind in kinds:
+            alive = self.liveness.alive(kind)
+            if not alive:
+                report[kind] = {"reclaimed": 0, "dead_lettered": 0, "note": "no live consumer"}
+                continue
+            moved = dead = 0
+            for n, job in enumerate(self.queue.reclaim(kind, alive[0], idle_ms)):
+                if job.deliveries > self.settings.max_deliveries:
+                    reason = f"gave up after {job.deliveries - 1} deliveries"
+                    self.store.fail_scan(job.scan_id, reason)
+                    self.queue.dead_letter(job, reason)
+                    dead += 1
+                else:  # spread over the live consumers
+                    owner = alive[n % len(alive)]
+                    if owner != alive[0]:
+                        self.queue.redis.xclaim(
+                            self.queue.stream(kind), GROUP, owner, 0, [job.entry_id], justid=True
+                        )
+                    moved += 1
+            report[kind] = {"reclaimed": moved, "dead_lettered": dead}
+        return report

@@ -1,0 +1,292 @@
+"""Jobs through real processes: queue (Redis) -> worker -> store (Postgres).
+
+Nothing is lost: a job ends done or failed-with-reason, never twice. Workers that
+must die (kill -9, a crash on every delivery) run as subprocesses; a test-only
+crash is injected in the subprocess only, never in a production code path.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from dgp.plumbing.queue import JobQueue
+from dgp.plumbing.settings import Settings
+from dgp.plumbing.store import ScanStore
+from dgp.plumbing.worker import Janitor, Worker
+from dgp.scanners import code, document
+from dgp.scanners.options import ScanOptions
+from dgp.scanners.session import ScanInputs, ScanJob
+
+pytestmark = pytest.mark.integration
+
+KEY = b"k" * 32
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0")
+PII_LINE = 'customer = {"bsn": "111222333", "email": "jan.jansen@example.nl"}  # klant\n'
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        hash_key=KEY,
+        redis_url=REDIS_URL,
+        key_prefix=f"dgptest-{uuid.uuid4().hex[:8]}",
+        max_deliveries=3,
+        reclaim_idle_seconds=0.5,
+    )
+
+
+@pytest.fixture
+def queue(settings: Settings) -> Iterator[JobQueue]:
+    client = redis.Redis.from_url(REDIS_URL)
+    yield JobQueue(client, settings.key_prefix)
+    for key in client.scan_iter(f"{settings.key_prefix}:*"):
+        client.delete(key)
+
+
+def small_tree(base: Path, files: int = 3) -> Path:
+    base.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        (base / f"m{i}.py").write_text(PII_LINE * 3)
+    return base
+
+
+def submit(store: ScanStore, queue: JobQueue, org: str, kind: str, target: str) -> str:
+    scan_id = store.create_scan(org, None, kind, target, {})
+    queue.submit(kind, scan_id)
+    return scan_id
+
+
+def direct(kind: str, target: str, scan_id: str):
+    module = {"code": code, "document": document}[kind]
+    return module.scan(ScanJob(kind, target, ScanOptions(), scan_id=scan_id), ScanInputs(KEY))
+
+
+def stored_findings(store: ScanStore, org: str, scan_id: str) -> list:
+    """Every stored finding of the scan, page by page."""
+    findings: list = []
+    while True:
+        page, total = store.list_findings(org, scan_id, limit=1000, offset=len(findings))
+        findings += page
+        if not page or len(findings) >= total:
+            assert len(findings) == total
+            return findings
+
+
+def same_findings(store: ScanStore, org: str, scan_id: str, kind: str, target: str) -> None:
+    expected = direct(kind, target, scan_id).findings
+    got = stored_findings(store, org, scan_id)
+    key = lambda f: (f.fingerprint, f.rule_id, f.location.path, f.location.line)  # noqa: E731
+    assert sorted(map(key, got)) == sorted(map(key, expected))
+    assert len({f.fingerprint for f in got}) == len(got)  # no duplicates
+
+
+# -- the happy path ---------------------------------------------------------------------
+
+
+def test_code_and_document_scans_end_done_with_the_direct_findings(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    tree = str(small_tree(tmp_path / "tree"))
+    docs = str(ROOT / "samples" / "documents")
+    code_scan = submit(store, queue, org, "code", tree)
+    doc_scan = submit(store, queue, org, "document", docs)
+    assert Worker("code", queue, store, settings, "c1").run_once(block_ms=100)
+    assert Worker("document", queue, store, settings, "d1").run_once(block_ms=100)
+    for scan_id, kind, target in ((code_scan, "code", tree), (doc_scan, "document", docs)):
+        scan = store.get_scan(org, scan_id)
+        assert scan is not None and scan.status.value == "done" and scan.progress == 100
+        same_findings(store, org, scan_id, kind, target)
+    assert queue.depth("code").pending == 0 and queue.depth("document").pending == 0
+
+
+def test_an_input_error_fails_the_scan_with_the_reason(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    scan_id = submit(store, queue, org, "code", str(tmp_path / "missing"))
+    Worker("code", queue, store, settings, "c1").run_once(block_ms=100)
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None and scan.status.value == "failed"
+    assert "no such file or folder" in (scan.error or "")
+    assert queue.depth("code").pending == 0
+
+
+# -- processes that die --------------------------------------------------------------
+
+
+def worker_env(settings: Settings, database_dsn: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DGP_CONFIG": str(tmp_path / "no.conf"),
+        "DGP_SECRETS": str(tmp_path / "no.conf"),
+        "DGP_HASH_KEY": KEY.hex(),
+        "DGP_REDIS_URL": REDIS_URL,
+        "DGP_DATABASE_URL": database_dsn,
+        "DGP_KEY_PREFIX": settings.key_prefix,
+        "DGP_MAX_DELIVERIES": str(settings.max_deliveries),
+    }
+
+
+def start_worker(
+    env: dict[str, str], consumer: str, *, once: bool = False, crash: bool = False
+) -> subprocess.Popen:
+    """`dgp worker code` in a process of its own; `crash` makes its scanner kill it."""
+    setup = (
+        "import os, dgp.scanners.code as c; c.scan = lambda *a: os._exit(137)\n" if crash else ""
+    )
+    args = ["worker", "code", "--consumer", consumer] + (["--once"] if once else [])
+    program = setup + f"from dgp.cli import main; raise SystemExit(main({args!r}))"
+    return subprocess.Popen(
+        [sys.executable, "-c", program],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(condition, seconds: float = 30.0, step: float = 0.05) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(step)
+
+
+def test_a_job_that_crashes_its_scanner_every_time_is_dead_lettered(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    database_dsn: str,
+    org: str,
+    tmp_path: Path,
+) -> None:
+    env = worker_env(settings, database_dsn, tmp_path)
+    scan_id = submit(store, queue, org, "code", str(small_tree(tmp_path / "t")))
+    codes = []
+    for _ in range(settings.max_deliveries + 1):  # systemd would restart it like this
+        process = start_worker(env, "c1", once=True, crash=True)
+        codes.append(process.wait(timeout=60))
+    assert codes == [137] * settings.max_deliveries + [0]
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None and scan.status.value == "failed"
+    assert f"gave up after {settings.max_deliveries} deliveries" in (scan.error or "")
+    dead = queue.redis.xrange(queue.dead_letters("code"))
+    assert [d[1][b"scan_id"].decode() for d in dead] == [scan_id]
+    assert queue.depth("code").pending == 0
+
+
+def test_kill_9_in_the_middle_of_a_scan(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    database_dsn: str,
+    org: str,
+    tmp_path: Path,
+) -> None:
+    tree = small_tree(tmp_path / "big", files=1500)  # a few seconds of scanning
+    env = worker_env(settings, database_dsn, tmp_path)
+    scan_id = submit(store, queue, org, "code", str(tree))
+    first = start_worker(env, "c1")
+
+    def running() -> bool:
+        scan = store.get_scan(org, scan_id)
+        return scan is not None and scan.status.value == "running" and scan.progress > 0
+
+    wait_for(running)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    assert store.get_scan(org, scan_id).status.value == "running"  # type: ignore[union-attr]
+    # the restarted process (same stable consumer name) finds the job in its pending list
+    second = start_worker(env, "c1", once=True)
+    assert second.wait(timeout=120) == 0
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None and scan.status.value == "done"
+    same_findings(store, org, scan_id, "code", str(tree))
+
+
+def test_the_janitor_hands_a_dead_consumers_job_to_a_live_one(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    scan_id = submit(store, queue, org, "code", str(small_tree(tmp_path / "t")))
+    assert queue.read("code", "dead-host-code", block_ms=100) is not None  # then it died
+    live = Worker("code", queue, store, settings, "live-host-code")
+    assert not live.run_once(block_ms=50)  # not its job (yet); also marks it alive
+    time.sleep(settings.reclaim_idle_seconds + 0.1)
+    report = Janitor(queue, store, settings).run_once(["code"])
+    assert report["code"]["reclaimed"] == 1
+    assert live.run_once(block_ms=100)
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None and scan.status.value == "done"
+
+
+# -- Redis and Postgres restarted under load --------------------------------------------
+
+
+def run_in_thread(worker: Worker) -> threading.Thread:
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    return thread
+
+
+def all_done(store: ScanStore, org: str, ids: list[str]) -> bool:
+    return all(store.get_scan(org, i).status.value == "done" for i in ids)  # type: ignore[union-attr]
+
+
+def test_redis_restarted_during_a_run_of_200_jobs(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    tree = str(small_tree(tmp_path / "t", files=1))
+    ids = [submit(store, queue, org, "code", tree) for _ in range(200)]
+    worker = Worker("code", queue, store, settings, "c1")
+    thread = run_in_thread(worker)
+    try:
+        wait_for(lambda: worker.stats.processed >= 40, seconds=60)
+        subprocess.run(["redis-cli", "-p", "6399", "shutdown"], check=False)
+        time.sleep(0.5)
+        subprocess.run(
+            ["bash", str(ROOT / "tests/services/up.sh")], check=True, stdout=subprocess.DEVNULL
+        )
+        wait_for(lambda: all_done(store, org, ids), seconds=120, step=0.5)
+    finally:
+        worker.stop.set()
+        thread.join(timeout=30)
+    expected = len(direct("code", tree, ids[0]).findings)
+    assert expected > 0
+    for scan_id in ids:  # every job done exactly once: the same findings, no duplicates
+        assert len(stored_findings(store, org, scan_id)) == expected
+    assert queue.depth("code").pending == 0
+
+
+def test_postgres_restarted_during_a_run(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    tree = str(small_tree(tmp_path / "t", files=1))
+    ids = [submit(store, queue, org, "code", tree) for _ in range(60)]
+    worker = Worker("code", queue, store, settings, "c1")
+    thread = run_in_thread(worker)
+    try:
+        wait_for(lambda: worker.stats.processed >= 10, seconds=60)
+        subprocess.run(["pg_ctlcluster", "15", "main", "restart"], check=True)
+        wait_for(lambda: _quietly(lambda: all_done(store, org, ids)), seconds=120, step=0.5)
+    finally:
+        worker.stop.set()
+        thread.join(timeout=30)
+    assert queue.depth("code").pending == 0
+
+
+def _quietly(check) -> bool:
+    try:
+        return bool(check())
+    except Exception:
+        return False
