@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from dgp import __version__
-from dgp.cli import rules, scan, service
+from dgp.cli import client, rules, scan, service
 
-COMMANDS = (scan, rules, service)
+COMMANDS = (scan, rules, service, client)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,142 @@
+"""`dgp submit` and `dgp status`: use a running DataGuardian server's API.
+
+The token comes from --token or DGP_TOKEN (never stored by us). Uploads: a local
+file or folder given as TARGET is sent as an upload (a folder is zipped first),
+so the server never reads the client's disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+from dgp.cli.progress import ProgressBar
+from dgp.scanners import SCANNERS
+
+FINAL = {"done", "failed", "degraded", "cancelled"}
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+class ApiError(Exception):
+    pass
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    submit = sub.add_parser("submit", help="start a scan on a DataGuardian server")
+    submit.add_argument("kind", choices=sorted(SCANNERS))
+    submit.add_argument("target", help="a git URL, or a local file/folder to upload")
+    _common(submit)
+    submit.add_argument("--wait", action="store_true", help="wait for the scan to end")
+    submit.set_defaults(run=run_submit)
+    status = sub.add_parser("status", help="show a scan's status on a server")
+    status.add_argument("scan_id")
+    _common(status)
+    status.set_defaults(run=run_status)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--server", default=os.environ.get("DGP_SERVER", "http://127.0.0.1:5000"))
+    p.add_argument(
+        "--token", default=os.environ.get("DGP_TOKEN"), help="API token (default: DGP_TOKEN)"
+    )
+
+
+class Client:
+    def __init__(self, server: str, token: str | None, timeout: float = 30.0) -> None:
+        if not token:
+            raise ApiError("no API token: pass --token or set DGP_TOKEN")
+        self.base = server.rstrip("/") + "/api/v1"
+        self.token = token
+        self.timeout = timeout
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
+    ) -> dict[str, Any]:
+        request = urllib.request.Request(self.base + path, data=body, method=method)
+        request.add_header("Authorization", f"Bearer {self.token}")
+        request.add_header("Accept", "application/json")
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            try:
+                message = json.loads(e.read())["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = e.reason
+            raise ApiError(f"{e.code}: {message}") from None
+        except (urllib.error.URLError, TimeoutError) as e:
+            raise ApiError(f"cannot reach {self.base}: {getattr(e, 'reason', e)}") from None
+
+    def submit(self, kind: str, target: str) -> dict[str, Any]:
+        path = Path(target)
+        if path.exists():
+            return self._upload(kind, path)
+        body = json.dumps({"kind": kind, "target": target}).encode()
+        return self.request("POST", "/scans", body, "application/json")
+
+    def _upload(self, kind: str, path: Path) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="dgp-submit-") as work:
+            if path.is_dir():
+                path = Path(shutil.make_archive(str(Path(work) / path.name), "zip", path))
+            boundary = uuid.uuid4().hex
+            parts = [
+                f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n',
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n',
+            ]
+            body = "".join(parts).encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        return self.request("POST", "/scans", body, f"multipart/form-data; boundary={boundary}")
+
+    def scan(self, scan_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/scans/{scan_id}")
+
+
+def _print_scan(scan: dict[str, Any]) -> None:
+    progress = scan.get("progress") or {}
+    print(
+        f"{scan['id']}  {scan['kind']}  {scan['status']}  "
+        f"{progress.get('percent', 0)}%  score {scan.get('score')}"
+    )
+    if scan.get("error"):
+        print(f"error: {scan['error']}")
+
+
+def run_submit(args: argparse.Namespace) -> int:
+    try:
+        client = Client(args.server, args.token)
+        scan = client.submit(args.kind, args.target)
+        if args.wait:
+            bar = ProgressBar()
+            while scan["status"] not in FINAL:
+                time.sleep(0.5)
+                scan = client.scan(scan["id"])
+                progress = scan.get("progress") or {}
+                bar(int(progress.get("percent", 0)), str(progress.get("message", "")))
+            bar.close()
+    except ApiError as e:
+        print(f"dgp submit: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    _print_scan(scan)
+    return EXIT_FAILED if scan["status"] == "failed" else EXIT_OK
+
+
+def run_status(args: argparse.Namespace) -> int:
+    try:
+        scan = Client(args.server, args.token).scan(args.scan_id)
+    except ApiError as e:
+        print(f"dgp status: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    _print_scan(scan)
+    return EXIT_OK
