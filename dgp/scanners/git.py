@@ -20,9 +20,21 @@ _USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 
 
 class GitError(Exception):
-    def __init__(self, reason: str) -> None:
+    """`unreachable`: the host did not answer (time-out, DNS, connection): it may be down,
+    unlike a repository that does not exist or a branch that is not there."""
+
+    def __init__(self, reason: str, *, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.unreachable = unreachable
+
+
+_UNREACHABLE = re.compile(
+    r"could not resolve host|connection (?:refused|timed out|reset)|couldn't connect|"
+    r"failed to connect|network is unreachable|no route to host|operation timed out|"
+    r"the remote end hung up unexpectedly|unable to access",
+    re.IGNORECASE,
+)
 
 
 def host_of(url: str) -> str | None:
@@ -84,11 +96,15 @@ def _git(args: list[str], cwd: Path | None, timeout: float) -> str:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise GitError(f"git {args[0]} took longer than {timeout:g} s") from None
+        raise GitError(f"git {args[0]} took longer than {timeout:g} s", unreachable=True) from None
     except FileNotFoundError:
         raise GitError("git is not installed") from None
     if done.returncode != 0:
-        raise GitError(f"git {args[0]} failed: {_summary(done.stderr, done.returncode)}")
+        summary = _summary(done.stderr, done.returncode)
+        raise GitError(
+            f"git {args[0]} failed: {summary}",
+            unreachable=_UNREACHABLE.search(done.stderr) is not None,
+        )
     return done.stdout
 
 

@@ -79,6 +79,15 @@ class ScanInputError(ValueError):
     """The target cannot be scanned (missing, wrong type, refused). Shown to the user as is."""
 
 
+class TargetUnavailable(ScanInputError):
+    """The target's host did not answer: maybe only for now. The services count these per
+    host in a circuit breaker; `host` names it."""
+
+    def __init__(self, message: str, host: str) -> None:
+        super().__init__(message)
+        self.host = host
+
+
 class StopScan(Exception):
     """A limit was reached: the scan ends early with what it found so far."""
 

@@ -19,7 +19,13 @@ from dgp.domain.finding import Location
 from dgp.scanners import archives, git
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import Skipped, TreeEntry, walk
-from dgp.scanners.session import ScanInputError, ScanInputs, ScanJob, ScanSession
+from dgp.scanners.session import (
+    ScanInputError,
+    ScanInputs,
+    ScanJob,
+    ScanSession,
+    TargetUnavailable,
+)
 
 
 @dataclass
@@ -69,7 +75,10 @@ def _resolve(
                 timeout=min(options.clone_timeout_seconds, time_left),
             )
         except git.GitError as e:
-            raise ScanInputError(f"cannot clone the repository: {e.reason}") from None
+            message = f"cannot clone the repository: {e.reason}"
+            if e.unreachable:
+                raise TargetUnavailable(message, git.host_of(job.target) or "") from None
+            raise ScanInputError(message) from None
         return Target(dest, repository=True)
     path = Path(job.target)
     if path.is_dir():

@@ -775,3 +775,14 @@ def test_a_link_inside_the_tree_is_not_scanned_twice(tmp_path: Path) -> None:
 def test_private_hosts_can_be_refused(url: str) -> None:
     with pytest.raises(ScanInputError, match="private or local address"):
         run(url, allow_private_hosts=False)
+
+
+def test_an_unreachable_host_is_told_apart_from_a_missing_repository(tmp_path: Path) -> None:
+    from dgp.scanners.session import TargetUnavailable
+
+    with pytest.raises(TargetUnavailable) as caught:  # nothing listens on port 1
+        run("git://127.0.0.1:1/repo.git", clone_timeout_seconds=10)
+    assert caught.value.host == "127.0.0.1"
+    with pytest.raises(ScanInputError) as missing:
+        run((tmp_path / "no-repo").as_uri())
+    assert not isinstance(missing.value, TargetUnavailable)
