@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import redis
 from psycopg2.extensions import make_dsn
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
@@ -23,9 +25,12 @@ class Connections:
 
 
 def redis_client(settings: Settings) -> redis.Redis:
+    # no retries inside redis-py (by default it backs off for seconds on a refused
+    # connection): the web app must answer 503 at once, the worker waits outages out itself
     return redis.Redis.from_url(
         settings.redis_url,
         password=settings.redis_password or None,
+        retry=Retry(NoBackoff(), 0),
         socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
         socket_timeout=REDIS_TIMEOUT,
         health_check_interval=30,

@@ -23,13 +23,20 @@ from typing import Any, TypeVar
 
 import redis
 
+from dgp.plumbing.breakers import BreakerOpen, Breakers
 from dgp.plumbing.queue import GROUP, Job, JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, StoreUnavailable
 from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing
-from dgp.scanners import scanner
+from dgp.scanners import git, scanner
 from dgp.scanners.options import ScanOptions
-from dgp.scanners.session import Progress, ScanInputError, ScanInputs, ScanJob
+from dgp.scanners.session import (
+    Progress,
+    ScanInputError,
+    ScanInputs,
+    ScanJob,
+    TargetUnavailable,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,6 +82,13 @@ class Worker:
         self.liveness = Liveness(queue)
         self.stats = WorkerStats()
         self._scan = scanner(kind)
+        # scanner -> scan target: a host that keeps not answering is not tried again
+        # for a while; only "unreachable" failures count, not a missing repository
+        self.target_breakers = Breakers(
+            fail_max=3,
+            reset_timeout=60,
+            exclude=[lambda e: not isinstance(e, TargetUnavailable)],
+        )
 
     def run(self) -> None:
         """Consume until `stop` is set."""
@@ -104,13 +118,19 @@ class Worker:
             self._patiently(lambda: self.store.fail_scan(job.scan_id, reason))
             self._patiently(lambda: self.queue.dead_letter(job, reason))
             self.stats.dead_lettered += 1
-            log.warning("scan %s dead-lettered after %d deliveries", job.scan_id, job.deliveries)
+            log.warning(
+                "scan %s dead-lettered after %d deliveries",
+                job.scan_id,
+                job.deliveries,
+                extra=self._fields(job.scan_id),
+            )
             return
         claimed = self._patiently(lambda: self.store.claim_scan(job.scan_id))
         if claimed is None:  # finished already, cancelled or deleted: nothing to do
             self._patiently(lambda: self.queue.ack(job))
             return
-        log.info("scan %s started (delivery %d)", job.scan_id, job.deliveries)
+        fields = self._fields(job.scan_id, claimed.organisation_id)
+        log.info("scan %s started (delivery %d)", job.scan_id, job.deliveries, extra=fields)
         try:
             with tempfile.TemporaryDirectory(prefix="dgp-job-") as work:
                 upload = None
@@ -126,22 +146,34 @@ class Worker:
                     scan_id=claimed.id,
                     organisation=claimed.organisation_id,
                 )
-                result = self._scan(
-                    scan_job, ScanInputs(self.settings.hash_key, self._progress(job), upload)
-                )
+                inputs = ScanInputs(self.settings.hash_key, self._progress(job), upload)
+                host = git.host_of(claimed.target) if git.is_git_url(claimed.target) else None
+                if host:
+                    result = self.target_breakers[f"target:{host}"].call(
+                        self._scan, scan_job, inputs
+                    )
+                else:
+                    result = self._scan(scan_job, inputs)
+        except BreakerOpen as error:  # the target's host is known to be down
+            reason = f"{error}; the scan was not tried"
+            self._patiently(lambda: self.store.fail_scan(claimed.id, reason, degraded=True))
+            self._patiently(lambda: self.queue.ack(job))
+            self.stats.failed += 1
+            log.info("scan %s degraded: target host down", job.scan_id, extra=fields)
+            return
         except FINAL_ERRORS as error:  # the input cannot be scanned, now or later
             reason = str(error)
             self._patiently(lambda: self.store.fail_scan(claimed.id, reason))
             self._patiently(lambda: self.queue.ack(job))
             self.stats.failed += 1
-            log.info("scan %s failed: input refused", job.scan_id)
+            log.info("scan %s failed: input refused", job.scan_id, extra=fields)
             return
         self._patiently(lambda: self.store.save_result(claimed.id, result))
         self._patiently(lambda: self.queue.ack(job))
         if claimed.upload_id and self.settings.delete_uploads_after_scan:
             self._patiently(lambda: self.store.delete_upload(claimed.upload_id))
         self.stats.processed += 1
-        log.info("scan %s done: %d findings", job.scan_id, len(result.findings))
+        log.info("scan %s done: %d findings", job.scan_id, len(result.findings), extra=fields)
 
     def _progress(self, job: Job) -> Progress:
         """Publish progress at most every PROGRESS_INTERVAL; keep the job fresh meanwhile."""
@@ -161,6 +193,10 @@ class Worker:
 
         return report
 
+    def _fields(self, scan_id: str | None = None, org: str | None = None) -> dict[str, Any]:
+        """Journal fields of a log line (dgp.apps.logs): ids only, never personal data."""
+        return {"dgp_scan_id": scan_id, "dgp_scanner": self.kind, "dgp_org": org}
+
     def _patiently(self, action: Callable[[], T]) -> T:
         """Run `action`, waiting out an outage of Postgres or Redis (until told to stop)."""
         for attempt in range(10**9):
@@ -168,7 +204,12 @@ class Worker:
                 return action()
             except OUTAGES as e:
                 delay = OUTAGE_BACKOFF[min(attempt, len(OUTAGE_BACKOFF) - 1)]
-                log.warning("%s unavailable, retrying in %.1f s", _service(e), delay)
+                log.warning(
+                    "%s unavailable, retrying in %.1f s",
+                    _service(e),
+                    delay,
+                    extra=self._fields(),
+                )
                 self.on_beat()
                 if self.stop.wait(delay):
                     raise

@@ -290,3 +290,20 @@ def _quietly(check) -> bool:
         return bool(check())
     except Exception:
         return False
+
+
+def test_a_target_host_that_keeps_failing_makes_scans_degraded(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str
+) -> None:
+    worker = Worker("code", queue, store, settings, "c1")
+    url = "git://127.0.0.1:1/repo.git"  # nothing listens on loopback port 1
+    ids = [submit(store, queue, org, "code", url) for _ in range(5)]
+    for _ in ids:
+        assert worker.run_once(block_ms=100)
+    scans = [store.get_scan(org, i) for i in ids]
+    statuses = [s.status.value for s in scans]  # type: ignore[union-attr]
+    assert statuses[:3] == ["failed"] * 3  # the host did not answer: said why
+    assert "cannot clone the repository" in (scans[0].error or "")  # type: ignore[union-attr]
+    assert statuses[3:] == ["degraded"] * 2  # the breaker is open: not tried again
+    assert "circuit open" in (scans[-1].error or "")  # type: ignore[union-attr]
+    assert queue.depth("code").pending == 0

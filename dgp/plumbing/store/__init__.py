@@ -14,11 +14,24 @@ from dgp.plumbing.store.migrate import migrate
 from dgp.plumbing.store.pool import Database
 from dgp.plumbing.store.scans import AuditEntry, ClaimedScan, ScanStore
 from dgp.plumbing.store.uploads import Upload
+from dgp.plumbing.store.users import (
+    ROLE_SCOPES,
+    ROLES,
+    SCOPES,
+    LastAdmin,
+    User,
+    UserExists,
+    UserStore,
+)
 
 __all__ = [
+    "ROLES",
+    "ROLE_SCOPES",
+    "SCOPES",
     "AuditEntry",
     "ClaimedScan",
     "Database",
+    "LastAdmin",
     "MigrationError",
     "ScanStore",
     "StoreUnavailable",
@@ -26,5 +39,8 @@ __all__ = [
     "UploadCorrupt",
     "UploadMissing",
     "UploadTooLarge",
+    "User",
+    "UserExists",
+    "UserStore",
     "migrate",
 ]

@@ -295,16 +295,18 @@ class ScanStore:
             )
         return True
 
-    def fail_scan(self, scan_id: str, reason: str) -> bool:
-        """End a queued or running scan as failed, with the reason shown to the user."""
+    def fail_scan(self, scan_id: str, reason: str, *, degraded: bool = False) -> bool:
+        """End a queued or running scan as failed, with the reason shown to the user;
+        `degraded` when a service it needs is known to be down (a circuit is open)."""
         sid = uuid_or_none(scan_id)
         if sid is None:
             return False
+        status = "degraded" if degraded else "failed"
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE scans SET status = 'failed', error = %s, finished_at = now() "
+                "UPDATE scans SET status = %s, error = %s, finished_at = now() "
                 "WHERE id = %s AND status IN %s",
-                (clean(reason)[:MAX_ERROR], sid, UNFINISHED),
+                (status, clean(reason)[:MAX_ERROR], sid, UNFINISHED),
             )
             return cur.rowcount == 1
 

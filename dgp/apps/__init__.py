@@ -1,0 +1,1 @@
+"""The processes' Falcon apps (web, scanners): thin HTTP layers over dgp.plumbing."""

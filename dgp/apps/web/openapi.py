@@ -1,0 +1,349 @@
+"""The OpenAPI 3.1 document, built from the routes and the resources' own declarations.
+
+Each resource states, next to its responders, what each method does (`api`:
+method -> Op) and which scope it needs (`scopes`/`public`, see auth). The
+document is generated from those, so a route cannot be served without being
+described (create_app checks that every responder has an Op), and the security
+and the common error answers (400, 401, 403, 404, 503) are derived, not retyped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from dgp.apps.web.auth import SIGNED_IN, required_scope
+from dgp.plumbing.store import SCOPES
+from dgp.scanners import SCANNERS
+
+_PATH_PARAM = re.compile(r"\{(\w+)\}")
+_STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted: the scan is queued",
+    204: "No content",
+    400: "Malformed input",
+    401: "No or invalid credentials",
+    403: "The role or the token's scopes do not allow this",
+    404: "No such object in your organisation",
+    409: "Conflicts with the current state",
+    413: "The body is larger than the limit",
+    415: "Unsupported content type",
+    503: "A service is unavailable; see Retry-After",
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+    array: bool = False  # may be repeated (?severity=high&severity=critical)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation: what it does, what it takes, what it answers."""
+
+    summary: str
+    status: int = 200  # the success status
+    returns: str | None = None  # a schema name in SCHEMAS for the success body
+    body: str | None = None  # a schema name for the JSON request body
+    example: dict[str, Any] | None = None  # a request body that works
+    multipart: str | None = None  # a schema name for a multipart/form-data alternative
+    query: tuple[Param, ...] = ()
+    errors: tuple[int, ...] = ()  # beyond the derived ones
+    description: str = ""
+    tags: tuple[str, ...] = ()
+
+
+LIMIT = Param("limit", "page size", {"type": "integer", "minimum": 1, "maximum": 1000})
+OFFSET = Param("offset", "items to skip", {"type": "integer", "minimum": 0})
+
+_ID = {"type": "string", "format": "uuid"}
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+_ANY_OBJECT = {"type": "object", "additionalProperties": True}
+
+
+def _page(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "total", "limit", "offset"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        },
+    }
+
+
+def _object(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": _object(
+        ["error"],
+        error=_object(["code", "message"], code={"type": "string"}, message={"type": "string"}),
+    ),
+    "Scan": _object(
+        ["id", "kind", "target", "status", "progress"],
+        id=_ID,
+        organisation=_ID,
+        created_by={"type": "string"},
+        kind={"type": "string", "enum": sorted(SCANNERS)},
+        target={"type": "string"},
+        options=_ANY_OBJECT,
+        status={
+            "type": "string",
+            "enum": ["queued", "running", "done", "failed", "degraded", "cancelled"],
+        },
+        progress=_object(
+            ["percent", "message"],
+            percent={"type": "integer", "minimum": 0, "maximum": 100},
+            message={"type": "string"},
+        ),
+        created_at=_TIME,
+        started_at=_TIME,
+        finished_at=_TIME,
+        stats=_ANY_OBJECT,
+        score={"type": ["number", "null"]},
+        error={"type": ["string", "null"]},
+    ),
+    "ScanPage": _page("Scan"),
+    "ScanRequest": _object(
+        ["kind", "target"],
+        kind={"type": "string", "enum": sorted(SCANNERS)},
+        target={"type": "string", "description": "a git URL (code), or a path (admins only)"},
+        options={**_ANY_OBJECT, "description": "dgp.scanners.options.ScanOptions fields"},
+    ),
+    "ScanUpload": _object(
+        ["file"],
+        kind={"type": "string", "enum": sorted(SCANNERS), "default": "code"},
+        target={"type": "string"},
+        options={"type": "string", "description": "the options as a JSON object"},
+        file={"type": "string", "contentMediaType": "application/octet-stream"},
+    ),
+    "Finding": _object(
+        ["id", "scan_id", "rule_id", "severity", "status", "fingerprint"],
+        id=_ID,
+        scan_id=_ID,
+        scanner={"type": "string"},
+        rule_id={"type": "string"},
+        category={"type": "string"},
+        severity={"type": "string", "enum": ["critical", "high", "medium", "low", "info"]},
+        confidence={"type": "number"},
+        title={"type": "string"},
+        description={"type": "string"},
+        location=_ANY_OBJECT,
+        evidence={"type": "string", "description": "masked, never the full value"},
+        value_hash={"type": ["string", "null"]},
+        legal_refs={"type": "array", "items": _ANY_OBJECT},
+        remediation={"type": "string"},
+        status={"$ref": "#/components/schemas/FindingStatus"},
+        fingerprint={"type": "string"},
+    ),
+    "FindingStatus": {
+        "type": "string",
+        "enum": ["open", "accepted_risk", "false_positive", "fixed"],
+    },
+    "FindingPage": _page("Finding"),
+    "Triage": _object(["status"], status={"$ref": "#/components/schemas/FindingStatus"}),
+    "Upload": _object(
+        ["id", "filename", "size"],
+        id=_ID,
+        filename={"type": "string"},
+        size={"type": "integer"},
+        sha256={"type": "string"},
+        created_at=_TIME,
+    ),
+    "Role": {"type": "string", "enum": ["admin", "analyst", "viewer", "auditor"]},
+    "User": _object(
+        ["id", "email", "role", "disabled"],
+        id=_ID,
+        organisation=_ID,
+        email={"type": "string", "format": "email"},
+        role={"$ref": "#/components/schemas/Role"},
+        disabled={"type": "boolean"},
+        created_at=_TIME,
+    ),
+    "UserList": _object(
+        ["items"], items={"type": "array", "items": {"$ref": "#/components/schemas/User"}}
+    ),
+    "NewUser": _object(
+        ["email", "password", "role"],
+        email={"type": "string", "format": "email"},
+        password={"type": "string", "minLength": 12, "writeOnly": True},
+        role={"$ref": "#/components/schemas/Role"},
+    ),
+    "UserChange": _object(
+        [], role={"$ref": "#/components/schemas/Role"}, disabled={"type": "boolean"}
+    ),
+    "Login": _object(
+        ["email", "password"],
+        email={"type": "string", "format": "email"},
+        password={"type": "string", "writeOnly": True},
+    ),
+    "Session": _object(
+        ["user"],
+        user={"$ref": "#/components/schemas/User"},
+        scopes={"type": "array", "items": {"type": "string"}},
+    ),
+    "NewToken": _object(
+        ["name"],
+        name={"type": "string"},
+        scopes={"type": "array", "items": {"type": "string", "enum": list(SCOPES)}},
+    ),
+    "Token": _object(
+        ["id", "name", "scopes", "token"],
+        id=_ID,
+        name={"type": "string"},
+        scopes={"type": "array", "items": {"type": "string"}},
+        token={"type": "string", "description": "shown once; only a hash is stored"},
+    ),
+    "AuditPage": _page("AuditEntry"),
+    "AuditEntry": _object(
+        ["id", "action", "at"],
+        id={"type": "integer"},
+        user_id={"type": ["string", "null"]},
+        action={"type": "string"},
+        object_type={"type": ["string", "null"]},
+        object_id={"type": ["string", "null"]},
+        details=_ANY_OBJECT,
+        at=_TIME,
+    ),
+    "Health": _object(
+        ["status", "components", "scanners"],
+        status={"type": "string", "enum": ["up", "degraded", "down"]},
+        components=_ANY_OBJECT,
+        scanners=_ANY_OBJECT,
+    ),
+}
+
+
+def document(routes: list[tuple[str, object]], version: str) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for path, resource in routes:
+        operations = {}
+        for method, op in getattr(resource, "api", {}).items():
+            operations[method.lower()] = _operation(path, method, op, resource)
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": _ID}
+            for name in _PATH_PARAM.findall(path)
+        ]
+        paths[path] = {**({"parameters": params} if params else {}), **operations}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "DataGuardian Pro API",
+            "version": version,
+            "description": "Privacy-compliance scans, findings and triage. Every object "
+            "belongs to one organisation; another organisation's ids answer 404.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token (dgp_...) from POST /api/v1/tokens or "
+                    "`dgp token create`; its scopes narrow the user's role.",
+                },
+                "sessionCookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "dgp_session",
+                    "description": "Set by POST /api/v1/session (Secure, HttpOnly, "
+                    "SameSite=Strict).",
+                },
+            },
+            "schemas": SCHEMAS,
+            "responses": {
+                str(code): _error_response(code, text)
+                for code, text in _STATUS_TEXT.items()
+                if code >= 400
+            },
+        },
+    }
+
+
+def documented(resource: object, method: str) -> bool:
+    return method in getattr(resource, "api", {})
+
+
+def _operation(path: str, method: str, op: Op, resource: object) -> dict[str, Any]:
+    scope = required_scope(resource, method)
+    errors = set(op.errors) | {503}
+    if op.body or op.query or op.multipart:
+        errors.add(400)
+    if scope is not None:
+        errors.add(401)
+        if scope != SIGNED_IN:
+            errors.add(403)
+    if "{" in path:
+        errors.add(404)
+    success: dict[str, Any] = {"description": _STATUS_TEXT.get(op.status, "OK")}
+    if op.returns:
+        schema = {"$ref": f"#/components/schemas/{op.returns}"}
+        success["content"] = {"application/json": {"schema": schema}}
+    operation: dict[str, Any] = {
+        "summary": op.summary,
+        "operationId": f"{method.lower()}_{_slug(path)}",
+        "responses": {
+            str(op.status): success,
+            **{str(code): {"$ref": f"#/components/responses/{code}"} for code in sorted(errors)},
+        },
+    }
+    if op.description or scope not in (None, SIGNED_IN):
+        needs = f"Needs the `{scope}` permission. " if scope not in (None, SIGNED_IN) else ""
+        operation["description"] = (needs + op.description).strip()
+    if op.tags:
+        operation["tags"] = list(op.tags)
+    if scope is None:
+        operation["security"] = []
+    if op.query:
+        operation["parameters"] = [_query(p) for p in op.query]
+    content: dict[str, Any] = {}
+    if op.body:
+        media: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{op.body}"}}
+        if op.example is not None:
+            media["example"] = op.example
+        content["application/json"] = media
+    if op.multipart:
+        content["multipart/form-data"] = {
+            "schema": {"$ref": f"#/components/schemas/{op.multipart}"}
+        }
+    if content:
+        operation["requestBody"] = {"required": True, "content": content}
+    return operation
+
+
+def _query(param: Param) -> dict[str, Any]:
+    schema = {"type": "array", "items": param.schema} if param.array else param.schema
+    return {
+        "name": param.name,
+        "in": "query",
+        "required": False,
+        "description": param.description,
+        "schema": schema,
+        **({"style": "form", "explode": True} if param.array else {}),
+    }
+
+
+def _error_response(code: int, text: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if code == 503:
+        seconds = {"type": "integer", "minimum": 1}
+        response["headers"] = {"Retry-After": {"description": "seconds", "schema": seconds}}
+    return response
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")

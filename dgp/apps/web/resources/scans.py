@@ -1,0 +1,203 @@
+"""Starting, listing, reading and deleting scans.
+
+A scan is started by inserting its row (Postgres is the source of truth) and
+then adding its id to the kind's stream. If the stream cannot be reached the
+row is marked failed with the reason, so no scan waits forever for a job that
+was never queued. Uploads are read from the client into a local spool before
+any database call, so a slow client never holds a pooled connection or the
+Postgres breaker.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import suppress
+from typing import Any, ClassVar
+
+import falcon
+
+from dgp.apps.web.errors import ApiError, bad_request, too_large
+from dgp.apps.web.openapi import LIMIT, OFFSET, Op
+from dgp.apps.web.resources.common import (
+    Api,
+    Resource,
+    Scopes,
+    audit,
+    caller,
+    field,
+    found,
+    organisation,
+    page,
+    paged,
+    read_json,
+)
+from dgp.apps.web.services import REDIS_OUTAGES
+from dgp.plumbing.breakers import BreakerOpen
+from dgp.plumbing.store import uploads
+from dgp.scanners import SCANNERS
+from dgp.scanners.options import ScanOptions
+
+TAGS = ("scans",)
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields
+MAX_TARGET = 2048
+# What only an administrator may allow: reading this host's disk, cloning from private hosts.
+ADMIN_OPTIONS = ("allow_local_sources", "allow_private_hosts")
+
+
+class Scans(Resource):
+    scopes: ClassVar[Scopes] = {"GET": "scans:read", "POST": "scans:write"}
+    api: ClassVar[Api] = {
+        "GET": Op(
+            "The organisation's scans, newest first",
+            returns="ScanPage",
+            query=(LIMIT, OFFSET),
+            tags=TAGS,
+        ),
+        "POST": Op(
+            "Start a scan of a target (JSON) or of an uploaded file or archive (multipart)",
+            status=202,
+            returns="Scan",
+            body="ScanRequest",
+            multipart="ScanUpload",
+            example={"kind": "code", "target": "https://git.example.org/team/app.git"},
+            errors=(413, 415),
+            description="Local paths, file:// URLs and private hosts are refused unless an "
+            "administrator allows them in the options.",
+            tags=TAGS,
+        ),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        org = organisation(req)
+        limit, offset = page(req)
+        scans = self.services.db(self.services.store.list_scans, org, limit, offset)
+        total = self.services.db(self.services.store.count_scans, org)
+        resp.media = paged([s.to_dict() for s in scans], total, limit, offset)
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        media_type = (req.content_type or "").split(";")[0].strip().lower()
+        upload_id = None
+        if media_type == falcon.MEDIA_MULTIPART:
+            kind, target, options, upload_id = self._from_form(req)
+        elif media_type in ("", falcon.MEDIA_JSON):
+            body = read_json(req)
+            kind = field(body, "kind", str)
+            target = field(body, "target", str)
+            options = field(body, "options", dict, {})
+        else:
+            raise ApiError(415, "unsupported_media_type", "send JSON or multipart/form-data")
+        try:
+            scan = self._start(req, kind, target, options, upload_id)
+        except BaseException:
+            if upload_id is not None:  # the scan never started: do not keep its upload
+                with suppress(Exception):  # best effort: the original error matters
+                    self.services.db(self.services.store.delete_upload, upload_id)
+            raise
+        resp.status = falcon.HTTP_202
+        resp.location = f"/api/v1/scans/{scan['id']}"
+        resp.media = scan
+
+    def _start(
+        self,
+        req: falcon.Request,
+        kind: str,
+        target: str,
+        options: dict[str, Any],
+        upload_id: str | None,
+    ) -> dict[str, Any]:
+        user = caller(req).user
+        if kind not in SCANNERS:
+            raise bad_request(f"unknown scan kind {kind!r} ({', '.join(sorted(SCANNERS))})")
+        if not target.strip() or len(target) > MAX_TARGET:
+            raise bad_request(f"'target' must be 1 to {MAX_TARGET} characters", "invalid_input")
+        options = restricted_options(options, is_admin=user.role == "admin")
+        store = self.services.store
+        scan_id = self.services.db(
+            store.create_scan, user.organisation_id, user.id, kind, target, options, upload_id
+        )
+        try:
+            self.services.redis(self.services.queue.submit, kind, scan_id)
+        except (*REDIS_OUTAGES, BreakerOpen):
+            self.services.db(store.fail_scan, scan_id, "the job queue was unavailable")
+            raise
+        audit(self.services, req, "scan.started", "scan", scan_id, {"kind": kind})
+        scan = self.services.db(store.get_scan, user.organisation_id, scan_id)
+        return found(scan, "scan").to_dict()
+
+    def _from_form(self, req: falcon.Request) -> tuple[str, str, dict[str, Any], str]:
+        """kind, target, options and the stored upload's id from a multipart body."""
+        limit = self.services.settings.upload_max_bytes
+        if req.content_length is not None and req.content_length > limit + MULTIPART_OVERHEAD:
+            raise too_large(limit)
+        fields: dict[str, str] = {}
+        spooled: uploads.Spooled | None = None
+        filename = ""
+        try:
+            for part in req.get_media():
+                if part.filename is not None or part.name == "file":
+                    if spooled is not None:
+                        raise bad_request("send one file per scan", "invalid_input")
+                    filename = part.filename or "upload"
+                    spooled = uploads.spool(part.stream, limit)  # UploadTooLarge: 413
+                elif part.name in ("kind", "target", "options"):
+                    fields[part.name] = part.get_text() or ""
+                else:
+                    raise bad_request(f"unexpected form field {part.name!r}", "invalid_input")
+            if spooled is None:
+                raise bad_request("the form has no 'file' part", "invalid_input")
+            options = _options_field(fields.get("options", ""))
+            spooled.file.seek(0)
+            upload_id = self.services.db(
+                self.services.store.save_upload, organisation(req), filename, spooled.file, limit
+            )
+        finally:
+            if spooled is not None:
+                spooled.close()
+        target = fields.get("target") or f"upload:{uploads.safe_filename(filename)}"
+        return fields.get("kind") or "code", target, options, upload_id
+
+
+class Scan(Resource):
+    scopes: ClassVar[Scopes] = {"GET": "scans:read", "DELETE": "scans:write"}
+    api: ClassVar[Api] = {
+        "GET": Op("A scan: status, progress, counters, score", returns="Scan", tags=TAGS),
+        "DELETE": Op("Delete a scan with its findings and upload", status=204, tags=TAGS),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, scan_id: str) -> None:
+        scan = self.services.db(self.services.store.get_scan, organisation(req), scan_id)
+        resp.media = found(scan, "scan").to_dict()
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, scan_id: str) -> None:
+        deleted = self.services.db(self.services.store.delete_scan, organisation(req), scan_id)
+        found(deleted or None, "scan")
+        audit(self.services, req, "scan.deleted", "scan", scan_id)
+        resp.status = falcon.HTTP_204
+
+
+def restricted_options(options: dict[str, Any], is_admin: bool) -> dict[str, Any]:
+    """The options as stored: validated, with the admin-only switches off unless an
+    admin turned them on (the scanner's own defaults are for the CLI)."""
+    checked = dict(options)
+    for name in ADMIN_OPTIONS:
+        value = checked.get(name, False)
+        if not isinstance(value, bool):
+            raise bad_request(f"option {name!r} must be true or false", "invalid_input")
+        checked[name] = value and is_admin
+    try:
+        ScanOptions.from_dict(checked)
+    except (ValueError, TypeError, AttributeError) as e:
+        raise bad_request(f"invalid options: {e}", "invalid_input") from None
+    return checked
+
+
+def _options_field(text: str) -> dict[str, Any]:
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise bad_request(f"'options' is not valid JSON: {e}", "malformed_json") from None
+    if not isinstance(value, dict):
+        raise bad_request("'options' must be a JSON object", "invalid_input")
+    return value

@@ -1,0 +1,354 @@
+"""Users, roles, API tokens and browser sessions in Postgres.
+
+Passwords are kept as argon2id hashes (argon2-cffi), API tokens and session ids
+only as SHA-256 digests: they are long random strings, so a fast hash is enough
+and a copy of the database cannot be replayed as credentials. Lookups by a
+secret are by digest (an index lookup), never by comparing secrets in Python.
+
+What each role may do is listed here too (ROLE_SCOPES): token scopes can only
+narrow a user's role, and the store refuses scopes nobody knows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg2.errors
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from dgp.plumbing.store.pool import Database
+from dgp.plumbing.store.rows import clean, uuid_or_none
+
+ROLES = ("admin", "analyst", "viewer", "auditor")
+SCOPES = (
+    "scans:read",
+    "scans:write",
+    "findings:read",
+    "findings:write",
+    "audit:read",
+    "users:read",
+    "users:write",
+    "tokens:write",
+)
+_READ = ("scans:read", "findings:read", "tokens:write")
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    "admin": frozenset(SCOPES),
+    "analyst": frozenset((*_READ, "scans:write", "findings:write")),
+    "viewer": frozenset(_READ),
+    "auditor": frozenset((*_READ, "audit:read")),
+}
+TOKEN_PREFIX = "dgp_"
+TOKEN_BYTES = 32  # token_urlsafe(32) gives 43 characters
+SESSION_SECONDS = 8 * 3600
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # argon2 hashes any length; bound the work a request can ask for
+MAX_NAME = 200
+_USER_COLUMNS = "id, organisation_id, email, role, disabled, created_at"
+
+
+class UserExists(ValueError):
+    """The e-mail address belongs to a user already (HTTP 409)."""
+
+
+class LastAdmin(ValueError):
+    """The change would leave the organisation without an enabled admin (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    organisation_id: str
+    email: str
+    role: str
+    disabled: bool
+    created_at: datetime
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return ROLE_SCOPES.get(self.role, frozenset())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "organisation": self.organisation_id,
+            "email": self.email,
+            "role": self.role,
+            "disabled": self.disabled,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r} (one of: {', '.join(ROLES)})")
+    return role
+
+
+def check_scopes(scopes: Iterable[str]) -> list[str]:
+    wanted = sorted(set(scopes))
+    unknown = [s for s in wanted if s not in SCOPES]
+    if unknown:
+        raise ValueError(f"unknown scopes: {', '.join(unknown)} (known: {', '.join(SCOPES)})")
+    return wanted
+
+
+def _check_email(email: str) -> str:
+    value = email.strip().lower()
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or len(value) > 320 or any(c.isspace() for c in value):
+        raise ValueError("not an e-mail address")
+    return value
+
+
+def _check_password(password: str) -> str:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise ValueError(f"a password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    return password
+
+
+def _user(row: tuple[Any, ...]) -> User:
+    return User(str(row[0]), str(row[1]), row[2], row[3], bool(row[4]), row[5])
+
+
+class UserStore:
+    def __init__(self, db: Database, hasher: PasswordHasher | None = None) -> None:
+        self.db = db
+        self.hasher = hasher or PasswordHasher()  # argon2id, the library's current defaults
+        self._dummy_hash: str | None = None
+
+    # -- users -------------------------------------------------------------------
+
+    def create_user(self, organisation_id: str, email: str, password: str, role: str) -> User:
+        """A new user; ValueError for bad input, UserExists if the e-mail is taken."""
+        org = uuid_or_none(organisation_id)
+        address = _check_email(email)
+        check_role(role)
+        if org is None:
+            raise ValueError("unknown organisation")
+        password_hash = self.hasher.hash(_check_password(password))
+        try:
+            with self.db.transaction() as cur:
+                cur.execute(
+                    "INSERT INTO users (organisation_id, email, password_hash, role) "
+                    f"VALUES (%s, %s, %s, %s) RETURNING {_USER_COLUMNS}",
+                    (org, clean(address), password_hash, role),
+                )
+                return _user(cur.fetchone())
+        except psycopg2.errors.UniqueViolation:
+            raise UserExists("a user with this e-mail address exists already") from None
+        except psycopg2.errors.ForeignKeyViolation:
+            raise ValueError("unknown organisation") from None
+
+    def authenticate(self, email: str, password: str) -> User | None:
+        """The user whose password this is, or None.
+
+        An unknown or disabled user costs one argon2 verification too, so the
+        answer time does not tell which e-mail addresses exist.
+        """
+        address = email.strip().lower()
+        row = None
+        if 0 < len(address) <= 320 and len(password) <= MAX_PASSWORD:
+            with self.db.transaction() as cur:
+                cur.execute(
+                    f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE email = %s",
+                    (clean(address),),
+                )
+                row = cur.fetchone()
+        stored = row[6] if row is not None else self._dummy()
+        try:
+            self.hasher.verify(stored, password[:MAX_PASSWORD])
+        except (VerificationError, InvalidHashError):
+            return None
+        if row is None:
+            return None
+        user = _user(row)
+        if user.disabled:
+            return None
+        if self.hasher.check_needs_rehash(stored):  # parameters were raised since
+            with self.db.transaction() as cur:
+                cur.execute(
+                    "UPDATE users SET password_hash = %s WHERE id = %s",
+                    (self.hasher.hash(password), user.id),
+                )
+        return user
+
+    def get_user(self, organisation_id: str, user_id: str) -> User | None:
+        org, uid = uuid_or_none(organisation_id), uuid_or_none(user_id)
+        if org is None or uid is None:
+            return None
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s AND organisation_id = %s",
+                (uid, org),
+            )
+            row = cur.fetchone()
+        return _user(row) if row else None
+
+    def find_user(self, email: str) -> User | None:
+        """By e-mail, across organisations: for the CLI and for attributing failed logins."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE email = %s",
+                (clean(email.strip().lower()),),
+            )
+            row = cur.fetchone()
+        return _user(row) if row else None
+
+    def list_users(self, organisation_id: str) -> list[User]:
+        org = uuid_or_none(organisation_id)
+        if org is None:
+            return []
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE organisation_id = %s "
+                "ORDER BY created_at, id",
+                (org,),
+            )
+            return [_user(r) for r in cur.fetchall()]
+
+    def set_role(self, organisation_id: str, user_id: str, role: str) -> User | None:
+        return self.update_user(organisation_id, user_id, role=role)
+
+    def disable(self, organisation_id: str, user_id: str, disabled: bool = True) -> User | None:
+        return self.update_user(organisation_id, user_id, disabled=disabled)
+
+    def update_user(
+        self,
+        organisation_id: str,
+        user_id: str,
+        role: str | None = None,
+        disabled: bool | None = None,
+    ) -> User | None:
+        """Change role and/or disabled; None if no such user in the organisation.
+
+        The organisation's admins are locked while checking, so two admins demoting
+        each other at once cannot leave it with none (LastAdmin). Disabling a user
+        ends their sessions; their tokens stop working because verify_token checks.
+        """
+        if role is not None:
+            check_role(role)
+        org, uid = uuid_or_none(organisation_id), uuid_or_none(user_id)
+        if org is None or uid is None:
+            return None
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT id FROM users WHERE organisation_id = %s AND role = 'admin' "
+                "AND NOT disabled ORDER BY id FOR UPDATE",
+                (org,),
+            )
+            admins = {str(r[0]) for r in cur.fetchall()}
+            cur.execute(
+                f"UPDATE users SET role = coalesce(%s, role), disabled = coalesce(%s, disabled) "
+                f"WHERE id = %s AND organisation_id = %s RETURNING {_USER_COLUMNS}",
+                (role, disabled, uid, org),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return None
+            user = _user(row)
+            if uid in admins and len(admins) == 1 and (user.role != "admin" or user.disabled):
+                # raising rolls the update back (Database.transaction)
+                raise LastAdmin("the organisation needs at least one enabled admin")
+            if user.disabled:
+                cur.execute("DELETE FROM sessions WHERE user_id = %s", (uid,))
+        return user
+
+    # -- API tokens --------------------------------------------------------------
+
+    def create_token(self, user: User, name: str, scopes: Iterable[str]) -> tuple[str, str]:
+        """(token id, plaintext). The plaintext is shown once and never stored."""
+        wanted = check_scopes(scopes)
+        label = clean(name.strip())[:MAX_NAME]
+        if not label:
+            raise ValueError("a token needs a name")
+        plaintext = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+        with self.db.transaction() as cur:
+            cur.execute(
+                "INSERT INTO api_tokens (user_id, organisation_id, name, token_hash, scopes) "
+                "VALUES (%s, %s, %s, %s, %s) RETURNING id",
+                (user.id, user.organisation_id, label, digest(plaintext), wanted),
+            )
+            return str(cur.fetchone()[0]), plaintext
+
+    def verify_token(self, plaintext: str) -> tuple[User, frozenset[str]] | None:
+        """The token's user and scopes; None if unknown, revoked or the user is disabled."""
+        if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+            return None
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT t.id, t.scopes, {', '.join('u.' + c for c in _USER_COLUMNS.split(', '))} "
+                "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+                "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND NOT u.disabled",
+                (digest(plaintext),),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return None
+            # at most one write a minute per token: using a token is not a write workload
+            cur.execute(
+                "UPDATE api_tokens SET last_used_at = now() WHERE id = %s AND "
+                "(last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+                (row[0],),
+            )
+        return _user(row[2:]), frozenset(row[1] or ())
+
+    def revoke_token(self, organisation_id: str, token_id: str, user_id: str | None = None) -> bool:
+        """Revoke a token of the organisation (of one user when `user_id` is given)."""
+        org, tid = uuid_or_none(organisation_id), uuid_or_none(token_id)
+        uid = uuid_or_none(user_id) if user_id is not None else None
+        if org is None or tid is None or (user_id is not None and uid is None):
+            return False
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE api_tokens SET revoked_at = now() WHERE id = %s AND organisation_id = %s "
+                "AND (%s::uuid IS NULL OR user_id = %s::uuid) AND revoked_at IS NULL",
+                (tid, org, uid, uid),
+            )
+            return cur.rowcount == 1
+
+    # -- sessions ----------------------------------------------------------------
+
+    def create_session(self, user: User, seconds: int = SESSION_SECONDS) -> str:
+        """A new opaque session id for a cookie; only its SHA-256 is stored."""
+        plaintext = secrets.token_urlsafe(TOKEN_BYTES)
+        with self.db.transaction() as cur:
+            cur.execute("DELETE FROM sessions WHERE expires_at < now()")  # keep the table small
+            cur.execute(
+                "INSERT INTO sessions (id_hash, user_id, organisation_id, expires_at) "
+                "VALUES (%s, %s, %s, now() + make_interval(secs => %s))",
+                (digest(plaintext), user.id, user.organisation_id, seconds),
+            )
+        return plaintext
+
+    def verify_session(self, plaintext: str) -> User | None:
+        if not plaintext or len(plaintext) > 200:
+            return None
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT {', '.join('u.' + c for c in _USER_COLUMNS.split(', '))} "
+                "FROM sessions s JOIN users u ON u.id = s.user_id "
+                "WHERE s.id_hash = %s AND s.expires_at > now() AND NOT u.disabled",
+                (digest(plaintext),),
+            )
+            row = cur.fetchone()
+        return _user(row) if row else None
+
+    def delete_session(self, plaintext: str) -> bool:
+        with self.db.transaction() as cur:
+            cur.execute("DELETE FROM sessions WHERE id_hash = %s", (digest(plaintext),))
+            return cur.rowcount == 1
+
+    def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash

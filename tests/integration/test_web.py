@@ -1,0 +1,606 @@
+"""The web app over real Postgres and Redis, through falcon.testing (no HTTP server).
+
+Each test makes its own organisations, users and Redis key prefix; the app is
+built by create_app from real dependencies, as the gunicorn entry point does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import secrets
+import time
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import falcon
+import falcon.inspect
+import falcon.testing
+import pytest
+import redis
+from argon2 import PasswordHasher
+from openapi_spec_validator import validate
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from dgp.apps.web import create_app
+from dgp.cli import accounts
+from dgp.plumbing.breakers import Breakers
+from dgp.plumbing.queue import JobQueue, Liveness
+from dgp.plumbing.settings import Settings
+from dgp.plumbing.store import ROLE_SCOPES, Database, ScanStore, User, UserStore
+from dgp.plumbing.worker import Worker
+from dgp.scanners import SCANNERS, code
+from dgp.scanners.options import ScanOptions
+from dgp.scanners.session import ScanInputs, ScanJob
+
+pytestmark = pytest.mark.integration
+
+KEY = b"w" * 32
+REDIS_URL = os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0")
+PASSWORD = "correct horse battery staple"
+PII_LINE = 'customer = {"bsn": "111222333", "email": "jan.jansen@example.nl"}  # klant\n'
+UPLOAD_LIMIT = 64 * 1024
+# Cheap argon2id parameters: the tests log in often; production uses the library defaults.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        hash_key=KEY,
+        redis_url=REDIS_URL,
+        key_prefix=f"dgptest-{uuid.uuid4().hex[:8]}",
+        upload_max_bytes=UPLOAD_LIMIT,
+    )
+
+
+@pytest.fixture
+def queue(settings: Settings) -> Iterator[JobQueue]:
+    client = redis.Redis.from_url(REDIS_URL)
+    yield JobQueue(client, settings.key_prefix)
+    for key in client.scan_iter(f"{settings.key_prefix}:*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def users(database: Database) -> UserStore:
+    return UserStore(database, FAST_HASHER)
+
+
+@pytest.fixture
+def client(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
+) -> falcon.testing.TestClient:
+    return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
+
+
+def new_user(users: UserStore, org: str, role: str) -> User:
+    return users.create_user(org, f"{role}-{secrets.token_hex(4)}@example.org", PASSWORD, role)
+
+
+def bearer(users: UserStore, user: User, scopes: Any = None) -> dict[str, str]:
+    _, token = users.create_token(
+        user, "test", ROLE_SCOPES[user.role] if scopes is None else scopes
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def auth(users: UserStore, org: str, role: str) -> dict[str, str]:
+    return bearer(users, new_user(users, org, role))
+
+
+def code_zip(files: int = 2) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(files):
+            archive.writestr(f"app/m{i}.py", PII_LINE * 2)
+    return buffer.getvalue()
+
+
+def multipart(fields: dict[str, str], filename: str, data: bytes) -> tuple[bytes, dict[str, str]]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def upload_scan(
+    client: falcon.testing.TestClient, headers: dict[str, str], data: bytes | None = None
+) -> falcon.testing.Result:
+    body, content_type = multipart({"kind": "code"}, "tree.zip", data or code_zip())
+    return client.simulate_post("/api/v1/scans", body=body, headers={**headers, **content_type})
+
+
+def error_code(result: falcon.testing.Result) -> str:
+    return str(result.json["error"]["code"])
+
+
+def actions(store: ScanStore, org: str) -> list[str]:
+    return [e.action for e in store.list_audit(org)]
+
+
+def finding_key(finding: dict[str, Any]) -> tuple[Any, ...]:
+    location = finding["location"]
+    return finding["fingerprint"], finding["rule_id"], location.get("path"), location.get("line")
+
+
+def finished_scan(store: ScanStore, org: str, tmp_path: Path) -> str:
+    """A done code scan with findings, stored the way a worker stores it."""
+    tree = tmp_path / f"tree-{secrets.token_hex(3)}"
+    tree.mkdir()
+    for i in range(3):
+        (tree / f"m{i}.py").write_text(PII_LINE * 3)
+    scan_id = store.create_scan(org, None, "code", str(tree), {})
+    job = ScanJob("code", str(tree), ScanOptions(), scan_id=scan_id, organisation=org)
+    assert store.claim_scan(scan_id) is not None
+    assert store.save_result(scan_id, code.scan(job, ScanInputs(KEY)))
+    return scan_id
+
+
+# -- authentication ----------------------------------------------------------------------
+
+
+def test_login_sets_a_strict_cookie_that_works_until_logout(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    user = new_user(users, org, "viewer")
+    result = client.simulate_post(
+        "/api/v1/session", json={"email": user.email.upper(), "password": PASSWORD}
+    )
+    assert result.status_code == 200 and result.json["user"]["id"] == user.id
+    cookie = result.cookies["dgp_session"]
+    assert cookie.secure and cookie.http_only and cookie.same_site == "Strict"
+    jar = {"dgp_session": cookie.value}
+    assert client.simulate_get("/api/v1/scans", cookies=jar).status_code == 200
+    assert client.simulate_delete("/api/v1/session", cookies=jar).status_code == 204
+    assert client.simulate_get("/api/v1/scans", cookies=jar).status_code == 401
+    assert actions(store, org)[-1] == "login"
+
+
+def test_a_failed_login_is_401_and_audited_without_the_address(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    user = new_user(users, org, "analyst")
+    result = client.simulate_post(
+        "/api/v1/session", json={"email": user.email, "password": "wrong password!"}
+    )
+    assert result.status_code == 401 and error_code(result) == "unauthorized"
+    assert "dgp_session" not in result.cookies
+    entry = store.list_audit(org)[0]
+    assert entry.action == "login.failed" and entry.user_id == user.id
+    assert user.email not in json.dumps(entry.details)
+    unknown = client.simulate_post(
+        "/api/v1/session", json={"email": "nobody@example.org", "password": PASSWORD}
+    )
+    assert unknown.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer dgp_nottoken"}, {"Authorization": "Basic dXNlcjpwdw=="}],
+)
+def test_no_or_bad_credentials_are_401(
+    client: falcon.testing.TestClient, headers: dict[str, str]
+) -> None:
+    result = client.simulate_get("/api/v1/scans", headers=headers)
+    assert result.status_code == 401 and error_code(result) == "unauthorized"
+    assert result.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_roles_and_token_scopes_limit_what_a_caller_may_do(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    viewer = auth(users, org, "viewer")
+    result = client.simulate_post(
+        "/api/v1/scans", json={"kind": "code", "target": "x"}, headers=viewer
+    )
+    assert result.status_code == 403 and error_code(result) == "forbidden"
+    assert client.simulate_get("/api/v1/users", headers=viewer).status_code == 403
+    read_only = bearer(users, new_user(users, org, "analyst"), ["scans:read"])
+    assert client.simulate_get("/api/v1/scans", headers=read_only).status_code == 200
+    result = upload_scan(client, read_only)
+    assert result.status_code == 403
+
+
+def test_tokens_are_created_once_capped_by_the_role_and_revocable(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    analyst = auth(users, org, "analyst")
+    too_much = client.simulate_post(
+        "/api/v1/tokens", json={"name": "x", "scopes": ["users:write"]}, headers=analyst
+    )
+    assert too_much.status_code == 403
+    made = client.simulate_post("/api/v1/tokens", json={"name": "ci"}, headers=analyst)
+    assert made.status_code == 201 and re.fullmatch(r"dgp_[A-Za-z0-9_-]{43}", made.json["token"])
+    token = {"Authorization": f"Bearer {made.json['token']}"}
+    assert client.simulate_get("/api/v1/scans", headers=token).status_code == 200
+    revoke = client.simulate_delete(f"/api/v1/tokens/{made.json['id']}", headers=analyst)
+    assert revoke.status_code == 204
+    assert client.simulate_get("/api/v1/scans", headers=token).status_code == 401
+    assert {"token.created", "token.revoked"} <= set(actions(store, org))
+
+
+def test_admins_manage_users_and_keep_one_admin(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    admin_user = new_user(users, org, "admin")
+    admin = bearer(users, admin_user)
+    body = {
+        "email": f"a-{secrets.token_hex(3)}@Example.org",
+        "password": PASSWORD,
+        "role": "analyst",
+    }
+    created = client.simulate_post("/api/v1/users", json=body, headers=admin)
+    assert created.status_code == 201 and created.json["email"] == body["email"].lower()
+    assert client.simulate_post("/api/v1/users", json=body, headers=admin).status_code == 409
+    weak = client.simulate_post("/api/v1/users", json={**body, "password": "short"}, headers=admin)
+    assert weak.status_code == 400
+    path = f"/api/v1/users/{created.json['id']}"
+    changed = client.simulate_patch(path, json={"role": "viewer", "disabled": True}, headers=admin)
+    assert changed.status_code == 200 and changed.json["role"] == "viewer"
+    assert users.authenticate(body["email"], PASSWORD) is None  # disabled
+    demote = client.simulate_patch(
+        f"/api/v1/users/{admin_user.id}", json={"role": "viewer"}, headers=admin
+    )
+    assert demote.status_code == 409
+    listed = client.simulate_get("/api/v1/users", headers=admin).json["items"]
+    assert {u["id"] for u in listed} == {admin_user.id, created.json["id"]}
+    assert {"user.created", "user.updated"} <= set(actions(store, org))
+
+
+# -- scans ----------------------------------------------------------------------------------
+
+
+def test_an_analyst_starts_a_code_scan_of_an_upload(
+    client: falcon.testing.TestClient, users: UserStore, queue: JobQueue, store: ScanStore, org: str
+) -> None:
+    result = upload_scan(client, auth(users, org, "analyst"))
+    assert result.status_code == 202, result.text
+    scan = result.json
+    assert scan["status"] == "queued" and scan["kind"] == "code"
+    assert result.headers["Location"] == f"/api/v1/scans/{scan['id']}"
+    entries = queue.redis.xrange(queue.stream("code"))
+    assert [fields[b"scan_id"].decode() for _, fields in entries] == [scan["id"]]
+    assert scan["options"]["allow_local_sources"] is False
+    assert "scan.started" in actions(store, org)
+
+
+def test_a_local_path_from_a_non_admin_is_refused_by_the_worker(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.py").write_text(PII_LINE)
+    body = {"kind": "code", "target": str(tmp_path), "options": {"allow_local_sources": True}}
+    result = client.simulate_post("/api/v1/scans", json=body, headers=auth(users, org, "analyst"))
+    assert result.status_code == 202
+    scan_id = result.json["id"]
+    stored = store.get_scan(org, scan_id)
+    assert stored is not None and stored.options["allow_local_sources"] is False
+    assert stored.options["allow_private_hosts"] is False
+    assert Worker("code", queue, store, settings, "w1").run_once(block_ms=100)
+    failed = store.get_scan(org, scan_id)
+    assert failed is not None and failed.status.value == "failed"
+    assert "for administrators only" in (failed.error or "")
+    admin = client.simulate_post("/api/v1/scans", json=body, headers=auth(users, org, "admin"))
+    assert admin.json["options"]["allow_local_sources"] is True
+
+
+def test_an_upload_over_the_limit_is_413_and_nothing_is_stored(
+    client: falcon.testing.TestClient, users: UserStore, database: Database, org: str
+) -> None:
+    analyst = auth(users, org, "analyst")
+    by_length = upload_scan(client, analyst, os.urandom(UPLOAD_LIMIT * 2))  # Content-Length
+    assert by_length.status_code == 413 and error_code(by_length) == "too_large"
+    streamed = upload_scan(client, analyst, os.urandom(UPLOAD_LIMIT + 1))  # within the overhead
+    assert streamed.status_code == 413
+    with database.transaction() as cur:
+        cur.execute(
+            "SELECT (SELECT count(*) FROM uploads WHERE organisation_id = %s), "
+            "(SELECT count(*) FROM scans WHERE organisation_id = %s)",
+            (org, org),
+        )
+        assert cur.fetchone() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"kind": "code", "target": ', "malformed_json"),
+        (b"[1, 2]", "malformed_json"),
+        (b'{"kind": "nope", "target": "x"}', "bad_request"),
+        (b'{"kind": "code", "target": "x", "options": {"bogus": 1}}', "invalid_input"),
+    ],
+)
+def test_malformed_or_invalid_input_is_400(
+    client: falcon.testing.TestClient, users: UserStore, org: str, body: bytes, code: str
+) -> None:
+    headers = {**auth(users, org, "analyst"), "Content-Type": "application/json"}
+    result = client.simulate_post("/api/v1/scans", body=body, headers=headers)
+    assert result.status_code == 400 and error_code(result) == code
+
+
+def test_another_organisations_objects_are_404(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    store: ScanStore,
+    org: str,
+    tmp_path: Path,
+) -> None:
+    other = store.create_organisation(f"org-{secrets.token_hex(4)}")
+    theirs = finished_scan(store, other, tmp_path)
+    finding = store.list_findings(other, theirs, limit=1)[0][0]
+    upload = store.save_upload(other, "x.zip", io.BytesIO(code_zip()), UPLOAD_LIMIT)
+    mine = auth(users, org, "admin")
+    for method, path in (
+        ("GET", f"/api/v1/scans/{theirs}"),
+        ("GET", f"/api/v1/scans/{theirs}/findings"),
+        ("GET", f"/api/v1/findings/{finding.id}"),
+        ("GET", f"/api/v1/uploads/{upload}"),
+        ("DELETE", f"/api/v1/scans/{theirs}"),
+        ("GET", "/api/v1/scans/not-a-uuid"),
+    ):
+        result = client.simulate_request(method, path, headers=mine)
+        assert result.status_code == 404 and error_code(result) == "not_found", path
+    patch = client.simulate_patch(
+        f"/api/v1/findings/{finding.id}", json={"status": "fixed"}, headers=mine
+    )
+    assert patch.status_code == 404
+    assert store.get_finding(other, finding.id).status.value == "open"  # type: ignore[union-attr]
+    assert store.get_scan(other, theirs) is not None
+    listed = client.simulate_get("/api/v1/scans", headers=mine).json
+    assert listed["total"] == 0 and listed["items"] == []
+
+
+def test_findings_filter_paginate_triage_and_delete(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    store: ScanStore,
+    org: str,
+    tmp_path: Path,
+) -> None:
+    scan_id = finished_scan(store, org, tmp_path)
+    analyst = auth(users, org, "analyst")
+    path = f"/api/v1/scans/{scan_id}/findings"
+    everything = client.simulate_get(path, headers=analyst, params={"limit": 1000}).json
+    total = everything["total"]
+    assert total == len(everything["items"]) >= 6
+    first = client.simulate_get(path, headers=analyst, params={"limit": 2, "offset": 0}).json
+    second = client.simulate_get(path, headers=analyst, params={"limit": 2, "offset": 2}).json
+    assert first["total"] == total and len(first["items"]) == 2
+    assert [f["id"] for f in first["items"] + second["items"]] == [
+        f["id"] for f in everything["items"][:4]
+    ]
+    rule = everything["items"][0]["rule_id"]
+    by_rule = client.simulate_get(path, headers=analyst, params={"rule_id": rule}).json
+    assert by_rule["total"] == sum(f["rule_id"] == rule for f in everything["items"])
+    severity = everything["items"][0]["severity"]
+    by_severity = client.simulate_get(path, headers=analyst, params={"severity": severity}).json
+    assert {f["severity"] for f in by_severity["items"]} == {severity}
+    bad = client.simulate_get(path, headers=analyst, params={"severity": "apocalyptic"})
+    assert bad.status_code == 400
+    finding_id = everything["items"][0]["id"]
+    triaged = client.simulate_patch(
+        f"/api/v1/findings/{finding_id}", json={"status": "false_positive"}, headers=analyst
+    )
+    assert triaged.status_code == 200 and triaged.json["status"] == "false_positive"
+    bad_status = client.simulate_patch(
+        f"/api/v1/findings/{finding_id}", json={"status": "ignored"}, headers=analyst
+    )
+    assert bad_status.status_code == 400
+    open_only = client.simulate_get(path, headers=analyst, params={"status": "open"}).json
+    assert open_only["total"] == total - 1
+    assert client.simulate_delete(f"/api/v1/scans/{scan_id}", headers=analyst).status_code == 204
+    assert client.simulate_get(f"/api/v1/scans/{scan_id}", headers=analyst).status_code == 404
+    assert {"finding.triaged", "scan.deleted"} <= set(actions(store, org))
+    auditor = auth(users, org, "auditor")
+    log = client.simulate_get("/api/v1/audit", headers=auditor).json["items"]
+    assert {"finding.triaged", "scan.deleted"} <= {e["action"] for e in log}
+
+
+def test_a_scan_goes_from_post_to_done_with_the_direct_findings(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    tmp_path: Path,
+) -> None:
+    analyst = auth(users, org, "analyst")
+    data = code_zip(3)
+    scan_id = upload_scan(client, analyst, data).json["id"]
+    assert Worker("code", queue, store, settings, "w1").run_once(block_ms=100)
+    scan = client.simulate_get(f"/api/v1/scans/{scan_id}", headers=analyst).json
+    assert scan["status"] == "done" and scan["progress"]["percent"] == 100
+    got = client.simulate_get(
+        f"/api/v1/scans/{scan_id}/findings", headers=analyst, params={"limit": 1000}
+    ).json["items"]
+    (tmp_path / "tree.zip").write_bytes(data)
+    job = ScanJob("code", "upload:tree.zip", ScanOptions(), scan_id=scan_id)
+    expected = code.scan(job, ScanInputs(KEY, upload=tmp_path / "tree.zip")).findings
+    assert sorted(map(finding_key, got)) == sorted(finding_key(f.to_dict()) for f in expected)
+    assert got
+
+
+def test_cli_creates_the_first_admin_and_a_token_that_the_api_accepts(
+    store: ScanStore,
+    users: UserStore,
+    queue: JobQueue,
+    settings: Settings,
+    database_dsn: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    parser = argparse.ArgumentParser(prog="dgp")
+    accounts.add_parser(parser.add_subparsers(dest="command", required=True))
+    for name, value in (
+        ("DGP_CONFIG", str(tmp_path / "none.conf")),
+        ("DGP_SECRETS", str(tmp_path / "none.secrets")),
+        ("DGP_DATABASE_URL", database_dsn),
+        ("DGP_HASH_KEY", KEY.hex()),
+    ):
+        monkeypatch.setenv(name, value)
+    org_name, email = f"cli-{secrets.token_hex(4)}", f"root-{secrets.token_hex(4)}@example.org"
+    create = ["user", "create", "--org", org_name, "--email", email, "--admin"]
+
+    def run(argv: list[str], stdin: str = "") -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        args = parser.parse_args(argv)
+        return int(args.run(args))
+
+    assert run(create, PASSWORD + "\n") == 2  # no such organisation
+    assert run([*create, "--create-org"], PASSWORD + "\n") == 0
+    assert run([*create, "--create-org"], PASSWORD + "\n") == 1  # the user exists
+    assert users.authenticate(email, PASSWORD) is not None
+    capsys.readouterr()
+    assert run(["token", "create", "--email", email, "--name", "ops", "--scope", "scans:read"]) == 0
+    token = capsys.readouterr().out.strip()
+    client = falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.simulate_get("/api/v1/scans", headers=headers).status_code == 200
+    assert client.simulate_get("/api/v1/users", headers=headers).status_code == 403  # scope
+
+
+# -- operations -------------------------------------------------------------------------------
+
+
+def test_health_reports_every_component_and_scanner_kind(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
+) -> None:
+    Liveness(queue).beat("code", "c1")
+    apps = falcon.testing.TestClient(
+        create_app(store, users, queue, settings, Breakers(), lambda kind: {"status": "up"})
+    )
+    result = apps.simulate_get("/health")
+    assert result.status_code == 200
+    body = result.json
+    assert {name: c["status"] for name, c in body["components"].items()} == {
+        "web": "up",
+        "postgres": "up",
+        "redis": "up",
+    }
+    assert set(body["scanners"]) == set(SCANNERS)
+    assert body["scanners"]["code"]["status"] == "up"
+    assert body["scanners"]["code"]["consumers"]["alive"] == 1
+    assert body["scanners"]["code"]["app"] == {"status": "up"}
+    assert body["scanners"]["document"]["status"] == "degraded"  # no live consumer
+    assert body["status"] == "degraded"
+    assert "queue" in body["scanners"]["code"] and "breaker" in body["scanners"]["code"]
+
+
+def test_an_open_postgres_breaker_answers_503_fast(
+    users: UserStore, queue: JobQueue, settings: Settings, org: str
+) -> None:
+    headers = auth(users, org, "analyst")  # made on the real database
+    down = Database("host=127.0.0.1 port=1 dbname=nothing connect_timeout=2", maxconn=2)
+    app = create_app(
+        ScanStore(down), UserStore(down), queue, settings, Breakers(fail_max=1, reset_timeout=30)
+    )
+    client = falcon.testing.TestClient(app)
+    for _ in range(3):
+        started = time.monotonic()
+        result = client.simulate_get("/api/v1/scans", headers=headers)
+        assert time.monotonic() - started < 1.0
+        assert result.status_code == 503 and error_code(result) == "unavailable"
+        assert int(result.headers["Retry-After"]) >= 1
+    health = client.simulate_get("/health")
+    assert health.status_code == 503
+    assert health.json["components"]["postgres"]["status"] == "down"
+    assert health.json["components"]["postgres"]["breaker"] == "open"
+
+
+def test_redis_down_is_503_and_the_scan_is_not_left_queued(
+    store: ScanStore, users: UserStore, settings: Settings, org: str
+) -> None:
+    headers = auth(users, org, "analyst")
+    # redis-py retries a refused connection with backoff by default (seconds): this client
+    # fails at once, as the web process's should; the breaker then stops even trying.
+    client_of_nothing = redis.Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))
+    gone = JobQueue(client_of_nothing, settings.key_prefix)
+    breakers = Breakers(fail_max=1, reset_timeout=30)
+    client = falcon.testing.TestClient(create_app(store, users, gone, settings, breakers))
+    for _ in range(2):
+        started = time.monotonic()
+        result = upload_scan(client, headers)
+        assert time.monotonic() - started < 1.0
+        assert result.status_code == 503 and "Retry-After" in result.headers
+    assert breakers["redis"].state == "open"
+    scans = store.list_scans(org)
+    assert [s.status.value for s in scans] == ["failed", "failed"]
+    assert all("queue" in (s.error or "") for s in scans)
+    assert client.simulate_get("/health").status_code == 503
+
+
+def test_metrics_are_prometheus_text(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    client.simulate_get("/api/v1/scans", headers=auth(users, org, "viewer"))
+    result = client.simulate_get("/metrics")
+    assert result.status_code == 200 and result.headers["Content-Type"].startswith("text/plain")
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:  # the format checked line by line instead
+        sample = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-z_]+="[^"]*",?)*\})? -?[0-9.e+]+$')
+        for line in result.text.splitlines():
+            assert line.startswith("# ") or sample.match(line), line
+        return
+    families = {f.name: f for f in text_string_to_metric_families(result.text)}
+    assert {"dgp_db_pool_active", "dgp_db_queries", "dgp_queue_length", "dgp_breaker_state"} <= set(
+        families
+    )
+    requests = families["dgp_http_requests"].samples
+    assert any(
+        s.labels["route"] == "/api/v1/scans" and s.labels["status"] == "200" for s in requests
+    )
+    kinds = {s.labels["kind"] for s in families["dgp_queue_length"].samples}
+    assert kinds == set(SCANNERS)
+
+
+def test_openapi_validates_and_every_route_answers_as_documented(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    document = client.simulate_get("/openapi.json").json
+    validate(document)
+    served = {
+        (route.path, method.method)
+        for route in falcon.inspect.inspect_routes(client.app)
+        for method in route.methods
+        if not method.internal
+    }
+    described = {
+        (path, method.upper())
+        for path, item in document["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    assert served == described
+    admin = auth(users, org, "admin")
+    for path, method in sorted(described):
+        operation = document["paths"][path][method.lower()]
+        url = re.sub(r"\{\w+\}", lambda _: str(uuid.uuid4()), path)
+        content = operation.get("requestBody", {}).get("content", {})
+        example = content.get("application/json", {}).get("example")
+        result = client.simulate_request(method, url, headers=admin, json=example)
+        assert str(result.status_code) in operation["responses"], (method, path, result.text)
