@@ -45,7 +45,9 @@ def database_dsn(settings: Settings) -> str:
 
 
 def connect(settings: Settings, maxconn: int = 8) -> Connections:
-    database = Database(database_dsn(settings), maxconn=maxconn)
+    # minconn = maxconn: psycopg2's pool closes connections above minconn when they come
+    # back, so a smaller minconn reconnects on nearly every request under load
+    database = Database(database_dsn(settings), minconn=maxconn, maxconn=maxconn)
     return Connections(
         database, ScanStore(database), JobQueue(redis_client(settings), settings.key_prefix)
     )

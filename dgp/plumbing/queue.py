@@ -58,21 +58,29 @@ class JobQueue:
         self.ensure_group(kind)
         return str(self.redis.xadd(self.stream(kind), {"scan_id": scan_id}))
 
-    def read(self, kind: str, consumer: str, block_ms: int = 1000) -> Job | None:
-        """One job for `consumer`: its own unacknowledged one first, else a new one."""
+    def read(
+        self,
+        kind: str,
+        consumer: str,
+        block_ms: int = 1000,
+        own_first: bool = True,
+        own_only: bool = False,
+    ) -> Job | None:
+        """One job for `consumer`: its own unacknowledged one first (unless the caller
+        knows it has none), else a new one. A new entry is always its first delivery;
+        only a re-read one needs its count looked up."""
         self.ensure_group(kind)
         stream = self.stream(kind)
-        for start, block in (("0", None), (">", block_ms)):
+        starts = (("0", None), (">", block_ms)) if own_first else ((">", block_ms),)
+        if own_only:
+            starts = (("0", None),)
+        for start, block in starts:
             reply = self.redis.xreadgroup(GROUP, consumer, {stream: start}, count=1, block=block)
             entries = reply[0][1] if reply else []
             if entries:
                 entry_id, fields = entries[0]
-                return Job(
-                    kind,
-                    _str(entry_id),
-                    _str(fields[_key(fields, "scan_id")]),
-                    self._deliveries(kind, _str(entry_id)),
-                )
+                deliveries = 1 if start == ">" else self._deliveries(kind, _str(entry_id))
+                return Job(kind, _str(entry_id), _str(fields[_key(fields, "scan_id")]), deliveries)
         return None
 
     def ack(self, job: Job) -> None:

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+CHECK_INTERVAL = 5.0  # seconds between looks at own pending jobs (and liveness beats)
 KEEP_FRESH_INTERVAL = 10.0  # seconds between resets of a running job's idle time
 OUTAGE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds, then 5 s until it is back
 OUTAGES = (StoreUnavailable, redis.ConnectionError, redis.TimeoutError)
@@ -82,6 +83,7 @@ class Worker:
         self.liveness = Liveness(queue)
         self.stats = WorkerStats()
         self._scan = scanner(kind)
+        self._checked_at = -CHECK_INTERVAL  # so the first read looks at own pending jobs
         # scanner -> scan target: a host that keeps not answering is not tried again
         # for a while; only "unreachable" failures count, not a missing repository
         self.target_breakers = Breakers(
@@ -96,10 +98,21 @@ class Worker:
             self._patiently(lambda: self.run_once(block_ms=1000))
 
     def run_once(self, block_ms: int = 1000) -> bool:
-        """Handle at most one job; False when there was none."""
-        self.liveness.beat(self.kind, self.consumer)
+        """Handle at most one job; False when there was none.
+
+        The consumer's own pending list (jobs from before a crash, or handed over by
+        the janitor) is looked at on start, every CHECK_INTERVAL and when idle, not
+        before every job.
+        """
+        now = time.monotonic()
+        own_first = now - self._checked_at >= CHECK_INTERVAL
+        if own_first:
+            self._checked_at = now
+            self.liveness.beat(self.kind, self.consumer)
         self.on_beat()
-        job = self.queue.read(self.kind, self.consumer, block_ms=block_ms)
+        job = self.queue.read(self.kind, self.consumer, block_ms=block_ms, own_first=own_first)
+        if job is None and not own_first:  # idle: time to see what the janitor handed us
+            job = self.queue.read(self.kind, self.consumer, block_ms=0, own_only=True)
         if job is None:
             return False
         self.stats.in_flight = 1
@@ -186,7 +199,8 @@ class Worker:
                 last["fresh"] = now
                 self.liveness.beat(self.kind, self.consumer)
                 self.liveness.keep_fresh(job, self.consumer)
-            if now - last["progress"] >= PROGRESS_INTERVAL or percent >= 100:
+            # 100 % is written with the result itself
+            if now - last["progress"] >= PROGRESS_INTERVAL and percent < 100:
                 last["progress"] = now
                 with suppress(StoreUnavailable):  # progress is best effort; the result is not
                     self.store.set_progress(job.scan_id, percent, message)

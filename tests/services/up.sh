@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start the real services the integration tier needs, on this machine, idempotently:
 # a Redis of its own on 127.0.0.1:6399 (appendonly, noeviction, data under
-# .cache/test-redis) and the Debian PostgreSQL 15 cluster, with a superuser role for
+# /var/tmp/dgp-test-redis) and the Debian PostgreSQL 15 cluster, with a superuser role for
 # the user running the tests (peer authentication over the unix socket: no password).
 # Tests make their own databases and key prefixes and remove them.
 set -euo pipefail
@@ -16,7 +16,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # Redis: our own instance, so a machine's Redis (and its data) is never touched.
-REDIS_DIR="$PWD/.cache/test-redis"
+REDIS_DIR="${DGP_TEST_REDIS_DIR:-/var/tmp/dgp-test-redis}"  # one place, whichever checkout restarts it
 mkdir -p "$REDIS_DIR"
 if ! redis-cli -p 6399 ping >/dev/null 2>&1; then
     redis-server --port 6399 --bind 127.0.0.1 --dir "$REDIS_DIR" --daemonize yes \

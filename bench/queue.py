@@ -1,0 +1,160 @@
+"""No-op jobs per second through the whole path: HTTP submit (dgp web under gunicorn)
+-> Postgres row + Redis stream -> `dgp worker` -> result in Postgres.
+
+A "no-op" job is a code scan of an empty folder: every hop runs, the scan itself
+costs nearly nothing. Measured with 1 and with 2 consumers in one run; the clock
+runs from the first submit until the last scan is done. Target: >= 500 jobs/s.
+
+    python bench/queue.py [--jobs 600] [--clients 16]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named like the standard library's `queue`: take its folder off the import
+# path before anything imports `queue`, and reach the bench helpers from the repo root.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+import argparse
+import http.client
+import json
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from bench.services import ROOT, bench_services, worker_env
+from dgp.plumbing.store import Database, ScanStore, UserStore
+
+TARGET = 500.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/health")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("dgp web did not start")
+
+
+def submit_all(port: int, token: str, target: str, jobs: int, clients: int) -> None:
+    body = json.dumps(
+        {"kind": "code", "target": target, "options": {"allow_local_sources": True}}
+    ).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    counter = iter(range(jobs))
+    lock = threading.Lock()
+    errors: list[int] = []
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                if next(counter, None) is None:
+                    return
+            conn.request("POST", "/api/v1/scans", body, headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 202:
+                errors.append(response.status)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise SystemExit(f"{len(errors)} submits failed, e.g. HTTP {errors[0]}")
+
+
+def done_count(store: ScanStore) -> int:
+    with store.db.transaction() as cur:
+        cur.execute("SELECT count(*) FROM scans WHERE status IN ('done', 'failed')")
+        return int(cur.fetchone()[0])
+
+
+def run(consumers: int, args: argparse.Namespace) -> float:
+    with tempfile.TemporaryDirectory() as empty, bench_services() as (dsn, prefix):
+        database = Database(dsn)
+        store, users = ScanStore(database), UserStore(database)
+        org = store.create_organisation("bench")
+        admin = users.create_user(org, "bench@example.nl", "bench password 12345", "admin")
+        _, token = users.create_token(admin, "bench", ["scans:read", "scans:write"])
+        env = worker_env(dsn, prefix)
+        port = free_port()
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "dgp.cli", "web", "--bind", f"127.0.0.1:{port}"],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        ]
+        processes += [
+            subprocess.Popen(
+                [sys.executable, "-m", "dgp.cli", "worker", "code", "--consumer", f"bench-{n}"],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for n in range(consumers)
+        ]
+        try:
+            wait_http(port)
+            time.sleep(2.0)  # the consumers import and connect
+            started = time.perf_counter()
+            submit_all(port, token, empty, args.jobs, args.clients)
+            submitted = time.perf_counter() - started
+            print(f"  {consumers} consumer(s): {args.jobs} submits took {submitted:.2f} s "
+                  f"({args.jobs / submitted:.0f}/s over HTTP)", flush=True)
+            deadline = time.monotonic() + 600
+            while done_count(store) < args.jobs:
+                if time.monotonic() > deadline:
+                    raise SystemExit("jobs did not finish within 600 s")
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+        finally:
+            for p in processes:
+                p.terminate()
+            for p in processes:
+                p.wait(timeout=30)
+            database.close()
+    return args.jobs / elapsed
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--jobs", type=int, default=600)
+    ap.add_argument("--clients", type=int, default=16)
+    args = ap.parse_args()
+    results = {n: run(n, args) for n in (1, 2)}
+    for n, rate in results.items():
+        print(f"{n} consumer(s): {rate:7.1f} jobs/s  ({args.jobs} jobs, {args.clients} clients)")
+    best = max(results.values())
+    print(
+        f"target >= {TARGET:.0f} jobs/s: {'OK' if best >= TARGET else 'MISSED'} "
+        f"(best {best:.1f}); 2/1 consumers: {results[2] / results[1]:.2f}x"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
