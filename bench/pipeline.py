@@ -11,6 +11,8 @@ Prints both wall times and the ratio b/a in throughput. Target: >= 1.8x on 2 cor
 
 from __future__ import annotations
 
+import _bench_path  # noqa: F401  (first: keeps bench/ off the import path)
+
 import argparse
 import os
 import subprocess
@@ -19,8 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from services import HASH_KEY, ROOT, bench_services, worker_env
-
+from bench.services import HASH_KEY, ROOT, bench_services, worker_env
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.store import Database, ScanStore
 from dgp.scanners import scanner

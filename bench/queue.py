@@ -10,20 +10,14 @@ runs from the first submit until the last scan is done. Target: >= 500 jobs/s.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# This file is named like the standard library's `queue`: take its folder off the import
-# path before anything imports `queue`, and reach the bench helpers from the repo root.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+import _bench_path  # noqa: F401  (first: keeps bench/ off the import path)
 
 import argparse
 import http.client
 import json
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -123,8 +117,11 @@ def run(consumers: int, args: argparse.Namespace) -> float:
             started = time.perf_counter()
             submit_all(port, token, empty, args.jobs, args.clients)
             submitted = time.perf_counter() - started
-            print(f"  {consumers} consumer(s): {args.jobs} submits took {submitted:.2f} s "
-                  f"({args.jobs / submitted:.0f}/s over HTTP)", flush=True)
+            print(
+                f"  {consumers} consumer(s): {args.jobs} submits took {submitted:.2f} s "
+                f"({args.jobs / submitted:.0f}/s over HTTP)",
+                flush=True,
+            )
             deadline = time.monotonic() + 600
             while done_count(store) < args.jobs:
                 if time.monotonic() > deadline:
