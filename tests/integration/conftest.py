@@ -110,3 +110,24 @@ def store(database: Database) -> ScanStore:
 def org(store: ScanStore) -> str:
     """A new organisation for one test."""
     return store.create_organisation(f"org-{secrets.token_hex(4)}")
+
+
+REDIS_URL = os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0")
+
+
+def child_env(
+    database_dsn: str, prefix: str, hash_key: bytes, folder: Path, **settings: str
+) -> dict[str, str]:
+    """DGP_* settings for a `dgp` child process (worker, scanner app): the test database,
+    Redis and key prefix, no config files, and no systemd variables of our own."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("LISTEN_", "NOTIFY_"))}
+    return {
+        **environ,
+        "DGP_CONFIG": str(folder / "no.conf"),
+        "DGP_SECRETS": str(folder / "no.conf"),
+        "DGP_HASH_KEY": hash_key.hex(),
+        "DGP_REDIS_URL": REDIS_URL,
+        "DGP_DATABASE_URL": database_dsn,
+        "DGP_KEY_PREFIX": prefix,
+        **{f"DGP_{name.upper()}": value for name, value in settings.items()},
+    }

@@ -35,12 +35,12 @@ from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore
 from dgp.plumbing.worker import Worker
+from tests.integration.conftest import REDIS_URL, child_env
 
 pytestmark = pytest.mark.integration
 
 KEY = b"k" * 32
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0")
 PII_LINE = 'customer = {"bsn": "111222333", "email": "jan.jansen@example.nl"}  # klant\n'
 METRIC_LINE = re.compile(r'^[a-z_:][a-z0-9_:]*(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? \S+$')
 
@@ -61,17 +61,7 @@ def queue(prefix: str) -> JobQueue:
 
 @pytest.fixture
 def env(prefix: str, database_dsn: str, tmp_path: Path) -> dict[str, str]:
-    """DGP_* settings for a child process: the test database, Redis and key prefix."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("LISTEN_", "NOTIFY_"))}
-    return {
-        **environ,
-        "DGP_CONFIG": str(tmp_path / "no.conf"),
-        "DGP_SECRETS": str(tmp_path / "no.conf"),
-        "DGP_HASH_KEY": KEY.hex(),
-        "DGP_REDIS_URL": REDIS_URL,
-        "DGP_DATABASE_URL": database_dsn,
-        "DGP_KEY_PREFIX": prefix,
-    }
+    return child_env(database_dsn, prefix, KEY, tmp_path)
 
 
 def free_port() -> int:

@@ -7,7 +7,6 @@ crash is injected in the subprocess only, never in a production code path.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -27,12 +26,12 @@ from dgp.plumbing.worker import Janitor, Worker
 from dgp.scanners import code, document
 from dgp.scanners.options import ScanOptions
 from dgp.scanners.session import ScanInputs, ScanJob
+from tests.integration.conftest import REDIS_URL, child_env
 
 pytestmark = pytest.mark.integration
 
 KEY = b"k" * 32
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0")
 PII_LINE = 'customer = {"bsn": "111222333", "email": "jan.jansen@example.nl"}  # klant\n'
 
 
@@ -126,16 +125,13 @@ def test_an_input_error_fails_the_scan_with_the_reason(
 
 
 def worker_env(settings: Settings, database_dsn: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DGP_CONFIG": str(tmp_path / "no.conf"),
-        "DGP_SECRETS": str(tmp_path / "no.conf"),
-        "DGP_HASH_KEY": KEY.hex(),
-        "DGP_REDIS_URL": REDIS_URL,
-        "DGP_DATABASE_URL": database_dsn,
-        "DGP_KEY_PREFIX": settings.key_prefix,
-        "DGP_MAX_DELIVERIES": str(settings.max_deliveries),
-    }
+    return child_env(
+        database_dsn,
+        settings.key_prefix,
+        KEY,
+        tmp_path,
+        max_deliveries=str(settings.max_deliveries),
+    )
 
 
 def start_worker(
