@@ -2,14 +2,15 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := git python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng
+APT_PACKAGES := git curl openssl python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng
 
-.PHONY: help deps services venv demo test test-unit test-integration lint format bench clean
+.PHONY: help deps services venv demo scan-demo test test-unit test-integration lint format bench clean
 
 help:
 	@echo "make deps     install the Debian packages the scanners need (root)"
 	@echo "make venv     create $(VENV) with dataguardian and its test tools"
-	@echo "make demo     scan the bundled sample code and documents"
+	@echo "make demo     the services up on this machine, a scan of each kind through the API"
+	@echo "make scan-demo  scan the bundled samples with \`dgp scan\` only (no services)"
 	@echo "make services start the Redis and PostgreSQL the integration tier uses (root)"
 	@echo "make test     run every test tier"
 	@echo "make lint     ruff check and format check"
@@ -31,6 +32,9 @@ $(BIN)/dgp: pyproject.toml
 venv: $(BIN)/dgp
 
 demo: deps venv
+	bash scripts/demo.sh
+
+scan-demo: deps venv
 	@echo "== code scan of samples/code =="
 	$(BIN)/dgp scan code samples/code
 	@echo "== document scan of samples/documents =="

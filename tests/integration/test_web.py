@@ -12,6 +12,7 @@ import json
 import os
 import re
 import secrets
+import subprocess
 import time
 import uuid
 import zipfile
@@ -604,3 +605,30 @@ def test_openapi_validates_and_every_route_answers_as_documented(
         example = content.get("application/json", {}).get("example")
         result = client.simulate_request(method, url, headers=admin, json=example)
         assert str(result.status_code) in operation["responses"], (method, path, result.text)
+
+
+def test_a_real_postgres_outage_is_503_fast_and_heals_by_itself(
+    database_dsn: str, users: UserStore, queue: JobQueue, settings: Settings, org: str
+) -> None:
+    headers = auth(users, org, "analyst")
+    database = Database(database_dsn, minconn=2, maxconn=2)
+    breakers = Breakers(fail_max=2, reset_timeout=1)
+    app = create_app(
+        ScanStore(database), UserStore(database, FAST_HASHER), queue, settings, breakers
+    )
+    client = falcon.testing.TestClient(app)
+    assert client.simulate_get("/api/v1/scans", headers=headers).status_code == 200
+    subprocess.run(["pg_ctlcluster", "15", "main", "stop", "-m", "fast"], check=True)
+    try:
+        for _ in range(6):  # pooled connections break, then new ones are refused
+            started = time.monotonic()
+            result = client.simulate_get("/api/v1/scans", headers=headers)
+            assert time.monotonic() - started < 2.0
+            assert result.status_code == 503 and int(result.headers["Retry-After"]) >= 1
+    finally:
+        subprocess.run(["pg_ctlcluster", "15", "main", "start"], check=True)
+    deadline = time.monotonic() + 30
+    while client.simulate_get("/api/v1/scans", headers=headers).status_code != 200:
+        assert time.monotonic() < deadline, "the web app did not recover after Postgres came back"
+        time.sleep(0.2)
+    database.close()
