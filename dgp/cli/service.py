@@ -6,6 +6,7 @@ They read /etc/dataguardian/ (or DGP_CONFIG / DGP_SECRETS and DGP_* variables).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import signal
@@ -13,6 +14,9 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
+
+import redis
 
 from dgp.plumbing.connections import Connections, connect
 from dgp.plumbing.settings import Settings, SettingsError, load_settings
@@ -49,24 +53,38 @@ def _setup() -> tuple[Connections, Settings]:
     return connect(settings), settings
 
 
+# Problems of the setting, not of our code: a message and exit 2, no traceback.
+SERVICE_ERRORS = (SettingsError, StoreUnavailable, redis.ConnectionError, redis.TimeoutError)
+Command = Callable[[argparse.Namespace], int]
+
+
+def reporting_errors(name: str) -> Callable[[Command], Command]:
+    def wrap(run: Command) -> Command:
+        @functools.wraps(run)
+        def wrapper(args: argparse.Namespace) -> int:
+            try:
+                return run(args)
+            except SERVICE_ERRORS as e:
+                print(f"{name}: error: {e}", file=sys.stderr)
+                return 2
+
+        return wrapper
+
+    return wrap
+
+
+@reporting_errors("dgp db migrate")
 def run_migrate(args: argparse.Namespace) -> int:
-    try:
-        connections, _ = _setup()
-        with connections.database.connection() as conn:
-            applied = migrate(conn)
-    except (SettingsError, StoreUnavailable) as e:
-        print(f"dgp db migrate: error: {e}", file=sys.stderr)
-        return 2
+    connections, _ = _setup()
+    with connections.database.connection() as conn:
+        applied = migrate(conn)
     print("applied: " + ", ".join(applied) if applied else "database is up to date")
     return 0
 
 
+@reporting_errors("dgp worker")
 def run_worker(args: argparse.Namespace) -> int:
-    try:
-        connections, settings = _setup()
-    except SettingsError as e:
-        print(f"dgp worker: error: {e}", file=sys.stderr)
-        return 2
+    connections, settings = _setup()
     consumer = args.consumer or f"{socket.gethostname()}-{args.kind}"
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -79,12 +97,9 @@ def run_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+@reporting_errors("dgp janitor")
 def run_janitor(args: argparse.Namespace) -> int:
-    try:
-        connections, settings = _setup()
-    except SettingsError as e:
-        print(f"dgp janitor: error: {e}", file=sys.stderr)
-        return 2
+    connections, settings = _setup()
     janitor = Janitor(connections.queue, connections.store, settings)
     kinds = args.kind or sorted(SCANNERS)
     while True:

@@ -239,21 +239,26 @@ def all_done(store: ScanStore, org: str, ids: list[str]) -> bool:
     return all(store.get_scan(org, i).status.value == "done" for i in ids)  # type: ignore[union-attr]
 
 
-def test_redis_restarted_during_a_run_of_200_jobs(
-    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+def run_through_an_outage(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    org: str,
+    tmp_path: Path,
+    jobs: int,
+    outage_after: int,
+    outage: list[str],
 ) -> None:
+    """Run `jobs` scans through a worker, run the `outage` command after `outage_after`
+    are done, and check that every job then ends done exactly once."""
     tree = str(small_tree(tmp_path / "t", files=1))
-    ids = [submit(store, queue, org, "code", tree) for _ in range(200)]
+    ids = [submit(store, queue, org, "code", tree) for _ in range(jobs)]
     worker = Worker("code", queue, store, settings, "c1")
     thread = run_in_thread(worker)
     try:
-        wait_for(lambda: worker.stats.processed >= 40, seconds=60)
-        subprocess.run(["redis-cli", "-p", "6399", "shutdown"], check=False)
-        time.sleep(0.5)
-        subprocess.run(
-            ["bash", str(ROOT / "tests/services/up.sh")], check=True, stdout=subprocess.DEVNULL
-        )
-        wait_for(lambda: all_done(store, org, ids), seconds=120, step=0.5)
+        wait_for(lambda: worker.stats.processed >= outage_after, seconds=60)
+        subprocess.run(outage, check=True, stdout=subprocess.DEVNULL)
+        wait_for(lambda: _quietly(lambda: all_done(store, org, ids)), seconds=120, step=0.5)
     finally:
         worker.stop.set()
         thread.join(timeout=30)
@@ -264,21 +269,35 @@ def test_redis_restarted_during_a_run_of_200_jobs(
     assert queue.depth("code").pending == 0
 
 
+def test_redis_restarted_during_a_run_of_200_jobs(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    restart = f"redis-cli -p 6399 shutdown; sleep 0.5; bash {ROOT / 'tests/services/up.sh'}"
+    run_through_an_outage(
+        store,
+        queue,
+        settings,
+        org,
+        tmp_path,
+        jobs=200,
+        outage_after=40,
+        outage=["bash", "-c", restart],
+    )
+
+
 def test_postgres_restarted_during_a_run(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
-    ids = [submit(store, queue, org, "code", tree) for _ in range(60)]
-    worker = Worker("code", queue, store, settings, "c1")
-    thread = run_in_thread(worker)
-    try:
-        wait_for(lambda: worker.stats.processed >= 10, seconds=60)
-        subprocess.run(["pg_ctlcluster", "15", "main", "restart"], check=True)
-        wait_for(lambda: _quietly(lambda: all_done(store, org, ids)), seconds=120, step=0.5)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
-    assert queue.depth("code").pending == 0
+    run_through_an_outage(
+        store,
+        queue,
+        settings,
+        org,
+        tmp_path,
+        jobs=60,
+        outage_after=10,
+        outage=["pg_ctlcluster", "15", "main", "restart"],
+    )
 
 
 def _quietly(check) -> bool:
