@@ -9,6 +9,8 @@ and DGP_* environment variables, which win over both files.
     reclaim_idle_seconds = 300          # the janitor takes over jobs idle this long
     upload_max_bytes = 268435456
     delete_uploads_after_scan = true
+    allow_local_sources = false         # may org admins scan paths on the scanner hosts?
+    allow_private_hosts = false         # may org admins clone from private addresses?
 
     [secrets]                           # secrets.conf (mode 0640, root:dataguardian)
     hash_key = <64 hex digits>          # keys value hashes and fingerprints: keep it
@@ -47,6 +49,9 @@ class Settings:
     reclaim_idle_seconds: float = 300.0
     upload_max_bytes: int = 256 * 1024 * 1024
     delete_uploads_after_scan: bool = True
+    # what an organisation's admin may ask for per scan: off unless the operator allows it
+    allow_local_sources: bool = False  # paths and file:// URLs on the scanner hosts
+    allow_private_hosts: bool = False  # git URLs on loopback or private addresses
     database_password: str = ""
     redis_password: str = ""
 

@@ -160,9 +160,9 @@ class Worker:
                     organisation=claimed.organisation_id,
                 )
                 inputs = ScanInputs(self.settings.hash_key, self._progress(job), upload)
-                host = git.host_of(claimed.target) if git.is_git_url(claimed.target) else None
-                if host:
-                    result = self.target_breakers[f"target:{host}"].call(
+                endpoint = git.endpoint_of(claimed.target)
+                if endpoint:
+                    result = self.target_breakers[f"target:{endpoint}"].call(
                         self._scan, scan_job, inputs
                     )
                 else:
@@ -174,12 +174,23 @@ class Worker:
             self.stats.failed += 1
             log.info("scan %s degraded: target host down", job.scan_id, extra=fields)
             return
+        except OUTAGES:
+            raise  # waited out by the caller; the job stays pending
         except FINAL_ERRORS as error:  # the input cannot be scanned, now or later
             reason = str(error)
             self._patiently(lambda: self.store.fail_scan(claimed.id, reason))
             self._patiently(lambda: self.queue.ack(job))
             self.stats.failed += 1
             log.info("scan %s failed: input refused", job.scan_id, extra=fields)
+            return
+        except Exception as error:  # a scanner bug or an odd input: fail it, do not crash
+            reason = f"the scanner failed ({type(error).__name__}); the input may be malformed"
+            self._patiently(lambda: self.store.fail_scan(claimed.id, reason))
+            self._patiently(lambda: self.queue.ack(job))
+            self.stats.failed += 1
+            log.error(
+                "scan %s failed: %s in the scanner", job.scan_id, type(error).__name__, extra=fields
+            )
             return
         self._patiently(lambda: self.store.save_result(claimed.id, result))
         self._patiently(lambda: self.queue.ack(job))

@@ -46,6 +46,22 @@ def host_of(url: str) -> str | None:
     return url.split("@", 1)[1].split(":", 1)[0]  # scp-like user@host:path
 
 
+_DEFAULT_PORTS = {"https": 443, "http": 80, "ssh": 22, "git": 9418}
+
+
+def endpoint_of(target: str) -> str | None:
+    """ "host:port" of a git URL (a unit of availability for circuit breakers), else None."""
+    if not is_git_url(target):
+        return None
+    host = host_of(target)
+    if host is None:
+        return None
+    if "://" in target:
+        parts = urllib.parse.urlsplit(target)
+        return f"{host}:{parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)}"
+    return f"{host}:22"  # scp-like user@host:path is ssh
+
+
 def refuse_private_host(url: str) -> None:
     """SSRF guard: a URL whose host resolves to a loopback, private or link-local address
     is refused. (git resolves the name again; a name that changes its address between

@@ -17,6 +17,7 @@ import time
 import uuid
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -303,8 +304,90 @@ def test_a_local_path_from_a_non_admin_is_refused_by_the_worker(
     failed = store.get_scan(org, scan_id)
     assert failed is not None and failed.status.value == "failed"
     assert "for administrators only" in (failed.error or "")
+    # an organisation's admin is a tenant, not the operator: only the operator's setting
+    # lets an admin's scan read the scanner hosts' disk
     admin = client.simulate_post("/api/v1/scans", json=body, headers=auth(users, org, "admin"))
-    assert admin.json["options"]["allow_local_sources"] is True
+    assert admin.json["options"]["allow_local_sources"] is False
+    operator_allows = falcon.testing.TestClient(
+        create_app(store, users, queue, replace(settings, allow_local_sources=True), Breakers())
+    )
+    for role, expected in (("admin", True), ("analyst", False)):
+        got = operator_allows.simulate_post(
+            "/api/v1/scans", json=body, headers=auth(users, org, role)
+        )
+        assert got.json["options"]["allow_local_sources"] is expected
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (
+            {"kind": "code", "target": "https://alice:ghp_SECRET123@github.com/acme/app.git"},
+            "credentials in the URL",
+        ),
+        (
+            {
+                "kind": "code",
+                "target": "https://github.com/a/b.git",
+                "options": {"limits": {"max_compression_ratio": 1e12}},
+            },
+            "at most",
+        ),
+        (
+            {
+                "kind": "code",
+                "target": "https://github.com/a/b.git",
+                "options": {"limits": {"max_items": "lots"}},
+            },
+            "positive number",
+        ),
+        (
+            {
+                "kind": "code",
+                "target": "https://github.com/a/b.git",
+                "options": {"limits": {"max_cpus": 1}},
+            },
+            "unknown limits",
+        ),
+    ],
+)
+def test_credentials_in_urls_and_raised_limits_are_refused(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    store: ScanStore,
+    org: str,
+    body: dict[str, Any],
+    message: str,
+) -> None:
+    result = client.simulate_post("/api/v1/scans", json=body, headers=auth(users, org, "admin"))
+    assert result.status_code == 400 and message in result.json["error"]["message"]
+    assert "SECRET123" not in result.text
+    assert store.list_scans(org) == []
+
+
+def test_a_long_utf8_upload_name_is_cut_to_fit_the_file_system(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+) -> None:
+    body, headers = multipart({"kind": "code"}, "é" * 200 + ".zip", code_zip())
+    headers.update(auth(users, org, "analyst"))
+    result = client.simulate_post("/api/v1/scans", body=body, headers=headers)
+    assert result.status_code == 202
+    assert Worker("code", queue, store, settings, "w1").run_once(block_ms=100)
+    scan = store.get_scan(org, result.json["id"])
+    assert scan is not None and scan.status.value == "done"
+
+
+@pytest.mark.filterwarnings("ignore::wsgiref.validate.WSGIWarning")  # unknown methods, on purpose
+def test_unknown_methods_do_not_grow_the_metrics(client: falcon.testing.TestClient) -> None:
+    for n in range(3):
+        client.simulate_request(f"X{n}", "/health")
+    metrics = client.simulate_get("/metrics").text
+    assert 'method="X0"' not in metrics and 'method="other"' in metrics
 
 
 def test_an_upload_over_the_limit_is_413_and_nothing_is_stored(

@@ -322,3 +322,31 @@ def test_a_target_host_that_keeps_failing_makes_scans_degraded(
     assert statuses[3:] == ["degraded"] * 2  # the breaker is open: not tried again
     assert "circuit open" in (scans[-1].error or "")  # type: ignore[union-attr]
     assert queue.depth("code").pending == 0
+
+
+def test_an_unexpected_scanner_error_fails_the_scan_instead_of_the_consumer(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    target = str(small_tree(tmp_path / "t"))
+    scan_id = store.create_scan(org, None, "code", target, {"limits": {"max_items": "lots"}})
+    queue.submit("code", scan_id)
+    worker = Worker("code", queue, store, settings, "c1")
+    assert worker.run_once(block_ms=100)  # no exception escapes
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None and scan.status.value == "failed"
+    assert "the scanner failed (TypeError)" in (scan.error or "")
+    assert queue.depth("code").pending == 0
+
+
+def test_the_target_breaker_is_per_host_and_port(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str
+) -> None:
+    worker = Worker("code", queue, store, settings, "c1")
+    for _ in range(3):  # opens target:127.0.0.1:1
+        submit(store, queue, org, "code", "git://127.0.0.1:1/repo.git")
+        worker.run_once(block_ms=100)
+    other = submit(store, queue, org, "code", "git://127.0.0.1:2/repo.git")
+    worker.run_once(block_ms=100)
+    scan = store.get_scan(org, other)
+    assert scan is not None and scan.status.value == "failed"  # tried, not degraded
+    assert "circuit open" not in (scan.error or "")

@@ -38,6 +38,9 @@ class Exposition:
         return "\n".join(lines) + "\n"
 
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class RequestCounter:
     """Falcon middleware counting answered requests by method, route and status."""
 
@@ -49,7 +52,8 @@ class RequestCounter:
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
         route = req.uri_template or "unmatched"  # never the raw path: ids would explode labels
-        key = (req.method, route, str(resp.status_code))
+        method = req.method if req.method in KNOWN_METHODS else "other"  # bounded labels
+        key = (method, route, str(resp.status_code))
         with self._lock:
             self._counts[key] += 1
 

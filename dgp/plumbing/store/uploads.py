@@ -26,7 +26,6 @@ from dgp.plumbing.store.rows import clean
 
 CHUNK_BYTES = 1024 * 1024
 SPOOL_IN_MEMORY = CHUNK_BYTES  # larger uploads spool to a temporary file
-MAX_FILENAME = 255
 
 
 @dataclass(frozen=True)
@@ -70,10 +69,16 @@ def spool(stream: BinaryIO, max_bytes: int) -> Spooled:
     return Spooled(file, size, digest.hexdigest())
 
 
+MAX_FILENAME_BYTES = 200  # below every file system's 255, with room for a prefix
+
+
 def safe_filename(filename: str) -> str:
     """The last path component only: the name tells a scanner the file type, nothing more."""
-    name = PurePosixPath(filename.replace("\\", "/")).name.strip()
-    name = clean(name)[:MAX_FILENAME]
+    name = clean(PurePosixPath(filename.replace("\\", "/")).name.strip())
+    if len(name.encode()) > MAX_FILENAME_BYTES:  # file systems count bytes, not characters
+        suffix = PurePosixPath(name).suffix[:16]
+        stem = name[: len(name) - len(suffix)].encode()[: MAX_FILENAME_BYTES - len(suffix.encode())]
+        name = stem.decode("utf-8", "ignore") + suffix
     return name if name not in ("", ".", "..") else "upload"
 
 

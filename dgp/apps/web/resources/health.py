@@ -62,7 +62,8 @@ class Health(Resource):
         try:
             ping()
         except DOWN_ERRORS as e:
-            return {"status": "down", "error": str(e), "breaker": breaker.state}
+            # /health is public: the kind of failure only, never hosts, users or messages
+            return {"status": "down", "error": type(e).__name__, "breaker": breaker.state}
         latency = round((time.monotonic() - started) * 1000, 2)
         return {"status": "up", "latency_ms": latency, "breaker": breaker.state}
 

@@ -11,12 +11,15 @@ Postgres breaker.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from contextlib import suppress
+from dataclasses import asdict
 from typing import Any, ClassVar
 
 import falcon
+import redis
 
-from dgp.apps.web.errors import ApiError, bad_request, too_large
+from dgp.apps.web.errors import ApiError, bad_request, too_large, unavailable
 from dgp.apps.web.openapi import LIMIT, OFFSET, Op
 from dgp.apps.web.resources.common import (
     Api,
@@ -33,9 +36,10 @@ from dgp.apps.web.resources.common import (
 )
 from dgp.apps.web.services import REDIS_OUTAGES
 from dgp.plumbing.breakers import BreakerOpen
+from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import uploads
-from dgp.scanners import SCANNERS
-from dgp.scanners.options import ScanOptions
+from dgp.scanners import SCANNERS, git
+from dgp.scanners.options import Limits, ScanOptions
 
 TAGS = ("scans",)
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields
@@ -110,7 +114,10 @@ class Scans(Resource):
             raise bad_request(f"unknown scan kind {kind!r} ({', '.join(sorted(SCANNERS))})")
         if not target.strip() or len(target) > MAX_TARGET:
             raise bad_request(f"'target' must be 1 to {MAX_TARGET} characters", "invalid_input")
-        options = restricted_options(options, is_admin=user.role == "admin")
+        _refuse_credentials(target)
+        options = restricted_options(
+            options, is_admin=user.role == "admin", settings=self.services.settings
+        )
         store = self.services.store
         scan_id = self.services.db(
             store.create_scan, user.organisation_id, user.id, kind, target, options, upload_id
@@ -120,6 +127,9 @@ class Scans(Resource):
         except (*REDIS_OUTAGES, BreakerOpen):
             self.services.db(store.fail_scan, scan_id, "the job queue was unavailable")
             raise
+        except redis.RedisError:  # answered, but refused (full, read-only): also final
+            self.services.db(store.fail_scan, scan_id, "the job queue refused the job")
+            raise unavailable("the job queue refused the job; try again later") from None
         audit(self.services, req, "scan.started", "scan", scan_id, {"kind": kind})
         scan = self.services.db(store.get_scan, user.organisation_id, scan_id)
         return found(scan, "scan").to_dict()
@@ -175,20 +185,62 @@ class Scan(Resource):
         resp.status = falcon.HTTP_204
 
 
-def restricted_options(options: dict[str, Any], is_admin: bool) -> dict[str, Any]:
-    """The options as stored: validated, with the admin-only switches off unless an
-    admin turned them on (the scanner's own defaults are for the CLI)."""
+def restricted_options(
+    options: dict[str, Any], is_admin: bool, settings: Settings
+) -> dict[str, Any]:
+    """The options as stored: validated; limits may only be lowered; the switches that
+    reach the scanner hosts' disk or private networks are on only when the operator
+    allows them (settings), the caller is an admin and the request asks for them."""
     checked = dict(options)
     for name in ADMIN_OPTIONS:
         value = checked.get(name, False)
         if not isinstance(value, bool):
             raise bad_request(f"option {name!r} must be true or false", "invalid_input")
-        checked[name] = value and is_admin
+        checked[name] = value and is_admin and bool(getattr(settings, name))
+    checked["limits"] = _lowered_limits(checked.get("limits", {}))
+    if "clone_timeout_seconds" in checked:
+        checked["clone_timeout_seconds"] = _at_most(
+            "clone_timeout_seconds",
+            checked["clone_timeout_seconds"],
+            ScanOptions().clone_timeout_seconds,
+        )
     try:
         ScanOptions.from_dict(checked)
     except (ValueError, TypeError, AttributeError) as e:
         raise bad_request(f"invalid options: {e}", "invalid_input") from None
     return checked
+
+
+def _at_most(name: str, value: object, maximum: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise bad_request(f"{name} must be a positive number", "invalid_input")
+    if value > maximum:
+        raise bad_request(f"{name} may be at most {maximum:g} on this server", "invalid_input")
+    return value
+
+
+def _lowered_limits(limits: object) -> dict[str, float]:
+    """Scan limits from a request: known names, positive numbers, never above the
+    server's defaults (which bound disk, memory and time per scan)."""
+    if not isinstance(limits, dict):
+        raise bad_request("'limits' must be an object", "invalid_input")
+    defaults = asdict(Limits())
+    unknown = sorted(set(limits) - set(defaults))
+    if unknown:
+        raise bad_request(f"unknown limits: {', '.join(unknown)}", "invalid_input")
+    return {name: _at_most(name, value, defaults[name]) for name, value in limits.items()}
+
+
+def _refuse_credentials(target: str) -> None:
+    """A git URL with a password or token in it would be stored and shown back: refused
+    until credentials get their own encrypted store."""
+    if git.is_git_url(target) and "://" in target:
+        parts = urllib.parse.urlsplit(target)
+        if parts.password is not None or (parts.username and parts.scheme.startswith("http")):
+            raise bad_request(
+                "credentials in the URL are not accepted; use a public URL or an upload",
+                "invalid_input",
+            )
 
 
 def _options_field(text: str) -> dict[str, Any]:
