@@ -16,6 +16,7 @@ from psycopg2.extras import Json
 
 from dgp.domain.finding import Finding
 from dgp.domain.scan import Scan, ScanStats, ScanStatus
+from dgp.plumbing.store.pool import Database
 
 SCAN_COLUMNS = (
     "id, organisation_id, created_by, kind, target, options, status, progress, "
@@ -43,6 +44,22 @@ def uuid_or_none(value: object) -> str | None:
         return str(uuid.UUID(value))
     except ValueError:
         return None
+
+
+def owned_row(
+    db: Database, table: str, columns: str, organisation_id: str, row_id: str
+) -> dict[str, Any] | None:
+    """One row by id, only if it belongs to the organisation: the tenant check in one
+    place. A malformed id, another organisation's id and a missing id all give None."""
+    org, rid = uuid_or_none(organisation_id), uuid_or_none(row_id)
+    if org is None or rid is None:
+        return None
+    with db.transaction() as cur:
+        cur.execute(
+            f"SELECT {columns} FROM {table} WHERE id = %s AND organisation_id = %s", (rid, org)
+        )
+        rows = fetch_dicts(cur)
+    return rows[0] if rows else None
 
 
 def fetch_dicts(cur: PgCursor) -> list[dict[str, Any]]:

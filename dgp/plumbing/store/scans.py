@@ -38,6 +38,7 @@ from dgp.plumbing.store.rows import (
     finding_from_row,
     finding_values,
     jsonb,
+    owned_row,
     scan_from_row,
     uuid_or_none,
 )
@@ -151,16 +152,8 @@ class ScanStore:
             return str(cur.fetchone()[0])
 
     def get_scan(self, organisation_id: str, scan_id: str) -> Scan | None:
-        org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
-        if org is None or sid is None:
-            return None
-        with self.db.transaction() as cur:
-            cur.execute(
-                f"SELECT {SCAN_COLUMNS} FROM scans WHERE id = %s AND organisation_id = %s",
-                (sid, org),
-            )
-            rows = fetch_dicts(cur)
-        return scan_from_row(rows[0]) if rows else None
+        row = owned_row(self.db, "scans", SCAN_COLUMNS, organisation_id, scan_id)
+        return scan_from_row(row) if row else None
 
     def list_scans(self, organisation_id: str, limit: int = 50, offset: int = 0) -> list[Scan]:
         """Newest first."""
@@ -365,16 +358,8 @@ class ScanStore:
             return [finding_from_row(r) for r in fetch_dicts(cur)], total
 
     def get_finding(self, organisation_id: str, finding_id: str) -> Finding | None:
-        org, fid = uuid_or_none(organisation_id), uuid_or_none(finding_id)
-        if org is None or fid is None:
-            return None
-        with self.db.transaction() as cur:
-            cur.execute(
-                f"SELECT {FINDING_COLUMNS} FROM findings WHERE id = %s AND organisation_id = %s",
-                (fid, org),
-            )
-            rows = fetch_dicts(cur)
-        return finding_from_row(rows[0]) if rows else None
+        row = owned_row(self.db, "findings", FINDING_COLUMNS, organisation_id, finding_id)
+        return finding_from_row(row) if row else None
 
     def set_finding_status(
         self, organisation_id: str, finding_id: str, status: str | FindingStatus

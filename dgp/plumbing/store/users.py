@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dgp.plumbing.store.pool import Database
-from dgp.plumbing.store.rows import clean, uuid_or_none
+from dgp.plumbing.store.rows import clean, owned_row, uuid_or_none
 
 ROLES = ("admin", "analyst", "viewer", "auditor")
 SCOPES = (
@@ -183,16 +183,8 @@ class UserStore:
         return user
 
     def get_user(self, organisation_id: str, user_id: str) -> User | None:
-        org, uid = uuid_or_none(organisation_id), uuid_or_none(user_id)
-        if org is None or uid is None:
-            return None
-        with self.db.transaction() as cur:
-            cur.execute(
-                f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s AND organisation_id = %s",
-                (uid, org),
-            )
-            row = cur.fetchone()
-        return _user(row) if row else None
+        row = owned_row(self.db, "users", _USER_COLUMNS, organisation_id, user_id)
+        return _user(tuple(row.values())) if row else None
 
     def find_user(self, email: str) -> User | None:
         """By e-mail, across organisations: for the CLI and for attributing failed logins."""
