@@ -9,6 +9,7 @@ dead-letter stream.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis
@@ -68,10 +69,11 @@ class JobQueue:
     ) -> Job | None:
         """One job for `consumer`: its own unacknowledged one first (unless the caller
         knows it has none), else a new one. A new entry is always its first delivery;
-        only a re-read one needs its count looked up."""
+        only a re-read one needs its count looked up. `block_ms` 0: do not wait."""
         self.ensure_group(kind)
         stream = self.stream(kind)
-        starts = (("0", None), (">", block_ms)) if own_first else ((">", block_ms),)
+        wait = block_ms if block_ms > 0 else None  # BLOCK 0 would wait forever
+        starts = (("0", None), (">", wait)) if own_first else ((">", wait),)
         if own_only:
             starts = (("0", None),)
         for start, block in starts:
@@ -85,6 +87,11 @@ class JobQueue:
 
     def ack(self, job: Job) -> None:
         self.redis.xack(self.stream(job.kind), GROUP, job.entry_id)
+
+    def ack_all(self, jobs: Sequence[Job]) -> None:
+        """ACK jobs of one kind in one command."""
+        if jobs:
+            self.redis.xack(self.stream(jobs[0].kind), GROUP, *(job.entry_id for job in jobs))
 
     def dead_letter(self, job: Job, reason: str) -> None:
         """Move a job that cannot succeed to the kind's dead-letter stream, then ACK it."""

@@ -16,8 +16,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ from dgp.plumbing.queue import GROUP, Job, JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, StoreUnavailable
 from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing
+from dgp.plumbing.store.scans import ClaimedScan
 from dgp.scanners import git, scanner
 from dgp.scanners.options import ScanOptions
 from dgp.scanners.session import (
@@ -35,6 +37,7 @@ from dgp.scanners.session import (
     ScanInputError,
     ScanInputs,
     ScanJob,
+    ScanResult,
     TargetUnavailable,
 )
 
@@ -42,6 +45,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+# Results of quick scans are committed together (one wait for the disk, one XACK):
+# at most this many, held at most this long, and never while the queue is empty.
+SAVE_BATCH = 32
+SAVE_DELAY = 0.05  # seconds
 CHECK_INTERVAL = 5.0  # seconds between looks at own pending jobs (and liveness beats)
 KEEP_FRESH_INTERVAL = 10.0  # seconds between resets of a running job's idle time
 OUTAGE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds, then 5 s until it is back
@@ -49,6 +56,15 @@ OUTAGES = (StoreUnavailable, redis.ConnectionError, redis.TimeoutError)
 # Options that do not parse, a target that is refused, an upload that is gone: retrying
 # cannot help, so the scan fails with the reason at once.
 FINAL_ERRORS = (ScanInputError, ValueError, UploadMissing, UploadCorrupt)
+
+
+@dataclass
+class Finished:
+    """A scan that ran; its result waits to be committed with others, then ACKed."""
+
+    job: Job
+    scan: ClaimedScan
+    result: ScanResult
 
 
 @dataclass
@@ -84,6 +100,8 @@ class Worker:
         self.stats = WorkerStats()
         self._scan = scanner(kind)
         self._checked_at = -CHECK_INTERVAL  # so the first read looks at own pending jobs
+        self._unsaved: list[Finished] = []
+        self._unsaved_since = 0.0
         # scanner -> scan target: a host that keeps not answering is not tried again
         # for a while; only "unreachable" failures count, not a missing repository
         self.target_breakers = Breakers(
@@ -93,12 +111,22 @@ class Worker:
         )
 
     def run(self) -> None:
-        """Consume until `stop` is set."""
-        while not self.stop.is_set():
-            self._patiently(lambda: self.run_once(block_ms=1000))
+        """Consume until `stop` is set; what has run is saved before returning."""
+        try:
+            while not self.stop.is_set():
+                self._patiently(lambda: self._step(block_ms=1000))
+        finally:
+            with suppress(*OUTAGES):  # else those jobs stay pending and run again
+                self.flush()
 
     def run_once(self, block_ms: int = 1000) -> bool:
-        """Handle at most one job; False when there was none.
+        """Handle at most one job and save its result; False when there was none."""
+        handled = self._step(block_ms)
+        self.flush()
+        return handled
+
+    def _step(self, block_ms: int) -> bool:
+        """Read and run one job; its result joins the unsaved ones.
 
         The consumer's own pending list (jobs from before a crash, or handed over by
         the janitor) is looked at on start, every CHECK_INTERVAL and when idle, not
@@ -110,17 +138,45 @@ class Worker:
             self._checked_at = now
             self.liveness.beat(self.kind, self.consumer)
         self.on_beat()
+        if own_first:  # own pending entries include the jobs whose results are unsaved
+            self.flush()
+        if self._unsaved:  # results in hand: do not wait for new jobs
+            block_ms = 0
         job = self.queue.read(self.kind, self.consumer, block_ms=block_ms, own_first=own_first)
-        if job is None and not own_first:  # idle: time to see what the janitor handed us
-            job = self.queue.read(self.kind, self.consumer, block_ms=0, own_only=True)
         if job is None:
-            return False
+            self.flush()  # nothing waits: save what has run
+            if not own_first:  # idle: time to see what the janitor handed us
+                job = self.queue.read(self.kind, self.consumer, block_ms=0, own_only=True)
+            if job is None:
+                return False
         self.stats.in_flight = 1
         try:
             self.handle(job)
         finally:
             self.stats.in_flight = 0
+        waited = time.monotonic() - self._unsaved_since
+        if len(self._unsaved) >= SAVE_BATCH or (self._unsaved and waited >= SAVE_DELAY):
+            self.flush()
         return True
+
+    def flush(self) -> None:
+        """Commit the results that have run, in one transaction, then ACK their jobs."""
+        batch = self._unsaved
+        if not batch:
+            return
+        self._patiently(lambda: self.store.save_results([(f.scan.id, f.result) for f in batch]))
+        self._patiently(lambda: self.queue.ack_all([f.job for f in batch]))
+        self._unsaved = []
+        for done in batch:
+            if done.scan.upload_id and self.settings.delete_uploads_after_scan:
+                self._patiently(partial(self.store.delete_upload, done.scan.upload_id))
+            self.stats.processed += 1
+            log.info(
+                "scan %s done: %d findings",
+                done.scan.id,
+                len(done.result.findings),
+                extra=self._fields(done.scan.id, done.scan.organisation_id),
+            )
 
     def handle(self, job: Job) -> None:
         if job.deliveries > self.settings.max_deliveries:
@@ -145,9 +201,9 @@ class Worker:
         fields = self._fields(job.scan_id, claimed.organisation_id)
         log.info("scan %s started (delivery %d)", job.scan_id, job.deliveries, extra=fields)
         try:
-            with tempfile.TemporaryDirectory(prefix="dgp-job-") as work:
+            with _upload_folder(claimed) as work:
                 upload = None
-                if claimed.upload_id:  # written under its own name: the type shows
+                if claimed.upload_id:
                     upload = self._patiently(
                         lambda: self.store.fetch_upload(claimed.upload_id, Path(work))
                     )
@@ -192,12 +248,9 @@ class Worker:
                 "scan %s failed: %s in the scanner", job.scan_id, type(error).__name__, extra=fields
             )
             return
-        self._patiently(lambda: self.store.save_result(claimed.id, result))
-        self._patiently(lambda: self.queue.ack(job))
-        if claimed.upload_id and self.settings.delete_uploads_after_scan:
-            self._patiently(lambda: self.store.delete_upload(claimed.upload_id))
-        self.stats.processed += 1
-        log.info("scan %s done: %d findings", job.scan_id, len(result.findings), extra=fields)
+        if not self._unsaved:
+            self._unsaved_since = time.monotonic()
+        self._unsaved.append(Finished(job, claimed, result))
 
     def _progress(self, job: Job) -> Progress:
         """Publish progress at most every PROGRESS_INTERVAL; keep the job fresh meanwhile."""
@@ -239,6 +292,14 @@ class Worker:
                 if self.stop.wait(delay):
                     raise
         raise AssertionError("unreachable")
+
+
+def _upload_folder(claimed: ClaimedScan) -> AbstractContextManager[str]:
+    """A folder for the scan's upload, written there under its own name (the type
+    shows); a scan without an upload needs none."""
+    if claimed.upload_id:
+        return tempfile.TemporaryDirectory(prefix="dgp-job-")
+    return nullcontext("")
 
 
 def _service(error: Exception) -> str:

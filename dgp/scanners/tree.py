@@ -36,20 +36,37 @@ class Target:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
+class Scratch:
+    """A temporary folder made on first use: a local folder to scan needs none."""
+
+    def __init__(self) -> None:
+        self._path: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = Path(tempfile.mkdtemp(prefix="dgp-scan-"))
+        return self._path
+
+    def remove(self) -> None:
+        if self._path is not None:
+            shutil.rmtree(self._path, ignore_errors=True)
+
+
 @contextmanager
 def open_target(
     job: ScanJob, inputs: ScanInputs, *, allow_git: bool, time_left: float
 ) -> Iterator[Target]:
     """The target as files on disk; `time_left` bounds a clone by the scan's own limit."""
-    work = Path(tempfile.mkdtemp(prefix="dgp-scan-"))
+    work = Scratch()
     try:
         yield _resolve(job, inputs, work, allow_git, time_left)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        work.remove()
 
 
 def _resolve(
-    job: ScanJob, inputs: ScanInputs, work: Path, allow_git: bool, time_left: float
+    job: ScanJob, inputs: ScanInputs, work: Scratch, allow_git: bool, time_left: float
 ) -> Target:
     options = job.options
     if not job.target.strip() and inputs.upload is None:
@@ -60,7 +77,7 @@ def _resolve(
     if not options.allow_local_sources and (not is_url or job.target.startswith("file:")):
         raise ScanInputError("local paths and file:// URLs are for administrators only")
     if is_url:
-        dest = work / "repo"
+        dest = work.path / "repo"
         try:
             if not options.allow_private_hosts:
                 git.refuse_private_host(job.target)
@@ -88,10 +105,10 @@ def _resolve(
     raise ScanInputError(f"{job.target}: no such file or folder")
 
 
-def _from_file(path: Path, work: Path, job: ScanJob) -> Target:
+def _from_file(path: Path, work: Scratch, job: ScanJob) -> Target:
     if archives.is_archive(path):
         try:
-            unpacked = archives.unpack(path, work / "unpacked", job.options.limits)
+            unpacked = archives.unpack(path, work.path / "unpacked", job.options.limits)
         except archives.ArchiveError as e:
             raise ScanInputError(f"archive refused: {e.reason}") from None
         return Target(unpacked.root, refused=unpacked.refused)

@@ -134,13 +134,19 @@ def worker_env(settings: Settings, database_dsn: str, tmp_path: Path) -> dict[st
     )
 
 
+CRASH_IN_SCANNER = "import os, dgp.scanners.code as c; c.scan = lambda *a: os._exit(137)\n"
+CRASH_BEFORE_SAVING = (
+    "import os, dgp.plumbing.store.scans as s\n"
+    "s.ScanStore.save_results = lambda *a: os._exit(137)\n"
+)
+
+
 def start_worker(
-    env: dict[str, str], consumer: str, *, once: bool = False, crash: bool = False
+    env: dict[str, str], consumer: str, *, once: bool = False, crash: bool = False, setup: str = ""
 ) -> subprocess.Popen:
-    """`dgp worker code` in a process of its own; `crash` makes its scanner kill it."""
-    setup = (
-        "import os, dgp.scanners.code as c; c.scan = lambda *a: os._exit(137)\n" if crash else ""
-    )
+    """`dgp worker code` in a process of its own; `crash` makes its scanner kill it,
+    `setup` is test-only code run first in that process."""
+    setup = CRASH_IN_SCANNER if crash else setup
     args = ["worker", "code", "--consumer", consumer] + (["--once"] if once else [])
     program = setup + f"from dgp.cli import main; raise SystemExit(main({args!r}))"
     return subprocess.Popen(
@@ -209,6 +215,57 @@ def test_kill_9_in_the_middle_of_a_scan(
     scan = store.get_scan(org, scan_id)
     assert scan is not None and scan.status.value == "done"
     same_findings(store, org, scan_id, "code", str(tree))
+
+
+def test_quick_jobs_are_saved_together_and_acked_only_after_the_commit(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    tree = str(small_tree(tmp_path / "t", files=1))
+    ids = [submit(store, queue, org, "code", tree) for _ in range(40)]
+    batches: list[int] = []
+    save_results = store.save_results
+
+    def save_and_record(results):  # the real store, watched
+        unacked = queue.depth("code").pending
+        assert unacked >= len(results)  # none of these is ACKed before its commit
+        batches.append(len(results))
+        return save_results(results)
+
+    store.save_results = save_and_record  # type: ignore[method-assign]
+    worker = Worker("code", queue, store, settings, "c1")
+    thread = run_in_thread(worker)
+    try:
+        wait_for(lambda: all_done(store, org, ids), seconds=60)
+    finally:
+        worker.stop.set()
+        thread.join(timeout=30)
+    assert sum(batches) == len(ids) and max(batches) > 1
+    assert queue.depth("code").pending == 0
+
+
+def test_results_lost_before_their_commit_are_run_again(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    database_dsn: str,
+    org: str,
+    tmp_path: Path,
+) -> None:
+    tree = str(small_tree(tmp_path / "t", files=1))
+    ids = [submit(store, queue, org, "code", tree) for _ in range(10)]
+    env = worker_env(settings, database_dsn, tmp_path)
+    dying = start_worker(env, "c1", setup=CRASH_BEFORE_SAVING)
+    assert dying.wait(timeout=60) == 137  # scans ran, the process died before saving
+    assert queue.depth("code").pending >= 1
+    worker = start_worker(env, "c1")
+    try:
+        wait_for(lambda: all_done(store, org, ids), seconds=60)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    expected = len(direct("code", tree, ids[0]).findings)
+    assert all(len(stored_findings(store, org, i)) == expected for i in ids)
+    assert queue.depth("code").pending == 0
 
 
 def test_the_janitor_hands_a_dead_consumers_job_to_a_live_one(

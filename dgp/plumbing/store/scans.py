@@ -13,7 +13,7 @@ Two kinds of callers, two kinds of methods:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -57,6 +57,37 @@ MAX_PAGE = 1000
 MAX_MESSAGE = 500  # progress messages
 MAX_ERROR = 4000  # failure reasons
 INSERT_PAGE = 500  # findings per INSERT statement
+# Writes whose loss in a crash of Postgres costs nothing but a rerun: no wait for the disk.
+ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
+
+
+class OrganisationExists(ValueError):
+    """The name belongs to another organisation (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: str
+    name: str
+    created_at: Any  # datetime
+    users: int
+    scans: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "created_at": self.created_at.isoformat(),
+            "users": self.users,
+            "scans": self.scans,
+        }
+
+
+ORGANISATION_QUERY = (
+    "SELECT o.id, o.name, o.created_at, "
+    "(SELECT count(*) FROM users u WHERE u.organisation_id = o.id), "
+    "(SELECT count(*) FROM scans s WHERE s.organisation_id = o.id) FROM organisations o"
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +133,30 @@ class ScanStore:
         except psycopg2.errors.UniqueViolation:
             raise ValueError(f"an organisation named {name!r} exists already") from None
 
+    def get_organisation(self, organisation_id: str) -> Organisation | None:
+        org = uuid_or_none(organisation_id)
+        if org is None:
+            return None
+        with self.db.transaction() as cur:
+            cur.execute(ORGANISATION_QUERY + " WHERE o.id = %s", (org,))
+            row = cur.fetchone()
+        return Organisation(str(row[0]), row[1], row[2], row[3], row[4]) if row else None
+
+    def rename_organisation(self, organisation_id: str, name: str) -> Organisation | None:
+        """ValueError for an empty or taken name (OrganisationExists)."""
+        label = clean(name.strip())[:MAX_MESSAGE]
+        if not label:
+            raise ValueError("an organisation needs a name")
+        org = uuid_or_none(organisation_id)
+        if org is None:
+            return None
+        try:
+            with self.db.transaction() as cur:
+                cur.execute("UPDATE organisations SET name = %s WHERE id = %s", (label, org))
+        except psycopg2.errors.UniqueViolation:
+            raise OrganisationExists("an organisation with this name exists already") from None
+        return self.get_organisation(organisation_id)
+
     def find_organisation(self, name: str) -> str | None:
         with self.db.transaction() as cur:
             cur.execute("SELECT id FROM organisations WHERE name = %s", (clean(name),))
@@ -119,8 +174,21 @@ class ScanStore:
         options: dict[str, Any],
         upload_id: str | None = None,
     ) -> str:
-        """A queued scan. The upload and the creating user must belong to the same
-        organisation (else ValueError): a scan must not read another tenant's upload."""
+        """A queued scan's id; see start_scan."""
+        return self.start_scan(organisation_id, created_by, kind, target, options, upload_id).id
+
+    def start_scan(
+        self,
+        organisation_id: str,
+        created_by: str | None,
+        kind: str,
+        target: str,
+        options: dict[str, Any],
+        upload_id: str | None = None,
+    ) -> Scan:
+        """A queued scan and its audit entry, in one transaction. The upload and the
+        creating user must belong to the same organisation (else ValueError): a scan
+        must not read another tenant's upload."""
         org = _require(organisation_id, "organisation")
         with self.db.transaction() as cur:
             cur.execute("SELECT 1 FROM organisations WHERE id = %s", (org,))
@@ -146,10 +214,12 @@ class ScanStore:
                     raise ValueError("unknown user")
             cur.execute(
                 "INSERT INTO scans (organisation_id, created_by, kind, target, options, "
-                "upload_id) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                f"upload_id) VALUES (%s, %s, %s, %s, %s, %s) RETURNING {SCAN_COLUMNS}",
                 (org, user, clean(kind), clean(target), jsonb(options), upload),
             )
-            return str(cur.fetchone()[0])
+            scan = scan_from_row(fetch_dicts(cur)[0])
+            _audit(cur, org, user, "scan.started", "scan", scan.id, {"kind": kind})
+        return scan
 
     def get_scan(self, organisation_id: str, scan_id: str) -> Scan | None:
         row = owned_row(self.db, "scans", SCAN_COLUMNS, organisation_id, scan_id)
@@ -217,7 +287,11 @@ class ScanStore:
         if sid is None:
             return None
         with self.db.transaction() as cur:
+            # The claim may be lost in a crash of Postgres: the job is then simply run
+            # again (it is ACKed only after save_results, whose commit waits for the
+            # disk and, the log being sequential, makes this one durable too).
             cur.execute(
+                f"{ASYNC_COMMIT}; "
                 "UPDATE scans SET deliveries = deliveries + 1, status = 'running', "
                 "started_at = now(), finished_at = NULL, progress = 0, "
                 "progress_message = 'started' "
@@ -241,52 +315,19 @@ class ScanStore:
         )
 
     def save_result(self, scan_id: str, result: ScanResult) -> bool:
-        """Store a finished scan in one transaction; False if the scan was deleted or
-        cancelled meanwhile.
+        """Store one finished scan; see save_results."""
+        return self.save_results([(scan_id, result)])[0]
 
-        Idempotent: the scan's findings are replaced, not added to, and
-        (scan_id, fingerprint) is unique as a second guard. The scan row is locked
+    def save_results(self, results: Sequence[tuple[str, ScanResult]]) -> list[bool]:
+        """Store finished scans in one transaction (one wait for the disk for all);
+        per scan False if it was deleted or cancelled meanwhile.
+
+        Idempotent: a scan's findings are replaced, not added to, and
+        (scan_id, fingerprint) is unique as a second guard. Each scan row is locked
         first, so two deliveries finishing at once write one after the other.
         """
-        sid = uuid_or_none(scan_id)
-        if sid is None:
-            return False
-        scan = result.scan
-        status = scan.status if scan.status in RESULT_STATUSES else ScanStatus.DONE
         with self.db.transaction() as cur:
-            cur.execute(
-                "SELECT organisation_id, status FROM scans WHERE id = %s FOR UPDATE", (sid,)
-            )
-            row = cur.fetchone()
-            if row is None or row[1] == ScanStatus.CANCELLED.value:
-                return False
-            org = str(row[0])
-            cur.execute("DELETE FROM findings WHERE scan_id = %s", (sid,))
-            rows = [finding_values(f, sid, org, n) for n, f in enumerate(result.findings)]
-            if rows:
-                execute_values(
-                    cur,
-                    f"INSERT INTO findings ({FINDING_INSERT_COLUMNS}) VALUES %s "
-                    "ON CONFLICT (scan_id, fingerprint) DO NOTHING",
-                    rows,
-                    page_size=INSERT_PAGE,
-                )
-            cur.execute(
-                "UPDATE scans SET status = %s, stats = %s, score = %s, error = %s, "
-                "progress = %s, progress_message = %s, finished_at = coalesce(%s, now()) "
-                "WHERE id = %s",
-                (
-                    status.value,
-                    jsonb(scan.stats.to_dict()),
-                    scan.score,
-                    clean(scan.error)[:MAX_ERROR] if scan.error else None,
-                    _percent(scan.progress if status is not ScanStatus.DONE else 100),
-                    clean(scan.progress_message)[:MAX_MESSAGE],
-                    scan.finished_at,
-                    sid,
-                ),
-            )
-        return True
+            return [_save_result(cur, scan_id, result) for scan_id, result in results]
 
     def fail_scan(self, scan_id: str, reason: str, *, degraded: bool = False) -> bool:
         """End a queued or running scan as failed, with the reason shown to the user;
@@ -310,7 +351,7 @@ class ScanStore:
             return
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE scans SET progress = %s, progress_message = %s "
+                f"{ASYNC_COMMIT}; UPDATE scans SET progress = %s, progress_message = %s "
                 "WHERE id = %s AND status = 'running'",
                 (_percent(percent), clean(message)[:MAX_MESSAGE], sid),
             )
@@ -459,18 +500,7 @@ class ScanStore:
 
         `details` must not hold personal data beyond what the action needs."""
         with self.db.transaction() as cur:
-            cur.execute(
-                "INSERT INTO audit_log (organisation_id, user_id, action, object_type, "
-                "object_id, details) VALUES (%s, %s, %s, %s, %s, %s)",
-                (
-                    uuid_or_none(organisation_id),
-                    uuid_or_none(user_id),
-                    clean(action),
-                    clean(object_type),
-                    clean(str(object_id)) if object_id is not None else None,
-                    jsonb(details or {}),
-                ),
-            )
+            _audit(cur, organisation_id, user_id, action, object_type, object_id, details)
 
     def list_audit(
         self, organisation_id: str, limit: int = 100, offset: int = 0
@@ -500,6 +530,68 @@ class ScanStore:
             )
             for r in rows
         ]
+
+
+def _audit(
+    cur: PgCursor,
+    organisation_id: str | None,
+    user_id: str | None,
+    action: str,
+    object_type: str | None,
+    object_id: str | None,
+    details: dict[str, Any] | None,
+) -> None:
+    cur.execute(
+        "INSERT INTO audit_log (organisation_id, user_id, action, object_type, "
+        "object_id, details) VALUES (%s, %s, %s, %s, %s, %s)",
+        (
+            uuid_or_none(organisation_id),
+            uuid_or_none(user_id),
+            clean(action),
+            clean(object_type),
+            clean(str(object_id)) if object_id is not None else None,
+            jsonb(details or {}),
+        ),
+    )
+
+
+def _save_result(cur: PgCursor, scan_id: str, result: ScanResult) -> bool:
+    sid = uuid_or_none(scan_id)
+    if sid is None:
+        return False
+    scan = result.scan
+    status = scan.status if scan.status in RESULT_STATUSES else ScanStatus.DONE
+    cur.execute("SELECT organisation_id, status FROM scans WHERE id = %s FOR UPDATE", (sid,))
+    row = cur.fetchone()
+    if row is None or row[1] == ScanStatus.CANCELLED.value:
+        return False
+    org = str(row[0])
+    cur.execute("DELETE FROM findings WHERE scan_id = %s", (sid,))
+    rows = [finding_values(f, sid, org, n) for n, f in enumerate(result.findings)]
+    if rows:
+        execute_values(
+            cur,
+            f"INSERT INTO findings ({FINDING_INSERT_COLUMNS}) VALUES %s "
+            "ON CONFLICT (scan_id, fingerprint) DO NOTHING",
+            rows,
+            page_size=INSERT_PAGE,
+        )
+    cur.execute(
+        "UPDATE scans SET status = %s, stats = %s, score = %s, error = %s, "
+        "progress = %s, progress_message = %s, finished_at = coalesce(%s, now()) "
+        "WHERE id = %s",
+        (
+            status.value,
+            jsonb(scan.stats.to_dict()),
+            scan.score,
+            clean(scan.error)[:MAX_ERROR] if scan.error else None,
+            _percent(scan.progress if status is not ScanStatus.DONE else 100),
+            clean(scan.progress_message)[:MAX_MESSAGE],
+            scan.finished_at,
+            sid,
+        ),
+    )
+    return True
 
 
 def _drop_upload_data(cur: PgCursor, upload_id: str, organisation_id: str | None) -> bool:
