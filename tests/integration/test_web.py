@@ -32,6 +32,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from dgp.apps.web import create_app
+from dgp.apps.web.throttle import MAX_FAILURES
 from dgp.cli import accounts
 from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.queue import JobQueue, Liveness
@@ -264,6 +265,114 @@ def test_admins_manage_users_and_keep_one_admin(
     listed = client.simulate_get("/api/v1/users", headers=admin).json["items"]
     assert {u["id"] for u in listed} == {admin_user.id, created.json["id"]}
     assert {"user.created", "user.updated"} <= set(actions(store, org))
+
+
+def login(client: falcon.testing.TestClient, email: str, password: str) -> falcon.testing.Result:
+    return client.simulate_post("/api/v1/session", json={"email": email, "password": password})
+
+
+def test_tokens_are_listed_without_secrets_own_or_all_for_admins(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    analyst_user, admin_user = new_user(users, org, "analyst"), new_user(users, org, "admin")
+    analyst, admin = bearer(users, analyst_user), bearer(users, admin_user)
+    made = client.simulate_post("/api/v1/tokens", json={"name": "ci"}, headers=analyst).json
+    client.simulate_delete(f"/api/v1/tokens/{made['id']}", headers=analyst)
+    own = client.simulate_get("/api/v1/tokens", headers=analyst)
+    assert own.status_code == 200 and {t["user"] for t in own.json["items"]} == {analyst_user.id}
+    ci = next(t for t in own.json["items"] if t["id"] == made["id"])
+    assert ci["name"] == "ci" and ci["revoked_at"] is not None
+    assert made["token"] not in own.text and "hash" not in own.text
+    every = client.simulate_get("/api/v1/tokens", headers=admin).json["items"]
+    assert {t["user"] for t in every} == {analyst_user.id, admin_user.id}
+    other = store.create_organisation(f"org-{secrets.token_hex(4)}")
+    theirs = client.simulate_get("/api/v1/tokens", headers=auth(users, other, "admin"))
+    assert {t["user"] for t in theirs.json["items"]} & {analyst_user.id, admin_user.id} == set()
+
+
+def test_a_password_change_needs_the_current_one_and_ends_other_sessions(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    user = new_user(users, org, "viewer")
+    mine = {"dgp_session": login(client, user.email, PASSWORD).cookies["dgp_session"].value}
+    elsewhere = {"dgp_session": login(client, user.email, PASSWORD).cookies["dgp_session"].value}
+    path = f"/api/v1/users/{user.id}/password"
+    new = "another long passphrase"
+    missing = client.simulate_put(path, json={"password": new}, cookies=mine)
+    assert missing.status_code == 400
+    wrong = client.simulate_put(
+        path, json={"password": new, "current_password": "not it at all"}, cookies=mine
+    )
+    assert wrong.status_code == 403
+    short = client.simulate_put(
+        path, json={"password": "short", "current_password": PASSWORD}, cookies=mine
+    )
+    assert short.status_code == 400
+    done = client.simulate_put(
+        path, json={"password": new, "current_password": PASSWORD}, cookies=mine
+    )
+    assert done.status_code == 204
+    assert client.simulate_get("/api/v1/session", cookies=mine).status_code == 200
+    assert client.simulate_get("/api/v1/session", cookies=elsewhere).status_code == 401
+    assert login(client, user.email, PASSWORD).status_code == 401
+    assert login(client, user.email, new).status_code == 200
+    assert "user.password_set" in actions(store, org)
+
+
+def test_only_admins_set_other_users_passwords_in_their_own_organisation(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    user = new_user(users, org, "analyst")
+    path = f"/api/v1/users/{user.id}/password"
+    body = {"password": "reset by the admin 1"}
+    peer = client.simulate_put(path, json=body, headers=auth(users, org, "analyst"))
+    assert peer.status_code == 403
+    other = store.create_organisation(f"org-{secrets.token_hex(4)}")
+    foreign = client.simulate_put(path, json=body, headers=auth(users, other, "admin"))
+    assert foreign.status_code == 404
+    assert users.authenticate(user.email, PASSWORD) is not None
+    reset = client.simulate_put(path, json=body, headers=auth(users, org, "admin"))
+    assert reset.status_code == 204
+    assert users.authenticate(user.email, body["password"]) is not None
+
+
+def test_the_organisation_is_shown_to_members_and_renamed_by_admins(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    viewer = auth(users, org, "viewer")
+    shown = client.simulate_get("/api/v1/organisation", headers=viewer)
+    assert shown.status_code == 200 and shown.json["id"] == org and shown.json["users"] == 1
+    name = f"renamed-{secrets.token_hex(4)}"
+    refused = client.simulate_patch("/api/v1/organisation", json={"name": name}, headers=viewer)
+    assert refused.status_code == 403
+    admin = auth(users, org, "admin")
+    renamed = client.simulate_patch("/api/v1/organisation", json={"name": name}, headers=admin)
+    assert renamed.status_code == 200 and renamed.json["name"] == name
+    taken = store.create_organisation(f"taken-{secrets.token_hex(4)}")
+    clash = client.simulate_patch(
+        "/api/v1/organisation", json={"name": store.get_organisation(taken).name}, headers=admin
+    )
+    assert clash.status_code == 409
+    empty = client.simulate_patch("/api/v1/organisation", json={"name": " "}, headers=admin)
+    assert empty.status_code == 400
+    assert "organisation.renamed" in actions(store, org)
+
+
+def test_repeated_failed_logins_lock_the_account_for_a_while(
+    client: falcon.testing.TestClient, users: UserStore, queue: JobQueue, org: str
+) -> None:
+    user, bystander = new_user(users, org, "viewer"), new_user(users, org, "viewer")
+    for _ in range(MAX_FAILURES):
+        assert login(client, user.email, "wrong password!!").status_code == 401
+    locked = login(client, user.email.upper(), PASSWORD)  # the right one: still refused
+    assert locked.status_code == 429 and error_code(locked) == "too_many_requests"
+    assert 1 <= int(locked.headers["Retry-After"]) <= 15 * 60
+    assert login(client, bystander.email, PASSWORD).status_code == 200  # per account
+    keys = [k.decode() for k in queue.redis.scan_iter(f"{queue.prefix}:login-failures:*")]
+    assert keys and not any(user.email.split("@")[0] in k for k in keys)  # no address
+    for key in keys:
+        queue.redis.delete(key)  # the window is over
+    assert login(client, user.email, PASSWORD).status_code == 200
 
 
 # -- scans ----------------------------------------------------------------------------------

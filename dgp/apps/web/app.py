@@ -14,7 +14,16 @@ from dgp.apps.web import errors
 from dgp.apps.web.auth import Authenticate, check_declared
 from dgp.apps.web.openapi import document, documented
 from dgp.apps.web.prometheus import RequestCounter
-from dgp.apps.web.resources import accounts, audit, findings, scans, session, tokens, uploads
+from dgp.apps.web.resources import (
+    accounts,
+    audit,
+    findings,
+    organisation,
+    scans,
+    session,
+    tokens,
+    uploads,
+)
 from dgp.apps.web.resources.docs import OpenApi
 from dgp.apps.web.resources.health import Health
 from dgp.apps.web.resources.metrics import Metrics
@@ -43,6 +52,8 @@ def create_app(
         (f"{API}/session", session.Session(services)),
         (f"{API}/users", accounts.Users(services)),
         (f"{API}/users/{{user_id}}", accounts.User(services)),
+        (f"{API}/users/{{user_id}}/password", accounts.Password(services)),
+        (f"{API}/organisation", organisation.Organisation(services)),
         (f"{API}/tokens", tokens.Tokens(services)),
         (f"{API}/tokens/{{token_id}}", tokens.Token(services)),
         (f"{API}/scans", scans.Scans(services)),

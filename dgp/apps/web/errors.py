@@ -30,6 +30,7 @@ _CODES = {
     411: "length_required",
     413: "too_large",
     415: "unsupported_media_type",
+    429: "too_many_requests",
     500: "internal_error",
     503: "unavailable",
 }
@@ -70,6 +71,10 @@ def conflict(message: str) -> ApiError:
 
 def too_large(max_bytes: int) -> ApiError:
     return ApiError(413, "too_large", f"the request body is larger than {max_bytes} bytes")
+
+
+def too_many_requests(message: str, retry_after: int) -> ApiError:
+    return ApiError(429, "too_many_requests", message, {"Retry-After": str(max(1, retry_after))})
 
 
 def unavailable(message: str, retry_after: int = RETRY_AFTER_SECONDS) -> ApiError:

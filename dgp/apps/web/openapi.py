@@ -30,6 +30,7 @@ _STATUS_TEXT = {
     409: "Conflicts with the current state",
     413: "The body is larger than the limit",
     415: "Unsupported content type",
+    429: "Too many failed attempts; see Retry-After",
     503: "A service is unavailable; see Retry-After",
 }
 
@@ -203,6 +204,37 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         scopes={"type": "array", "items": {"type": "string"}},
         token={"type": "string", "description": "shown once; only a hash is stored"},
     ),
+    "TokenInfo": _object(
+        ["id", "user", "name", "scopes", "created_at"],
+        id=_ID,
+        user=_ID,
+        name={"type": "string"},
+        scopes={"type": "array", "items": {"type": "string"}},
+        created_at=_TIME,
+        last_used_at=_TIME,
+        revoked_at=_TIME,
+    ),
+    "TokenList": _object(
+        ["items"], items={"type": "array", "items": {"$ref": "#/components/schemas/TokenInfo"}}
+    ),
+    "NewPassword": _object(
+        ["password"],
+        password={"type": "string", "minLength": 12, "writeOnly": True},
+        current_password={
+            "type": "string",
+            "writeOnly": True,
+            "description": "required when you change your own password",
+        },
+    ),
+    "Organisation": _object(
+        ["id", "name"],
+        id=_ID,
+        name={"type": "string"},
+        created_at=_TIME,
+        users={"type": "integer"},
+        scans={"type": "integer"},
+    ),
+    "OrganisationChange": _object(["name"], name={"type": "string", "minLength": 1}),
     "AuditPage": _page("AuditEntry"),
     "AuditEntry": _object(
         ["id", "action", "at"],

@@ -12,13 +12,20 @@ from dgp.plumbing.store.errors import (
 )
 from dgp.plumbing.store.migrate import migrate
 from dgp.plumbing.store.pool import Database
-from dgp.plumbing.store.scans import AuditEntry, ClaimedScan, ScanStore
+from dgp.plumbing.store.scans import (
+    AuditEntry,
+    ClaimedScan,
+    Organisation,
+    OrganisationExists,
+    ScanStore,
+)
 from dgp.plumbing.store.uploads import Upload
 from dgp.plumbing.store.users import (
     ROLE_SCOPES,
     ROLES,
     SCOPES,
     LastAdmin,
+    TokenInfo,
     User,
     UserExists,
     UserStore,
@@ -33,8 +40,11 @@ __all__ = [
     "Database",
     "LastAdmin",
     "MigrationError",
+    "Organisation",
+    "OrganisationExists",
     "ScanStore",
     "StoreUnavailable",
+    "TokenInfo",
     "Upload",
     "UploadCorrupt",
     "UploadMissing",

@@ -84,6 +84,33 @@ class User:
         }
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown of an API token: never the token nor its hash."""
+
+    id: str
+    user_id: str
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        def when(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "user": self.user_id,
+            "name": self.name,
+            "scopes": list(self.scopes),
+            "created_at": self.created_at.isoformat(),
+            "last_used_at": when(self.last_used_at),
+            "revoked_at": when(self.revoked_at),
+        }
+
+
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -255,7 +282,61 @@ class UserStore:
                 cur.execute("DELETE FROM sessions WHERE user_id = %s", (uid,))
         return user
 
+    def set_password(
+        self,
+        organisation_id: str,
+        user_id: str,
+        new_password: str,
+        current_password: str | None = None,
+        keep_session: str | None = None,
+    ) -> bool:
+        """Replace a user's password; False if there is no such user in the
+        organisation or `current_password` (when given) is wrong. Ends the user's
+        sessions but `keep_session` (the caller's own), so a stolen session dies."""
+        org, uid = uuid_or_none(organisation_id), uuid_or_none(user_id)
+        new_hash = self.hasher.hash(_check_password(new_password))
+        if org is None or uid is None:
+            return False
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT password_hash FROM users WHERE id = %s AND organisation_id = %s FOR UPDATE",
+                (uid, org),
+            )
+            row = cur.fetchone()
+            stored = row[0] if row is not None else self._dummy()
+            if current_password is not None:
+                try:
+                    self.hasher.verify(stored, current_password[:MAX_PASSWORD])
+                except (VerificationError, InvalidHashError):
+                    return False
+            if row is None:
+                return False
+            cur.execute("UPDATE users SET password_hash = %s WHERE id = %s", (new_hash, uid))
+            cur.execute(
+                "DELETE FROM sessions WHERE user_id = %s AND id_hash <> %s",
+                (uid, digest(keep_session) if keep_session else ""),
+            )
+        return True
+
     # -- API tokens --------------------------------------------------------------
+
+    def list_tokens(self, organisation_id: str, user_id: str | None = None) -> list[TokenInfo]:
+        """The organisation's tokens (one user's when `user_id` is given), newest first."""
+        org = uuid_or_none(organisation_id)
+        uid = uuid_or_none(user_id) if user_id is not None else None
+        if org is None or (user_id is not None and uid is None):
+            return []
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT id, user_id, name, scopes, created_at, last_used_at, revoked_at "
+                "FROM api_tokens WHERE organisation_id = %s "
+                "AND (%s::uuid IS NULL OR user_id = %s::uuid) ORDER BY created_at DESC, id",
+                (org, uid, uid),
+            )
+            rows = cur.fetchall()
+        return [
+            TokenInfo(str(r[0]), str(r[1]), r[2], list(r[3] or ()), r[4], r[5], r[6]) for r in rows
+        ]
 
     def create_token(self, user: User, name: str, scopes: Iterable[str]) -> tuple[str, str]:
         """(token id, plaintext). The plaintext is shown once and never stored."""

@@ -1,4 +1,4 @@
-"""Managing an organisation's users (admins only); every change is audited."""
+"""Managing an organisation's users (admins only) and passwords; every change is audited."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from typing import ClassVar, TypeVar
 
 import falcon
 
-from dgp.apps.web.errors import bad_request, conflict
+from dgp.apps.web.auth import SIGNED_IN
+from dgp.apps.web.errors import bad_request, conflict, forbidden, not_found
 from dgp.apps.web.openapi import Op
 from dgp.apps.web.resources.common import (
     Api,
     Resource,
     Scopes,
     audit,
+    caller,
     field,
     found,
     organisation,
@@ -108,3 +110,49 @@ class User(Resource):
         changes = {k: v for k, v in (("role", role), ("disabled", disabled)) if v is not None}
         audit(self.services, req, "user.updated", "user", user.id, changes)
         resp.media = user.to_dict()
+
+
+class Password(Resource):
+    scopes: ClassVar[Scopes] = {"PUT": SIGNED_IN}
+    api: ClassVar[Api] = {
+        "PUT": Op(
+            "Set a password: your own (with the current one) or, as an admin, anyone's",
+            status=204,
+            body="NewPassword",
+            example={"password": "a new long passphrase"},
+            description="Ends the user's other sessions; API tokens stay valid (revoke "
+            "them separately). A wrong current password is 403.",
+            tags=TAGS,
+        ),
+    }
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, user_id: str) -> None:
+        principal = caller(req)
+        body = read_json(req)
+        password = field(body, "password", str)
+        current = body.get("current_password")
+        own = user_id == principal.user.id
+        if own:
+            if not isinstance(current, str):
+                raise bad_request("give 'current_password' to change your own", "invalid_input")
+        elif not principal.allows("users:write"):
+            raise forbidden("only an admin may set another user's password")
+        else:
+            current = None  # an admin's reset
+        users = self.services.users
+        changed = _checked(
+            lambda: self.services.db(
+                users.set_password,
+                principal.user.organisation_id,
+                user_id,
+                password,
+                current,
+                principal.session if own else None,
+            )
+        )
+        if not changed:
+            if own:
+                raise forbidden("the current password is wrong")
+            raise not_found("user")
+        audit(self.services, req, "user.password_set", "user", user_id, {"own": own})
+        resp.status = falcon.HTTP_204

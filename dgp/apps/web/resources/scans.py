@@ -119,20 +119,18 @@ class Scans(Resource):
             options, is_admin=user.role == "admin", settings=self.services.settings
         )
         store = self.services.store
-        scan_id = self.services.db(
-            store.create_scan, user.organisation_id, user.id, kind, target, options, upload_id
+        scan = self.services.db(  # audited as "scan.started" in the same transaction
+            store.start_scan, user.organisation_id, user.id, kind, target, options, upload_id
         )
         try:
-            self.services.redis(self.services.queue.submit, kind, scan_id)
+            self.services.redis(self.services.queue.submit, kind, scan.id)
         except (*REDIS_OUTAGES, BreakerOpen):
-            self.services.db(store.fail_scan, scan_id, "the job queue was unavailable")
+            self.services.db(store.fail_scan, scan.id, "the job queue was unavailable")
             raise
         except redis.RedisError:  # answered, but refused (full, read-only): also final
-            self.services.db(store.fail_scan, scan_id, "the job queue refused the job")
+            self.services.db(store.fail_scan, scan.id, "the job queue refused the job")
             raise unavailable("the job queue refused the job; try again later") from None
-        audit(self.services, req, "scan.started", "scan", scan_id, {"kind": kind})
-        scan = self.services.db(store.get_scan, user.organisation_id, scan_id)
-        return found(scan, "scan").to_dict()
+        return scan.to_dict()
 
     def _from_form(self, req: falcon.Request) -> tuple[str, str, dict[str, Any], str]:
         """kind, target, options and the stored upload's id from a multipart body."""

@@ -24,8 +24,14 @@ TAGS = ("tokens",)
 
 
 class Tokens(Resource):
-    scopes: ClassVar[Scopes] = {"POST": "tokens:write"}
+    scopes: ClassVar[Scopes] = {"GET": "tokens:write", "POST": "tokens:write"}
     api: ClassVar[Api] = {
+        "GET": Op(
+            "API tokens: your own; an admin sees every token of the organisation",
+            returns="TokenList",
+            description="Revoked tokens are listed with revoked_at; no token or hash is shown.",
+            tags=TAGS,
+        ),
         "POST": Op(
             "Create an API token for yourself",
             status=201,
@@ -37,6 +43,12 @@ class Tokens(Resource):
             tags=TAGS,
         ),
     }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        user = caller(req).user
+        owner = None if user.role == "admin" else user.id
+        tokens = self.services.db(self.services.users.list_tokens, user.organisation_id, owner)
+        resp.media = {"items": [t.to_dict() for t in tokens]}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         principal = caller(req)
