@@ -191,9 +191,10 @@ class ScanStore:
         must not read another tenant's upload."""
         org = _require(organisation_id, "organisation")
         with self.db.transaction() as cur:
-            cur.execute("SELECT 1 FROM organisations WHERE id = %s", (org,))
-            if cur.fetchone() is None:
-                raise ValueError("unknown organisation")
+            if created_by is None:  # else the user's check below covers the organisation
+                cur.execute("SELECT 1 FROM organisations WHERE id = %s", (org,))
+                if cur.fetchone() is None:
+                    raise ValueError("unknown organisation")
             upload = None
             if upload_id is not None:
                 upload = uuid_or_none(upload_id)

@@ -359,7 +359,9 @@ class UserStore:
             return None
         with self.db.transaction() as cur:
             cur.execute(
-                f"SELECT t.id, t.scopes, {', '.join('u.' + c for c in _USER_COLUMNS.split(', '))} "
+                "SELECT t.id, t.scopes, t.last_used_at IS NULL OR "
+                "t.last_used_at < now() - interval '1 minute', "
+                f"{', '.join('u.' + c for c in _USER_COLUMNS.split(', '))} "
                 "FROM api_tokens t JOIN users u ON u.id = t.user_id "
                 "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND NOT u.disabled",
                 (digest(plaintext),),
@@ -367,13 +369,9 @@ class UserStore:
             row = cur.fetchone()
             if row is None:
                 return None
-            # at most one write a minute per token: using a token is not a write workload
-            cur.execute(
-                "UPDATE api_tokens SET last_used_at = now() WHERE id = %s AND "
-                "(last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-                (row[0],),
-            )
-        return _user(row[2:]), frozenset(row[1] or ())
+            if row[2]:  # at most one write a minute per token: use is not a write workload
+                cur.execute("UPDATE api_tokens SET last_used_at = now() WHERE id = %s", (row[0],))
+        return _user(row[3:]), frozenset(row[1] or ())
 
     def revoke_token(self, organisation_id: str, token_id: str, user_id: str | None = None) -> bool:
         """Revoke a token of the organisation (of one user when `user_id` is given)."""
