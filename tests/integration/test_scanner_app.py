@@ -390,3 +390,62 @@ def test_watchdog_beats_are_sent_and_rate_limited(tmp_path: Path) -> None:
     assert sd_notify("STATUS=scanning", environ) and notify.recv(100) == b"STATUS=scanning"
     notify.close()
     assert not Watchdog({}).enabled and not sd_notify("WATCHDOG=1", {})
+
+
+def test_dgp_web_under_gunicorn_takes_chunked_bodies_within_the_limits(
+    env: dict[str, str], store: ScanStore, database, org: str, tmp_path: Path
+) -> None:
+    """Bodies without Content-Length (Transfer-Encoding: chunked): a JSON scan request
+    works, one over the JSON limit is 413, an upload is refused with 411 (the form
+    parser needs the length); nothing of a refused request is kept."""
+    from dgp.plumbing.store import UserStore
+
+    users = UserStore(database)
+    admin = users.create_user(org, f"{uuid.uuid4().hex[:8]}@example.org", "x" * 16, "admin")
+    _, token = users.create_token(admin, "t", ["scans:write", "scans:read"])
+    port = free_port()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "dgp.cli.serve", "web", "--bind", f"127.0.0.1:{port}"],
+        env={**env, "DGP_UPLOAD_MAX_BYTES": "4096"},
+        cwd=ROOT,
+        start_new_session=True,
+    )
+
+    def post(body: bytes, content_type: str) -> tuple[int, dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
+            chunks = (body[i : i + 1000] for i in range(0, len(body), 1000))
+            conn.request("POST", "/api/v1/scans", chunks, headers, encode_chunked=True)
+            response = conn.getresponse()
+            return response.status, json.loads(response.read() or b"{}")
+        finally:
+            conn.close()
+
+    try:
+        wait_healthy(port, web)
+        request = json.dumps({"kind": "code", "target": "https://example.org/x.git"}).encode()
+        status, body = post(request, "application/json")
+        assert status == 202 and body["status"] == "queued", body
+        boundary = "b" * 20
+        upload = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\ncode\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n'
+                "Content-Type: application/zip\r\n\r\n"
+            ).encode()
+            + b"0" * 20_000
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        status, body = post(upload, f"multipart/form-data; boundary={boundary}")
+        assert status == 411 and body["error"]["code"] == "length_required"
+        huge = json.dumps({"kind": "code", "target": "x" * (2 * 1024 * 1024)}).encode()
+        status, body = post(huge, "application/json")
+        assert status == 413 and body["error"]["code"] == "too_large"
+        assert len(store.list_scans(org)) == 1
+        assert store.list_scans(org)[0].target == "https://example.org/x.git"
+        with store.db.transaction() as cur:  # nothing of the refused upload was kept
+            cur.execute("SELECT count(*) FROM uploads WHERE organisation_id = %s", (org,))
+            assert cur.fetchone()[0] == 0
+    finally:
+        stop(web)

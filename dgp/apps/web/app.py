@@ -14,6 +14,7 @@ from dgp.apps.web import errors
 from dgp.apps.web.auth import Authenticate, check_declared
 from dgp.apps.web.openapi import document, documented
 from dgp.apps.web.prometheus import RequestCounter
+from dgp.apps.web.request import Request
 from dgp.apps.web.resources import (
     accounts,
     audit,
@@ -66,7 +67,7 @@ def create_app(
         ("/metrics", Metrics(services, requests)),
         ("/openapi.json", docs),
     ]
-    app = falcon.App(middleware=[requests, Authenticate(services)])
+    app = falcon.App(request_type=Request, middleware=[requests, Authenticate(services)])
     errors.install(app)
     for path, resource in routes:
         check_declared(resource)

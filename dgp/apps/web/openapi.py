@@ -28,6 +28,7 @@ _STATUS_TEXT = {
     403: "The role or the token's scopes do not allow this",
     404: "No such object in your organisation",
     409: "Conflicts with the current state",
+    411: "An upload needs a Content-Length",
     413: "The body is larger than the limit",
     415: "Unsupported content type",
     429: "Too many failed attempts; see Retry-After",

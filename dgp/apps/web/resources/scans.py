@@ -64,7 +64,7 @@ class Scans(Resource):
             body="ScanRequest",
             multipart="ScanUpload",
             example={"kind": "code", "target": "https://git.example.org/team/app.git"},
-            errors=(413, 415),
+            errors=(411, 413, 415),
             description="Local paths, file:// URLs and private hosts are refused unless an "
             "administrator allows them in the options.",
             tags=TAGS,
@@ -135,7 +135,9 @@ class Scans(Resource):
     def _from_form(self, req: falcon.Request) -> tuple[str, str, dict[str, Any], str]:
         """kind, target, options and the stored upload's id from a multipart body."""
         limit = self.services.settings.upload_max_bytes
-        if req.content_length is not None and req.content_length > limit + MULTIPART_OVERHEAD:
+        if req.content_length is None:  # falcon's form parser needs to know where it ends
+            raise ApiError(411, "length_required", "send an upload with a Content-Length")
+        if req.content_length > limit + MULTIPART_OVERHEAD:
             raise too_large(limit)
         fields: dict[str, str] = {}
         spooled: uploads.Spooled | None = None
