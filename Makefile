@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := git curl openssl python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng
 
-.PHONY: help deps services venv demo scan-demo test test-unit test-integration lint format bench clean
+.PHONY: help deps services venv demo scan-demo test test-unit test-integration test-system lint format bench clean deb
 
 help:
 	@echo "make deps     install the Debian packages the scanners need (root)"
@@ -13,8 +13,10 @@ help:
 	@echo "make scan-demo  scan the bundled samples with \`dgp scan\` only (no services)"
 	@echo "make services start the Redis and PostgreSQL the integration tier uses (root)"
 	@echo "make test     run every test tier"
+	@echo "make test-system  the system tier: booted systemd test hosts (root; tests/system/README.md)"
 	@echo "make lint     ruff check and format check"
 	@echo "make bench    print the engine speed and quality figures"
+	@echo "make deb      build build/dataguardian_VERSION_ARCH.deb (needs PyPI; root installs build tools)"
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -49,6 +51,9 @@ test: deps services venv
 test-integration: deps services venv
 	$(BIN)/python -m pytest tests/integration -q
 
+test-system: deps services venv
+	$(BIN)/python -m pytest tests/system -q
+
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit -q
 
@@ -63,6 +68,9 @@ bench: venv
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/quality.py
+
+deb:
+	bash scripts/build-deb.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
