@@ -1,0 +1,256 @@
+"""The Debian package on a booted systemd host: the real units, checked for real.
+
+One host for the module: redis-server and postgresql from apt, then
+`apt install ./dataguardian_*.deb` (tests/system/dgphost.py). Loads and waits are
+bounded in count and time, and target only the host's own loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import testinfra.host
+
+from tests.system import dgphost
+from tests.system import testhost as th
+from tests.system.dgphost import UNITS, WEB, Installed
+
+SCANNER_PORTS = {"dgp-web": 5000, "dgp-scanner@code": 5001, "dgp-scanner@document": 5004}
+
+
+@pytest.fixture(scope="module")
+def deb() -> Path:
+    return dgphost.package()
+
+
+@pytest.fixture(scope="module")
+def dgp(deb: Path, podman_shim: Path) -> Iterator[Installed]:
+    name = f"pkg{os.getpid()}"
+    try:
+        host = th.up(name, owner=os.getpid())
+    except th.TestHostError as e:
+        pytest.fail(f"cannot bring up the test host: {e}", pytrace=False)
+    try:
+        yield dgphost.install(host, deb)
+    finally:
+        th.down(name)
+
+
+@pytest.fixture(scope="module")
+def machine(dgp: Installed) -> testinfra.host.Host:
+    return testinfra.get_host(dgp.host.testinfra_spec)
+
+
+def test_every_unit_is_enabled_and_active_and_each_socket_answers(
+    dgp: Installed, machine: testinfra.host.Host
+) -> None:
+    for unit in UNITS:
+        service = machine.service(unit)
+        assert service.is_enabled, unit
+        assert service.is_running or dgp.show(unit, "ActiveState") == "active", unit
+    for port in SCANNER_PORTS.values():
+        assert machine.socket(f"tcp://127.0.0.1:{port}").is_listening
+        assert dgp.health(port) == 200, port
+    assert machine.user("dataguardian").exists
+    assert machine.file("/etc/dataguardian/secrets.conf").mode == 0o640
+    assert machine.file("/etc/dataguardian/secrets.conf").group == "dataguardian"
+    assert dgp.host.failed_units() == []
+
+
+def test_a_request_starts_a_stopped_scanner_through_its_socket(dgp: Installed) -> None:
+    dgp.systemctl("stop", "dgp-scanner@code.service")
+    assert dgp.show("dgp-scanner@code.service", "ActiveState") == "inactive"
+    assert dgp.show("dgp-scanner@code.socket", "ActiveState") == "active"
+    assert dgp.health(5001) == 200  # waits in the socket's backlog while it starts
+    assert dgp.show("dgp-scanner@code.service", "ActiveState") == "active"
+
+
+def test_queued_jobs_run_when_the_target_starts_without_any_request(
+    dgp: Installed, tmp_path: Path
+) -> None:
+    """What a reboot does: dgp.target starts the scanners, which consume their streams."""
+    dgp.make_tree("/var/tmp/queued", files=3, lines=2)
+    dgp.systemctl("stop", "dgp-scanner@code.service", "dgp-scanner@code.socket")
+    scan_id = dgp.submit("code", "/var/tmp/queued")
+    time.sleep(2)
+    assert dgp.scan(scan_id)["status"] == "queued"
+    dgp.systemctl("start", "dgp.target")
+    assert dgp.wait_scan(scan_id, seconds=120)["status"] == "done"
+
+
+def test_restarting_one_scanner_under_load_fails_no_request_and_touches_nothing_else(
+    dgp: Installed,
+) -> None:
+    others = [u for u in UNITS if u.endswith(".service") and u != "dgp-scanner@code.service"]
+    before = {unit: dgp.main_pid(unit) for unit in others}
+    command = dgp.host.command(
+        dgp.load_command(
+            "http://127.0.0.1:5001/health", f"{WEB}/api/v1/scans", rate=100, seconds=30, auth=True
+        )
+    )
+    load = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(10)
+        restarted_from = dgp.main_pid("dgp-scanner@code.service")
+        dgp.systemctl("restart", "dgp-scanner@code.service")
+        out, _ = load.communicate(timeout=150)
+    finally:
+        if load.poll() is None:
+            load.kill()
+    report = __import__("json").loads(out)
+    print(f"restart under load: {report}")
+    assert report["sent"] == 3000 and report["failed"] == 0, report["failures"]
+    assert dgp.main_pid("dgp-scanner@code.service") not in (0, restarted_from)
+    assert {unit: dgp.main_pid(unit) for unit in others} == before
+
+
+def test_kill_9_of_a_busy_scanner_is_restarted_and_its_scan_completes(dgp: Installed) -> None:
+    dgp.make_tree("/var/tmp/many-docs", files=1500, lines=40)
+    restarts = int(dgp.show("dgp-scanner@document.service", "NRestarts"))
+    scan_id = dgp.submit("document", "/var/tmp/many-docs")
+    dgp.wait_scan(scan_id, seconds=120, want=("running",))
+    time.sleep(1)
+    dgp.sh(f"kill -9 {dgp.main_pid('dgp-scanner@document.service')}")
+    scan = dgp.wait_scan(scan_id, seconds=300)
+    assert scan["status"] == "done", scan
+    assert int(dgp.show("dgp-scanner@document.service", "NRestarts")) >= restarts + 1
+    assert dgp.show("dgp-scanner@document.service", "ActiveState") == "active"
+
+
+def test_a_scans_log_lines_are_found_by_its_id_in_the_journal(dgp: Installed) -> None:
+    dgp.make_tree("/var/tmp/journal", files=2, lines=2)
+    scan_id = dgp.submit("code", "/var/tmp/journal")
+    assert dgp.wait_scan(scan_id, seconds=120)["status"] == "done"
+    lines = dgp.sh(
+        f"journalctl -u dgp-scanner@code --no-pager -o cat DGP_SCAN_ID={scan_id}"
+    ).splitlines()
+    assert any("started" in line for line in lines) and any("done" in line for line in lines)
+    assert all(scan_id in line for line in lines)
+    assert "jan.jansen" not in dgp.sh("journalctl -u 'dgp-*' --no-pager -o cat")
+
+
+def test_an_upgrade_over_a_running_install_keeps_every_queued_job(
+    dgp: Installed, deb: Path, tmp_path: Path
+) -> None:
+    newer = dgphost.newer_build(deb, tmp_path)
+    dgp.make_tree("/var/tmp/upgrade", files=20, lines=50)
+    ids = [dgp.submit("code", "/var/tmp/upgrade") for _ in range(30)]
+    dgp.host.install_deb(newer)
+    assert "+upgrade1" in dgp.sh("dpkg-query -W -f '${Version}' dataguardian")
+    statuses = [dgp.wait_scan(scan_id, seconds=300)["status"] for scan_id in ids]
+    assert statuses == ["done"] * len(ids)
+    assert dgp.host.failed_units() == []
+
+
+def oom_kills(unit: str, host: str) -> list[str]:
+    """The kernel's OOM-kill records whose memory cgroup is `unit` on test host `host`."""
+    lines = subprocess.run(["dmesg"], capture_output=True, text=True, check=True).stdout
+    return [
+        line
+        for line in lines.splitlines()
+        if "oom-kill:" in line
+        and "oom_memcg=" in line
+        and f"{th.HOST_PREFIX}{host}/" in line
+        and line.split("oom_memcg=")[1].split(",")[0].endswith(f"/{unit}")
+    ]
+
+
+def resident_bytes(dgp: Installed, unit: str) -> int:
+    """Anonymous memory of the unit's processes (cgroup v1 memory.stat total_rss)."""
+    group = dgp.show(unit, "ControlGroup")
+    stat = dgp.sh(f"cat /sys/fs/cgroup/memory{group}/memory.stat")
+    return int(next(line.split()[1] for line in stat.splitlines() if line.startswith("total_rss ")))
+
+
+def big_scanned_pdf(folder: Path) -> Path:
+    """One scanned page of 4300 x 4300 pixels: decoding it for OCR takes ~150 MB (pypdf
+    refuses image buffers over 75 MB)."""
+    from PIL import Image
+
+    path = folder / "scan.pdf"
+    Image.new("RGB", (4300, 4300), "white").save(path, "PDF", resolution=600)
+    return path
+
+
+def test_a_scan_over_memory_max_is_killed_in_its_unit_retried_then_dead_lettered(
+    dgp: Installed, tmp_path: Path
+) -> None:
+    """A test-only runtime limit (systemctl set-property --runtime, gone at reboot) just
+    above the warm scanner's memory; a real scan that needs more than that."""
+    unit = "dgp-scanner@document.service"
+    dgp.make_tree("/var/tmp/warm-docs", files=2, lines=2)
+    assert dgp.wait_scan(dgp.submit("document", "/var/tmp/warm-docs"))["status"] == "done"
+    current = resident_bytes(dgp, unit)  # page cache is reclaimed before an OOM kill
+    limit = current + 40 * 1024 * 1024
+    dgp.systemctl("set-property", "--runtime", unit, f"MemoryMax={limit}")
+    restarts = int(dgp.show(unit, "NRestarts"))
+    known_kills = len(oom_kills(unit, dgp.host.name))
+    dgp.host.put(big_scanned_pdf(tmp_path), "/var/tmp/scan.pdf")
+    try:
+        scan_id = dgp.submit("document", "/var/tmp/scan.pdf")
+        web_answers: list[int] = []
+        deadline = time.monotonic() + 300
+        while dgp.scan(scan_id)["status"] not in dgphost.FINAL:
+            assert time.monotonic() < deadline, "the scan did not end"
+            web_answers.append(dgp.health(5000))
+            time.sleep(0.5)
+        scan = dgp.scan(scan_id)
+        restarted = int(dgp.show(unit, "NRestarts"))  # a manual restart resets it
+    finally:
+        dgp.systemctl("revert", unit)  # drops the runtime limit
+        dgp.systemctl("daemon-reload")
+        dgp.systemctl("reset-failed", unit, check=False)
+        dgp.systemctl("restart", unit)
+    print(f"memory: warm {current >> 20} MiB, test limit {limit >> 20} MiB; {scan['error']}")
+    assert scan["status"] == "failed" and "gave up after 3 deliveries" in scan["error"]
+    assert len(oom_kills(unit, dgp.host.name)) - known_kills >= 3  # in its own cgroup
+    assert restarted >= restarts + 3
+    assert set(web_answers) == {200}  # the web app answered all along
+    assert dgp.sh("redis-cli XLEN dgp:dead:document").strip() != "0"
+
+
+def cpu_seconds(dgp: Installed, unit: str) -> float:
+    """CPU time of the unit's processes (user + system, all threads). A cgroup v1 host
+    keeps no per-unit cpuacct group, so it is summed from /proc/PID/stat."""
+    group = dgp.show(unit, "ControlGroup")
+    ticks = dgp.sh(
+        f"for p in $(cat /sys/fs/cgroup/cpu{group}/cgroup.procs); do "
+        "cut -d' ' -f14,15 /proc/$p/stat 2>/dev/null; done"
+    )
+    hz = int(dgp.sh("getconf CLK_TCK"))
+    return sum(int(n) for n in ticks.split()) / hz
+
+
+def test_cpu_quota_holds_and_the_web_app_stays_responsive_under_scanner_load(
+    dgp: Installed,
+) -> None:
+    api = f"{WEB}/api/v1/scans"
+    idle = dgp.load(api, rate=50, seconds=10, auth=True)
+    dgp.make_tree("/var/tmp/busy", files=3000, lines=60)
+    unit = "dgp-scanner@code.service"
+    quota = 0.30  # a test-only runtime quota, low enough to be seen on two shared cores
+    dgp.systemctl("set-property", "--runtime", unit, f"CPUQuota={int(quota * 100)}%")
+    try:
+        scans = [dgp.submit("code", "/var/tmp/busy"), dgp.submit("document", "/var/tmp/busy")]
+        dgp.wait_scan(scans[0], seconds=120, want=("running",))
+        used, started = cpu_seconds(dgp, unit), time.monotonic()
+        busy = dgp.load(api, rate=50, seconds=10, auth=True)
+        share = (cpu_seconds(dgp, unit) - used) / (time.monotonic() - started)
+        for scan_id in scans:
+            dgp.api("DELETE", f"/scans/{scan_id}")
+    finally:
+        dgp.systemctl("revert", unit)
+        dgp.systemctl("daemon-reload")
+    idle_p99, busy_p99 = idle["p99_ms"][api], busy["p99_ms"][api]
+    print(
+        f"cpu: code scanner {share:.0%} of a CPU under CPUQuota={quota:.0%}; web p99 "
+        f"idle {idle_p99:.1f} ms, under scanner load {busy_p99:.1f} ms"
+    )
+    assert share <= quota + 0.05
+    assert idle["failed"] == busy["failed"] == 0
+    assert busy_p99 <= 2 * idle_p99
