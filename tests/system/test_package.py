@@ -140,8 +140,10 @@ def test_an_upgrade_over_a_running_install_keeps_every_queued_job(
     newer = dgphost.newer_build(deb, tmp_path)
     dgp.make_tree("/var/tmp/upgrade", files=20, lines=50)
     ids = [dgp.submit("code", "/var/tmp/upgrade") for _ in range(30)]
+    web_before = dgp.main_pid("dgp-web.service")
     dgp.host.install_deb(newer)
     assert "+upgrade1" in dgp.sh("dpkg-query -W -f '${Version}' dataguardian")
+    assert dgp.main_pid("dgp-web.service") not in (0, web_before)  # restarted
     statuses = [dgp.wait_scan(scan_id, seconds=300)["status"] for scan_id in ids]
     assert statuses == ["done"] * len(ids)
     assert dgp.host.failed_units() == []
@@ -254,3 +256,15 @@ def test_cpu_quota_holds_and_the_web_app_stays_responsive_under_scanner_load(
     assert share <= quota + 0.05
     assert idle["failed"] == busy["failed"] == 0
     assert busy_p99 <= 2 * idle_p99
+
+
+def test_purge_removes_the_user_the_configuration_and_the_state(
+    dgp: Installed, machine: testinfra.host.Host
+) -> None:
+    """Last in this module: it removes the package."""
+    dgp.sh("apt-get -y -qq purge dataguardian", timeout=300)
+    assert not machine.user("dataguardian").exists
+    for path in ("/etc/dataguardian", "/var/lib/dataguardian", "/usr/lib/dataguardian"):
+        assert not machine.file(path).exists, path
+    assert not machine.socket("tcp://127.0.0.1:5000").is_listening
+    assert "dgp" not in dgp.systemctl("list-unit-files", "dgp*", "--no-legend", check=False)
