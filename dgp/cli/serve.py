@@ -105,7 +105,8 @@ def run_web(args: argparse.Namespace) -> int:
         conns = connect(settings)
         breakers = Breakers()
         scanners = {
-            kind: f"http://{ports.HOST}:{port}" for kind, port in ports.SCANNER_PORTS.items()
+            kind: f"http://{ports.HOST}:{ports.SCANNER_PORTS[kind]}"
+            for kind in settings.local_scanner_apps(SCANNERS)
         }
         return create_app(
             conns.store,

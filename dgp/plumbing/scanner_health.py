@@ -24,10 +24,11 @@ class ScannerHealth:
         self.addresses = dict(addresses)  # kind -> base URL, e.g. http://127.0.0.1:5001
         self.timeout = timeout
 
-    def __call__(self, kind: str) -> dict[str, Any]:
+    def __call__(self, kind: str) -> dict[str, Any] | None:
+        """The kind's /health, or None when its app does not run on this host."""
         base = self.addresses.get(kind)
         if base is None:
-            return {"status": "unknown", "reason": "no address configured"}
+            return None
         breaker = self.breakers[f"scanner:{kind}"]
         try:
             return breaker.call(self._fetch, f"{base.rstrip('/')}/health")

@@ -11,6 +11,8 @@ and DGP_* environment variables, which win over both files.
     delete_uploads_after_scan = true
     allow_local_sources = false         # may org admins scan paths on the scanner hosts?
     allow_private_hosts = false         # may org admins clone from private addresses?
+    scanner_apps = all                  # kinds whose scanner app runs on this host (for
+                                        # the web app's /health): all, a comma list, or none
 
     [secrets]                           # secrets.conf (mode 0640, root:dataguardian)
     hash_key = <64 hex digits>          # keys value hashes and fingerprints: keep it
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import configparser
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -52,8 +54,19 @@ class Settings:
     # what an organisation's admin may ask for per scan: off unless the operator allows it
     allow_local_sources: bool = False  # paths and file:// URLs on the scanner hosts
     allow_private_hosts: bool = False  # git URLs on loopback or private addresses
+    # the kinds whose scanner app the web app asks for /health on this host ("all", a
+    # comma list, or "none": on a web-only host a kind's state is its consumers' liveness)
+    scanner_apps: str = "all"
     database_password: str = ""
     redis_password: str = ""
+
+    def local_scanner_apps(self, kinds: Iterable[str]) -> list[str]:
+        """Which of `kinds` have their scanner app on this host."""
+        wanted = self.scanner_apps.strip().lower()
+        if wanted == "all":
+            return sorted(kinds)
+        chosen = {k.strip() for k in wanted.split(",")} - {"", "none"}
+        return sorted(k for k in kinds if k in chosen)
 
     def __repr__(self) -> str:  # never print the secrets
         return f"Settings(database_url={self.database_url!r}, redis_url={self.redis_url!r}, ...)"

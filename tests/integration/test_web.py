@@ -703,6 +703,19 @@ def test_health_reports_every_component_and_scanner_kind(
     assert "queue" in body["scanners"]["code"] and "breaker" in body["scanners"]["code"]
 
 
+def test_on_a_web_only_host_a_kinds_state_is_its_consumers_liveness(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
+) -> None:
+    """No scanner app on this host (scanner_apps = none): no local /health to ask."""
+    Liveness(queue).beat("code", "scanner-host-code")
+    web_only = falcon.testing.TestClient(
+        create_app(store, users, queue, settings, Breakers(), lambda kind: None)
+    )
+    scanners = web_only.simulate_get("/health").json["scanners"]
+    assert scanners["code"]["status"] == "up" and "app" not in scanners["code"]
+    assert scanners["document"]["status"] == "degraded"  # no consumer anywhere
+
+
 def test_an_open_postgres_breaker_answers_503_fast(
     users: UserStore, queue: JobQueue, settings: Settings, org: str
 ) -> None:

@@ -31,9 +31,9 @@ def test_answers_and_opens_its_breaker_for_a_dead_scanner() -> None:
             {"code": f"http://127.0.0.1:{server.server_port}", "document": "http://127.0.0.1:1"},
         )
         assert health("code") == {"status": "ok", "kind": "code"}
-        assert health("document")["status"] == "unreachable"
+        assert (health("document") or {})["status"] == "unreachable"
         health("document")  # the second failure opens the breaker
         assert health("document") == {"status": "unavailable", "breaker": "open", "retry_after": 30}
-        assert health("image") == {"status": "unknown", "reason": "no address configured"}
+        assert health("image") is None  # its app does not run on this host
     finally:
         server.shutdown()

@@ -83,3 +83,15 @@ def test_errors_name_the_setting(
 ) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(env_for(tmp_path, conf, secrets, **extra))
+
+
+def test_scanner_apps_names_the_kinds_whose_app_runs_here(tmp_path: Path) -> None:
+    kinds = ["document", "code", "image"]
+    for value, expected in (
+        ("all", ["code", "document", "image"]),
+        ("code, document", ["code", "document"]),
+        ("none", []),
+        ("", []),
+    ):
+        env = {"DGP_CONFIG": "/nonexistent", "DGP_HASH_KEY": "ab" * 32, "DGP_SCANNER_APPS": value}
+        assert load_settings(env).local_scanner_apps(kinds) == expected

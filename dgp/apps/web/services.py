@@ -19,7 +19,7 @@ from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, StoreUnavailable, UserStore
 
 T = TypeVar("T")
-ScannerHealth = Callable[[str], dict[str, Any]]
+ScannerHealth = Callable[[str], "dict[str, Any] | None"]  # None: not on this host
 POSTGRES_OUTAGES: tuple[type[BaseException], ...] = (StoreUnavailable,)
 REDIS_OUTAGES: tuple[type[BaseException], ...] = (redis.ConnectionError, redis.TimeoutError)
 

@@ -88,6 +88,8 @@ class Health(Resource):
                 report = guarded(breaker, (Exception,), services.scanner_health, kind)
             except (Exception, BreakerOpen) as e:
                 report = {"status": "down", "error": str(e)}
+            if report is None:  # not on this host: its consumers' liveness says it all
+                return entry
             entry["app"] = report
             entry["breaker"] = breaker.state
             if report.get("status") != "up" and entry["status"] == "up":
