@@ -173,6 +173,10 @@ class Liveness:
     def beat(self, kind: str, consumer: str) -> None:
         self.queue.redis.set(self._key(kind, consumer), "1", ex=self.TTL_SECONDS)
 
+    def forget(self, kind: str, consumer: str) -> None:
+        """A consumer that stops cleanly says so at once (a killed one expires)."""
+        self.queue.redis.delete(self._key(kind, consumer))
+
     def alive(self, kind: str) -> list[str]:
         prefix = self._key(kind, "")
         return sorted(_str(k)[len(prefix) :] for k in self.queue.redis.scan_iter(f"{prefix}*"))

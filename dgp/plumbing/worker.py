@@ -118,6 +118,8 @@ class Worker:
         finally:
             with suppress(*OUTAGES):  # else those jobs stay pending and run again
                 self.flush()
+            with suppress(*OUTAGES):
+                self.liveness.forget(self.kind, self.consumer)
 
     def run_once(self, block_ms: int = 1000) -> bool:
         """Handle at most one job and save its result; False when there was none."""

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from dgp.plumbing.queue import JobQueue
+from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore
 from dgp.plumbing.worker import Janitor, Worker
@@ -407,3 +407,16 @@ def test_the_target_breaker_is_per_host_and_port(
     scan = store.get_scan(org, other)
     assert scan is not None and scan.status.value == "failed"  # tried, not degraded
     assert "circuit open" not in (scan.error or "")
+
+
+def test_a_consumer_that_stops_cleanly_is_no_longer_alive(
+    store: ScanStore, queue: JobQueue, settings: Settings
+) -> None:
+    worker = Worker("code", queue, store, settings, "c1")
+    thread = run_in_thread(worker)
+    try:
+        wait_for(lambda: Liveness(queue).alive("code") == ["c1"], seconds=10)
+    finally:
+        worker.stop.set()
+        thread.join(timeout=30)
+    assert Liveness(queue).alive("code") == []
