@@ -156,7 +156,7 @@ def test_health_stats_and_metrics_over_a_real_consumer(
         health = client.simulate_get("/health")
         assert health.status_code == 200
         assert health.json == {
-            "status": "ok",
+            "status": "up",
             "kind": "code",
             "consumer": "test-consumer",
             "in_flight": 0,

@@ -41,7 +41,7 @@ class Health:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         alive = self.worker.alive()
         resp.media = {
-            "status": "ok" if alive else "down",
+            "status": "up" if alive else "down",
             "kind": self.kind,
             "consumer": self.worker.consumer,
             "in_flight": int(self.worker.stats().get("in_flight", 0)),
