@@ -12,7 +12,8 @@ Why it is built this way (facts in ../../../shared/ARCHITECTURE.md, "A booted sy
 - hosts can share a private network: a "switch" namespace with a bridge, a veth per host.
 
 CLI: testhost.py build|up NAME [--network NET]|exec NAME -- CMD...|put NAME SRC DEST|
-down NAME|down-all|list|leftovers|shim DIR. Runs as root; plain standard library.
+down NAME|down-all|list|leftovers|shim DIR|ansible DIR [INVENTORY_NAME=]NAME...
+Runs as root; plain standard library.
 """
 
 from __future__ import annotations
@@ -1189,6 +1190,73 @@ exec nsenter -t "$leader" -a -- /usr/bin/env -i {env} "$@"
     return shim
 
 
+def write_ansible_nsenter(directory: Path) -> Path:
+    """The `ansible_chroot_exe` for Ansible's community.general.chroot connection.
+
+    That plugin runs `<chroot_exe> <chroot_path> <executable> -c <cmd>` for every command,
+    and for put_file/fetch_file (`dd of=...`/`dd if=...`, data on stdin/stdout). It checks
+    only that chroot_path is a directory with an executable bin/sh. So ansible_host is the
+    host's overlay, `HOSTS_DIR/NAME/merged`, and this wrapper ignores chroot semantics: it
+    takes NAME from that path and nsenters all the namespaces of the host's systemd, with
+    the same clean environment as `exec` (GUEST_ENV).
+    """
+    env = " ".join(f"{k}={v}" for k, v in GUEST_ENV.items())
+    script = f"""#!/bin/sh
+# ansible-nsenter from tests/system/testhost.py: Ansible's community.general.chroot
+# connection runs `ansible-nsenter {HOSTS_DIR}/NAME/merged /bin/sh -c CMD`; this runs
+# `/bin/sh -c CMD` inside test host NAME (nsenter into all the namespaces of its systemd).
+set -eu
+case "${{1:-}}" in
+    {HOSTS_DIR}/*/merged) ;;
+    *) echo "ansible-nsenter: not a test host's directory: ${{1:-}}" >&2; exit 125 ;;
+esac
+dir=${{1%/merged}}
+shift
+leader=$(cat "$dir/leader" 2>/dev/null) || {{
+    echo "ansible-nsenter: test host ${{dir##*/}} is not up" >&2; exit 125; }}
+exec nsenter -t "$leader" -a -- /usr/bin/env -i {env} "$@"
+"""
+    directory.mkdir(parents=True, exist_ok=True)
+    wrapper = directory / "ansible-nsenter"
+    wrapper.write_text(script)
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def write_ansible_inventory(directory: Path, mapping: dict[str, str]) -> Path:
+    """An inventory that reaches test hosts from Ansible: `mapping` is inventory host name ->
+    test host name. Use it as the last `-i`, after an inventory that has the same host names
+    in its groups: its connection variables (and `dgp_address`, the host's address on its
+    private network, if it has one) win over those of the earlier inventory *file*.
+
+    Writes DIR/ansible-nsenter (write_ansible_nsenter) and DIR/hosts.yml; returns the latter.
+    The test hosts must be up.
+    """
+    wrapper = write_ansible_nsenter(directory)
+    lines = [
+        "# Written by tests/system/testhost.py ansible: test hosts reached through",
+        "# community.general.chroot with an nsenter wrapper (never for real hosts).",
+        "all:",
+        "  hosts:",
+    ]
+    for inventory_name, name in mapping.items():
+        host = get(name)  # raises if it is not up
+        lines += [
+            f"    {inventory_name}:",
+            "      ansible_connection: community.general.chroot",
+            f"      ansible_host: {HOSTS_DIR / name / 'merged'}",
+            f"      ansible_chroot_exe: {wrapper}",
+            "      ansible_python_interpreter: /usr/bin/python3",
+            # minbase has no sudo; root may su to anyone without a password
+            "      ansible_become_method: su",
+        ]
+        if host.address:
+            lines.append(f"      dgp_address: {host.address}")
+    inventory = directory / "hosts.yml"
+    inventory.write_text("\n".join(lines) + "\n")
+    return inventory
+
+
 # --- CLI -----------------------------------------------------------------------------------------
 
 
@@ -1219,6 +1287,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("leftovers", help="print what hosts left behind; exit 1 if anything")
     s = sub.add_parser("shim", help="write the podman shim for testinfra into DIR")
     s.add_argument("dir", type=Path)
+    an = sub.add_parser(
+        "ansible",
+        help="write DIR/hosts.yml and DIR/ansible-nsenter: an inventory that reaches test hosts",
+    )
+    an.add_argument("dir", type=Path)
+    an.add_argument(
+        "hosts", nargs="+", metavar="INVENTORY_NAME=HOST", help="or HOST alone: the same name"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="testhost: %(message)s", stream=sys.stderr)
     t0 = time.monotonic()
@@ -1260,6 +1336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1 if left else 0
         elif args.cmd == "shim":
             print(write_podman_shim(args.dir))
+        elif args.cmd == "ansible":
+            pairs = [h.split("=", 1) if "=" in h else [h, h] for h in args.hosts]
+            print(write_ansible_inventory(args.dir, {k: _check_name(v) for k, v in pairs}))
     except TestHostError as err:
         print(f"testhost: {err}", file=sys.stderr)
         return 1

@@ -1,0 +1,230 @@
+"""`ansible-playbook ansible/deploy.yml` on fresh test hosts: all-in-one and three hosts.
+
+The all-in-one host is deployed twice (the second run must change nothing) and then
+checked through Nginx; the three hosts (db+redis, web, scanners) share a private
+network, and a scan submitted to the web host runs on the scanner host.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import testinfra.host
+
+from tests.system import deploy, dgphost
+from tests.system import testhost as th
+from tests.system.dgphost import PII_LINE
+
+NGINX = "https://127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def deb() -> Path:
+    deploy.ensure_ansible()
+    return dgphost.package()
+
+
+def up(name: str, network: str | None = None) -> th.TestHost:
+    try:
+        return th.up(name, network=network, owner=os.getpid())
+    except th.TestHostError as e:
+        pytest.fail(f"cannot bring up test host {name}: {e}", pytrace=False)
+
+
+class Site:
+    """A deployed web host, used through its Nginx (from inside: it listens there)."""
+
+    def __init__(self, host: th.TestHost, admin: dict[str, str]) -> None:
+        self.host = host
+        self.admin = admin
+        self.token = host.run(
+            ["runuser", "-u", "dataguardian", "--", "dgp", "token", "create",
+             "--email", admin["email"], "--name", "tests",
+             "--scope", "scans:read", "--scope", "scans:write", "--scope", "findings:read"],
+            check=True,
+        ).stdout.strip()  # fmt: skip
+
+    def curl(self, path: str, *args: str) -> tuple[int, str]:
+        result = self.host.run(
+            ["curl", "-sk", "--max-time", "30", "-w", "\n%{http_code}", *args, NGINX + path],
+            timeout=60,
+        )
+        body, _, status = result.stdout.rpartition("\n")
+        return int(status or 0), body
+
+    def api(self, path: str, *args: str) -> dict:
+        status, body = self.curl(
+            f"/api/v1{path}", "-H", f"Authorization: Bearer {self.token}", *args
+        )
+        assert status in (200, 202), (path, status, body)
+        return json.loads(body)
+
+    def upload_code_scan(self, folder: str) -> str:
+        zip_contents = f'cd "{folder}" && python3 -m zipfile -c /var/tmp/code.zip $(ls -A)'
+        self.host.sh(zip_contents, check=True)  # paths in the zip: relative to the folder
+        scan = self.api("/scans", "-F", "kind=code", "-F", "file=@/var/tmp/code.zip")
+        return str(scan["id"])
+
+    def wait_done(self, scan_id: str, seconds: float = 180) -> dict:
+        deadline = time.monotonic() + seconds
+        while (scan := self.api(f"/scans/{scan_id}"))["status"] not in dgphost.FINAL:
+            assert time.monotonic() < deadline, f"scan {scan_id} still {scan['status']}"
+            time.sleep(0.5)
+        return scan
+
+
+def code_tree(host: th.TestHost, folder: str) -> Path:
+    """The same small source tree inside the host and here (for the expected findings)."""
+    files = {"app/customers.py": PII_LINE * 3, "app/settings.py": "DEBUG = True\n"}
+    local = Path(f"/tmp/dgp-expected-{os.getpid()}")
+    for name, text in files.items():
+        host.put(text, f"{folder}/{name}")
+        (local / name).parent.mkdir(parents=True, exist_ok=True)
+        (local / name).write_text(text)
+    return local
+
+
+def expected_findings(tree: Path) -> set[tuple[str, str, int]]:
+    out = subprocess.run(
+        [str(dgphost.ROOT / ".venv/bin/dgp"), "scan", "code", str(tree), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DGP_HASH_KEY": "00" * 32},
+    ).stdout
+    findings = json.loads(out)["findings"]
+    return {(f["rule_id"], f["location"]["path"], f["location"].get("line") or 0) for f in findings}
+
+
+def stored_findings(site: Site, scan_id: str) -> set[tuple[str, str, int]]:
+    page = site.api(f"/scans/{scan_id}/findings?limit=1000")
+    return {
+        (f["rule_id"], f["location"]["path"], f["location"].get("line") or 0) for f in page["items"]
+    }
+
+
+# -- all-in-one ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def all_in_one(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    name = f"aio{os.getpid()}"
+    host = up(name)
+    try:
+        work = tmp_path_factory.mktemp("all-in-one")
+        started = time.monotonic()
+        first = deploy.deploy("all-in-one", {"dgp": name}, deb, work)
+        middle = time.monotonic()
+        second = deploy.deploy("all-in-one", {"dgp": name}, deb, work)
+        print(
+            f"deploy all-in-one: first run {middle - started:.0f} s, "
+            f"second {time.monotonic() - middle:.0f} s; {second.recap}"
+        )
+        admin = deploy.admin("all-in-one")
+        yield {"host": host, "first": first, "second": second, "site": Site(host, admin)}
+    finally:
+        th.down(name)
+
+
+def test_a_second_run_changes_nothing(all_in_one: dict) -> None:
+    second: deploy.Run = all_in_one["second"]
+    assert second.changed() == {"dgp": 0}, deploy.changed_tasks(second.log)
+    assert all(counts["failed"] == 0 for counts in second.recap.values())
+
+
+def test_nginx_serves_health_and_a_login_over_tls(all_in_one: dict, podman_shim: Path) -> None:
+    site: Site = all_in_one["site"]
+    status, body = site.curl("/health")
+    assert status == 200 and json.loads(body)["components"]["postgres"]["status"] == "up"
+    login = json.dumps(site.admin)
+    status, body = site.curl(
+        "/api/v1/session", "-H", "Content-Type: application/json", "--data-binary", login
+    )
+    assert status == 200 and json.loads(body)["user"]["role"] == "admin"
+    redirect = site.host.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+                              "http://127.0.0.1/health"]).stdout  # fmt: skip
+    assert redirect.startswith("301 https://")
+    machine = testinfra.get_host(site.host.testinfra_spec)
+    headers = site.host.run(["curl", "-skI", f"{NGINX}/health"]).stdout.lower()
+    assert "strict-transport-security" in headers and "x-content-type-options: nosniff" in headers
+    assert machine.service("nginx").is_running and machine.service("nginx").is_enabled
+
+
+def test_a_code_scan_through_nginx_finds_what_the_scanner_finds(all_in_one: dict) -> None:
+    site: Site = all_in_one["site"]
+    local = code_tree(site.host, "/var/tmp/aio-tree")
+    scan_id = site.upload_code_scan("/var/tmp/aio-tree")
+    assert site.wait_done(scan_id)["status"] == "done"
+    expected = expected_findings(local)
+    assert expected and stored_findings(site, scan_id) == expected
+
+
+def test_postgres_and_redis_listen_on_loopback_only_and_redis_wants_its_password(
+    all_in_one: dict,
+) -> None:
+    host: th.TestHost = all_in_one["host"]
+    listening = host.run(["ss", "-ltnH"], check=True).stdout.split("\n")
+    for port in (5432, 6379):
+        addresses = {line.split()[3].rsplit(":", 1)[0] for line in listening if line.split()
+                     and line.split()[3].endswith(f":{port}")}  # fmt: skip
+        assert addresses and addresses <= {"127.0.0.1", "[::1]"}, (port, addresses)
+    refused = host.run(["redis-cli", "ping"]).stdout
+    assert "NOAUTH" in refused
+
+
+# -- three hosts --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three_hosts(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    net = f"n{os.getpid()}"
+    names = {"db1": f"db{os.getpid()}", "web1": f"web{os.getpid()}", "scan1": f"sc{os.getpid()}"}
+    hosts: dict[str, th.TestHost] = {}
+    try:
+        for inventory_name, name in names.items():
+            hosts[inventory_name] = up(name, network=net)
+        started = time.monotonic()
+        run = deploy.deploy("three-hosts", names, deb, tmp_path_factory.mktemp("three"))
+        print(f"deploy three hosts: {time.monotonic() - started:.0f} s; {run.recap}")
+        admin = deploy.admin("three-hosts")
+        yield {**hosts, "site": Site(hosts["web1"], admin)}
+    finally:
+        for name in names.values():
+            th.down(name)
+
+
+def test_a_scan_submitted_to_the_web_host_runs_on_the_scanner_host(three_hosts: dict) -> None:
+    site: Site = three_hosts["site"]
+    scanner: th.TestHost = three_hosts["scan1"]
+    code_tree(site.host, "/var/tmp/tree")
+    scan_id = site.upload_code_scan("/var/tmp/tree")
+    assert site.wait_done(scan_id)["status"] == "done"
+    lines = scanner.run(
+        ["journalctl", "-u", "dgp-scanner@code", "-o", "cat", f"DGP_SCAN_ID={scan_id}"], check=True
+    ).stdout
+    assert "done" in lines
+    web_units = site.host.run(["systemctl", "list-units", "dgp-scanner@*", "--no-legend"]).stdout
+    assert "running" not in web_units  # the web host runs no scanner
+
+
+def test_without_the_scanner_host_the_web_host_answers_with_the_kind_degraded(
+    three_hosts: dict,
+) -> None:
+    site: Site = three_hosts["site"]
+    three_hosts["scan1"].run(["systemctl", "stop", "dgp.target"], check=True, timeout=180)
+    deadline = time.monotonic() + 60
+    while True:
+        status, body = site.curl("/health")
+        assert status == 200, body
+        health = json.loads(body)
+        if health["scanners"]["code"]["status"] == "degraded":
+            break
+        assert time.monotonic() < deadline, health["scanners"]["code"]
+        time.sleep(1)
+    assert health["status"] == "degraded"
+    assert health["components"]["postgres"]["status"] == "up"
