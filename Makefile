@@ -4,12 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := git curl openssl python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng
 
-.PHONY: help deps services venv demo scan-demo test test-unit test-integration test-system lint format bench clean deb
+.PHONY: help deps services venv demo demo-down stack-demo scan-demo test test-unit test-integration test-system lint format bench clean deb
 
 help:
 	@echo "make deps     install the Debian packages the scanners need (root)"
 	@echo "make venv     create $(VENV) with dataguardian and its test tools"
-	@echo "make demo     the services up on this machine, a scan of each kind through the API"
+	@echo "make demo     the .deb deployed by the playbook on a test host, a scan of each kind (root)"
+	@echo "make demo-down  remove the demo's test host"
+	@echo "make stack-demo the services on this machine without systemd, a scan of each kind"
 	@echo "make scan-demo  scan the bundled samples with \`dgp scan\` only (no services)"
 	@echo "make services start the Redis and PostgreSQL the integration tier uses (root)"
 	@echo "make test     run every test tier"
@@ -35,6 +37,12 @@ venv: $(BIN)/dgp
 
 demo: deps venv
 	bash scripts/demo.sh
+
+demo-down:
+	python3 tests/system/testhost.py down $${DGP_DEMO_HOST:-dgpdemo}
+
+stack-demo: deps venv
+	bash scripts/stack-demo.sh
 
 scan-demo: deps venv
 	@echo "== code scan of samples/code =="

@@ -1,74 +1,88 @@
 #!/usr/bin/env bash
-# The stack on this machine, with a scan of each kind run through it:
-# Redis + PostgreSQL (tests/services/up.sh), `dgp web`, the code and document
-# scanner apps, an admin with a random password, two scans of the bundled samples
-# submitted through the API, and a findings summary per scan. Everything stops at
-# the end. (The systemd units, Nginx and the playbook come with issues 4 and 5.)
+# `make demo`: DataGuardian Pro as an operator deploys it, on this machine.
+# Builds the .deb, boots a systemd test host (tests/system/testhost.py), deploys it
+# with `ansible-playbook -i ansible/inventories/all-in-one ansible/deploy.yml`, runs
+# a scan of every available kind on the bundled samples through the API, and prints
+# the URL (Nginx, forwarded to 127.0.0.1:$DGP_DEMO_PORT here), a login and a findings
+# summary per scan. The host stays up for a look around; `make demo-down` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
-STATE=.cache/demo
+HOST=${DGP_DEMO_HOST:-dgpdemo}
+PORT=${DGP_DEMO_PORT:-8443}
+STATE=$PWD/.cache/demo
+VAULT_PASSWORD=ansible/inventories/DEMO-ONLY-vault-password.txt
 mkdir -p "$STATE"
 step() { printf '\n== %s\n' "$*"; }
-fail() { printf 'demo failed at: %s\n' "$*" >&2; exit 1; }
+fail() { printf '\ndemo failed at: %s\n' "$*" >&2; exit 1; }
+testhost() { python3 tests/system/testhost.py "$@"; }
+inside() { testhost exec "$HOST" -- "$@"; }
 
-step "services (Redis, PostgreSQL)"
-bash tests/services/up.sh || fail "starting Redis and PostgreSQL"
+step "Ansible (Debian's ansible package)"
+if ! command -v ansible-playbook >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends ansible >/dev/null; } ||
+        fail "installing Debian's ansible"
+fi
+ansible-playbook --version | head -1
 
-export DGP_CONFIG=/nonexistent DGP_SECRETS=/nonexistent
-export DGP_REDIS_URL=redis://127.0.0.1:6399/0 DGP_KEY_PREFIX=dgpdemo
-export DGP_DATABASE_URL=postgresql:///dgp_demo
-[ -s "$STATE/hash.key" ] || (umask 077; openssl rand -hex 32 > "$STATE/hash.key")
-DGP_HASH_KEY=$(cat "$STATE/hash.key"); export DGP_HASH_KEY
+step "the package (make deb, unless build/ has it for these sources)"
+deb=$("$BIN/python" -c 'from tests.system.dgphost import package; print(package())') ||
+    fail "building the .deb (make deb)"
+echo "$deb"
 
-step "database"
-dropdb --if-exists dgp_demo && createdb dgp_demo || fail "creating the demo database"
-redis-cli -p 6399 --scan --pattern 'dgpdemo:*' | xargs -r redis-cli -p 6399 del >/dev/null
-"$BIN/dgp" db migrate || fail "dgp db migrate"
+step "a test host: $HOST (booted systemd, its own network)"
+testhost down "$HOST" >/dev/null 2>&1 || true
+testhost up "$HOST" || fail "booting the test host (tests/system/README.md)"
+testhost ansible "$STATE" "dgp=$HOST" >/dev/null || fail "writing the inventory for the test host"
 
-step "first admin (no default accounts: a random password)"
-PASSWORD=$(openssl rand -base64 18)
-echo "$PASSWORD" | "$BIN/dgp" user create --org demo --create-org --email admin@demo.example \
-    --admin || fail "dgp user create"
-TOKEN=$("$BIN/dgp" token create --email admin@demo.example --name demo \
+step "deploy: ansible-playbook -i ansible/inventories/all-in-one ansible/deploy.yml"
+if ! ANSIBLE_FORCE_COLOR=0 ansible-playbook -i ansible/inventories/all-in-one \
+    -i "$STATE/hosts.yml" --vault-password-file "$VAULT_PASSWORD" \
+    -e "dataguardian_deb=$deb" ansible/deploy.yml >"$STATE/deploy.log" 2>&1; then
+    tail -30 "$STATE/deploy.log"
+    fail "the playbook (whole log: $STATE/deploy.log)"
+fi
+sed -n '/^PLAY RECAP/,$p' "$STATE/deploy.log"
+testhost forward "$HOST" "$PORT" 443 || fail "forwarding 127.0.0.1:$PORT to the host's Nginx"
+
+step "scans of the bundled samples through the API"
+email=$("$BIN/python" -c '
+import yaml; print(yaml.safe_load(open("ansible/inventories/all-in-one/group_vars/all/main.yml"))["dataguardian_admin_email"])')
+password=$(ansible localhost -i localhost, -c local -o -e @ansible/inventories/all-in-one/group_vars/all/vault.yml \
+    --vault-password-file "$VAULT_PASSWORD" -m debug -a var=vault_dataguardian_admin_password 2>/dev/null |
+    "$BIN/python" -c 'import json, sys; print(json.loads(sys.stdin.read().split("=>", 1)[1])["vault_dataguardian_admin_password"])') ||
+    fail "reading the admin's password from the example vault"
+token=$(inside runuser -u dataguardian -- dgp token create --email "$email" --name demo \
     --scope scans:write --scope scans:read --scope findings:read 2>/dev/null) || fail "dgp token create"
-
-step "dgp web, dgp scanner code, dgp scanner document"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-"$BIN/dgp" web >"$STATE/web.log" 2>&1 & pids+=($!)
-"$BIN/dgp" scanner code >"$STATE/code.log" 2>&1 & pids+=($!)
-"$BIN/dgp" scanner document >"$STATE/document.log" 2>&1 & pids+=($!)
-for port in 5000 5001 5004; do
-    for _ in $(seq 100); do
-        curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-        sleep 0.2
-    done
-    curl -fs "http://127.0.0.1:$port/health" >/dev/null || fail "the service on port $port (see $STATE/*.log)"
-done
-
-SERVER=http://127.0.0.1:5000
-for pair in code:samples/code document:samples/documents; do
-    kind=${pair%%:*} target=${pair#*:}
-    step "a $kind scan of $target through the API"
-    out=$("$BIN/dgp" submit "$kind" "$target" --server "$SERVER" --token "$TOKEN" --wait) \
-        || fail "the $kind scan: $out"
-    echo "$out"
-    scan_id=${out%% *}
-    curl -fs -H "Authorization: Bearer $TOKEN" \
-        "$SERVER/api/v1/scans/$scan_id/findings?limit=1000" | "$BIN/python" -c '
+tar -C samples -c . | inside sh -c 'rm -rf /var/tmp/samples && mkdir -p /var/tmp/samples &&
+    tar -C /var/tmp/samples -x' || fail "copying samples/ into the host"
+kinds=$("$BIN/python" -c 'from dgp.scanners import SCANNERS; print(" ".join(sorted(SCANNERS)))')
+for kind in $kinds; do
+    case $kind in
+        code) sample=code ;;
+        document) sample=documents ;;
+        *) fail "no bundled sample for the $kind scanner (add one under samples/)" ;;
+    esac
+    echo "-- $kind: samples/$sample"
+    out=$(inside env DGP_TOKEN="$token" dgp submit "$kind" "/var/tmp/samples/$sample" --wait \
+        </dev/null) || fail "the $kind scan: $out"
+    echo "${out##*$'\r'}"
+    scan_id=$(printf '%s\n' "$out" | tail -1 | cut -d' ' -f1)
+    inside curl -fsS -H "Authorization: Bearer $token" \
+        "http://127.0.0.1:5000/api/v1/scans/$scan_id/findings?limit=1000" | "$BIN/python" -c '
 import collections, json, sys
 page = json.load(sys.stdin)
-items = page.get("items") or page.get("findings") or []
-by = collections.Counter(f["severity"] for f in items)
-rules = collections.Counter(f["rule_id"] for f in items)
-print("findings:", page.get("total", len(items)), dict(sorted(by.items())))
+by = collections.Counter(f["severity"] for f in page["items"])
+rules = collections.Counter(f["rule_id"] for f in page["items"])
+print("findings:", page["total"], dict(sorted(by.items())))
 print("top rules:", ", ".join(f"{r} x{n}" for r, n in rules.most_common(6)))
 ' || fail "reading the findings of the $kind scan"
 done
 
-step "done"
-echo "API:      $SERVER/api/v1  (health: $SERVER/health, API document: $SERVER/openapi.json)"
-echo "login:    admin@demo.example / $PASSWORD   (POST $SERVER/api/v1/session)"
-echo "services stop now; 'make demo' starts them again with a fresh database"
+step "done: DataGuardian Pro runs on test host $HOST"
+echo "URL:    https://127.0.0.1:$PORT/  (Nginx, self-signed certificate; the JSON API is under"
+echo "        /api/v1, /health, /openapi.json; there is no browser dashboard yet)"
+echo "login:  $email / $password  (POST /api/v1/session; the example vault's demo admin)"
+echo "shell:  python3 tests/system/testhost.py exec $HOST -- bash"
+echo "remove: make demo-down"

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,8 @@ def package() -> Path:
     sources += ROOT.glob("packaging/debian/**/*")
     newest = max(p.stat().st_mtime for p in sources if p.is_file() and "__pycache__" not in p.parts)
     if not deb.exists() or deb.stat().st_mtime < newest:
-        subprocess.run(["bash", str(ROOT / "scripts/build-deb.sh")], check=True, cwd=ROOT)
+        build = ["bash", str(ROOT / "scripts/build-deb.sh")]
+        subprocess.run(build, check=True, cwd=ROOT, stdout=sys.stderr)  # progress, not output
     return deb
 
 

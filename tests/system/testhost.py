@@ -12,7 +12,8 @@ Why it is built this way (facts in ../../../shared/ARCHITECTURE.md, "A booted sy
 - hosts can share a private network: a "switch" namespace with a bridge, a veth per host.
 
 CLI: testhost.py build|up NAME [--network NET]|exec NAME -- CMD...|put NAME SRC DEST|
-down NAME|down-all|list|leftovers|shim DIR|ansible DIR [INVENTORY_NAME=]NAME...
+down NAME|down-all|list|leftovers|shim DIR|ansible DIR [INVENTORY_NAME=]NAME...|
+forward NAME PORT HOST_PORT
 Runs as root; plain standard library.
 """
 
@@ -941,6 +942,7 @@ def _start_slirp(name: str) -> Proc:
     logfile = HOSTS_DIR / name / "slirp4netns.log"
     with logfile.open("w") as out:
         opts = ["--configure", "--mtu=65520", "--disable-host-loopback", f"--ready-fd={w}"]
+        opts.append(f"--api-socket={_slirp_api(name)}")  # for forward()
         p = subprocess.Popen(
             ["slirp4netns", *opts, "--netns-type=path", str(NETNS_DIR / _netns(name)), "tap0"],
             stdin=subprocess.DEVNULL,
@@ -960,6 +962,36 @@ def _start_slirp(name: str) -> Proc:
         p.wait()
         raise TestHostError(f"step 'slirp4netns': not ready; log:\n{_tail(logfile)}")
     return proc
+
+
+def _slirp_api(name: str) -> Path:
+    return HOSTS_DIR / name / "slirp4netns.sock"
+
+
+def forward(name: str, machine_port: int, host_port: int) -> None:
+    """Forward 127.0.0.1:machine_port on this machine to host_port of test host NAME
+    (for a demo to open in a browser). Loopback only; the service inside must listen on
+    0.0.0.0 or the host's slirp address 10.0.2.100, not 127.0.0.1 alone."""
+    import socket
+
+    get(name)  # raises if it is not up
+    request = {
+        "execute": "add_hostfwd",
+        "arguments": {
+            "proto": "tcp",
+            "host_addr": "127.0.0.1",
+            "host_port": machine_port,
+            "guest_port": host_port,
+        },
+    }
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as api:
+        api.settimeout(10)
+        api.connect(str(_slirp_api(name)))
+        api.sendall(json.dumps(request).encode())
+        api.shutdown(socket.SHUT_WR)
+        answer = json.loads(api.recv(65536) or b"{}")
+    if "error" in answer or "return" not in answer:
+        raise TestHostError(f"forward {machine_port} -> {name}:{host_port}: {answer}")
 
 
 def _read_with_timeout(fd: int, timeout: float) -> bytes:
@@ -1287,6 +1319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("leftovers", help="print what hosts left behind; exit 1 if anything")
     s = sub.add_parser("shim", help="write the podman shim for testinfra into DIR")
     s.add_argument("dir", type=Path)
+    f = sub.add_parser("forward", help="forward 127.0.0.1:PORT here to HOST_PORT of NAME")
+    f.add_argument("name")
+    f.add_argument("port", type=int)
+    f.add_argument("host_port", type=int)
     an = sub.add_parser(
         "ansible",
         help="write DIR/hosts.yml and DIR/ansible-nsenter: an inventory that reaches test hosts",
@@ -1334,6 +1370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             left = leftovers()
             print("\n".join(left) or "nothing left")
             return 1 if left else 0
+        elif args.cmd == "forward":
+            forward(args.name, args.port, args.host_port)
         elif args.cmd == "shim":
             print(write_podman_shim(args.dir))
         elif args.cmd == "ansible":
