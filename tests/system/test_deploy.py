@@ -228,3 +228,17 @@ def test_without_the_scanner_host_the_web_host_answers_with_the_kind_degraded(
         time.sleep(1)
     assert health["status"] == "degraded"
     assert health["components"]["postgres"]["status"] == "up"
+
+
+def test_on_three_hosts_postgres_and_redis_listen_on_loopback_and_the_private_address(
+    three_hosts: dict,
+) -> None:
+    db: th.TestHost = three_hosts["db1"]
+    listening = db.run(["ss", "-ltnH"], check=True).stdout.split("\n")
+    for port in (5432, 6379):
+        addresses = {line.split()[3].rsplit(":", 1)[0] for line in listening if line.split()
+                     and line.split()[3].endswith(f":{port}")}  # fmt: skip
+        assert addresses <= {"127.0.0.1", "[::1]", db.address}, (port, addresses)
+        assert db.address in addresses, (port, addresses)
+    web: th.TestHost = three_hosts["web1"]
+    assert web.run(["ss", "-ltnH", "sport = :5432 or sport = :6379"]).stdout.strip() == ""
