@@ -88,6 +88,32 @@ def done_count(store: ScanStore) -> int:
         return int(cur.fetchone()[0])
 
 
+def wait_until_done(store: ScanStore, jobs: int, seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while done_count(store) < jobs:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"jobs did not finish within {seconds:.0f} s")
+        time.sleep(0.05)
+
+
+def dgp(env: dict[str, str], *args: str) -> subprocess.Popen:
+    """`dgp ARGS` in a process of its own, quiet."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "dgp.cli", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for p in processes:
+        p.terminate()
+    for p in processes:
+        p.wait(timeout=30)
+
+
 def run(consumers: int, args: argparse.Namespace) -> float:
     with tempfile.TemporaryDirectory() as empty, bench_services() as (dsn, prefix):
         database = Database(dsn)
@@ -98,24 +124,9 @@ def run(consumers: int, args: argparse.Namespace) -> float:
         # the no-op target is an empty local folder: the operator allows local sources
         env = {**worker_env(dsn, prefix), "DGP_ALLOW_LOCAL_SOURCES": "true"}
         port = free_port()
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", "dgp.cli", "web", "--bind", f"127.0.0.1:{port}"],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        ]
+        processes = [dgp(env, "web", "--bind", f"127.0.0.1:{port}")]
         processes += [
-            subprocess.Popen(
-                [sys.executable, "-m", "dgp.cli", "worker", "code", "--consumer", f"bench-{n}"],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for n in range(consumers)
+            dgp(env, "worker", "code", "--consumer", f"bench-{n}") for n in range(consumers)
         ]
         try:
             wait_http(port)
@@ -128,17 +139,10 @@ def run(consumers: int, args: argparse.Namespace) -> float:
                 f"({args.jobs / submitted:.0f}/s over HTTP)",
                 flush=True,
             )
-            deadline = time.monotonic() + 600
-            while done_count(store) < args.jobs:
-                if time.monotonic() > deadline:
-                    raise SystemExit("jobs did not finish within 600 s")
-                time.sleep(0.05)
+            wait_until_done(store, args.jobs)
             elapsed = time.perf_counter() - started
         finally:
-            for p in processes:
-                p.terminate()
-            for p in processes:
-                p.wait(timeout=30)
+            stop(processes)
             database.close()
     return args.jobs / elapsed
 
@@ -152,16 +156,7 @@ def consumers_only(consumers: int, args: argparse.Namespace) -> float:
         env = {**worker_env(dsn, prefix), "DGP_ALLOW_LOCAL_SOURCES": "true"}
         queue = JobQueue(redis.Redis.from_url(REDIS_URL), prefix)
         ids = [store.create_scan(org, None, "code", empty, {}) for _ in range(args.jobs)]
-        workers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "dgp.cli", "worker", "code", "--consumer", f"only-{n}"],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for n in range(consumers)
-        ]
+        workers = [dgp(env, "worker", "code", "--consumer", f"only-{n}") for n in range(consumers)]
         try:
             time.sleep(2.0)  # the consumers import and connect
             started = time.perf_counter()
@@ -169,17 +164,10 @@ def consumers_only(consumers: int, args: argparse.Namespace) -> float:
             for scan_id in ids:
                 pipe.xadd(queue.stream("code"), {"scan_id": scan_id})
             pipe.execute()
-            deadline = time.monotonic() + 600
-            while done_count(store) < args.jobs:
-                if time.monotonic() > deadline:
-                    raise SystemExit("jobs did not finish within 600 s")
-                time.sleep(0.05)
+            wait_until_done(store, args.jobs)
             elapsed = time.perf_counter() - started
         finally:
-            for w in workers:
-                w.terminate()
-            for w in workers:
-                w.wait(timeout=30)
+            stop(workers)
             database.close()
     return args.jobs / elapsed
 

@@ -108,6 +108,12 @@ def stored_findings(site: Site, scan_id: str) -> set[tuple[str, str, int]]:
     }
 
 
+def listening_addresses(host: th.TestHost, port: int) -> set[str]:
+    """The addresses a TCP port listens on inside the host (ss -ltn)."""
+    rows = [line.split() for line in host.run(["ss", "-ltnH"], check=True).stdout.splitlines()]
+    return {row[3].rsplit(":", 1)[0] for row in rows if row and row[3].endswith(f":{port}")}
+
+
 # -- all-in-one ---------------------------------------------------------------------------
 
 
@@ -168,10 +174,8 @@ def test_postgres_and_redis_listen_on_loopback_only_and_redis_wants_its_password
     all_in_one: dict,
 ) -> None:
     host: th.TestHost = all_in_one["host"]
-    listening = host.run(["ss", "-ltnH"], check=True).stdout.split("\n")
     for port in (5432, 6379):
-        addresses = {line.split()[3].rsplit(":", 1)[0] for line in listening if line.split()
-                     and line.split()[3].endswith(f":{port}")}  # fmt: skip
+        addresses = listening_addresses(host, port)
         assert addresses and addresses <= {"127.0.0.1", "[::1]"}, (port, addresses)
     refused = host.run(["redis-cli", "ping"]).stdout
     assert "NOAUTH" in refused
@@ -234,10 +238,8 @@ def test_on_three_hosts_postgres_and_redis_listen_on_loopback_and_the_private_ad
     three_hosts: dict,
 ) -> None:
     db: th.TestHost = three_hosts["db1"]
-    listening = db.run(["ss", "-ltnH"], check=True).stdout.split("\n")
     for port in (5432, 6379):
-        addresses = {line.split()[3].rsplit(":", 1)[0] for line in listening if line.split()
-                     and line.split()[3].endswith(f":{port}")}  # fmt: skip
+        addresses = listening_addresses(db, port)
         assert addresses <= {"127.0.0.1", "[::1]", db.address}, (port, addresses)
         assert db.address in addresses, (port, addresses)
     web: th.TestHost = three_hosts["web1"]
