@@ -27,9 +27,8 @@ import redis
 from dgp.plumbing.breakers import BreakerOpen, Breakers
 from dgp.plumbing.queue import GROUP, Job, JobQueue, Liveness
 from dgp.plumbing.settings import Settings
-from dgp.plumbing.store import ScanStore, StoreUnavailable
+from dgp.plumbing.store import ClaimedScan, ScanStore, StoreUnavailable
 from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing
-from dgp.plumbing.store.scans import ClaimedScan
 from dgp.scanners import git, scanner
 from dgp.scanners.options import ScanOptions
 from dgp.scanners.session import (

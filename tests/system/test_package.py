@@ -7,6 +7,7 @@ bounded in count and time, and target only the host's own loopback.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -102,7 +103,7 @@ def test_restarting_one_scanner_under_load_fails_no_request_and_touches_nothing_
     finally:
         if load.poll() is None:
             load.kill()
-    report = __import__("json").loads(out)
+    report = json.loads(out)
     print(f"restart under load: {report}")
     assert report["sent"] == 3000 and report["failed"] == 0, report["failures"]
     assert dgp.main_pid("dgp-scanner@code.service") not in (0, restarted_from)
