@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dgp.plumbing.store.pool import Database
+from dgp.plumbing.store.prepared import Prepared
 from dgp.plumbing.store.rows import clean, owned_row, uuid_or_none
 
 ROLES = ("admin", "analyst", "viewer", "auditor")
@@ -50,6 +51,17 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # argon2 hashes any length; bound the work a request can ask for
 MAX_NAME = 200
 _USER_COLUMNS = "id, organisation_id, email, role, disabled, created_at"
+
+
+# A token's user and scopes, and whether its last use is older than a minute.
+_TOKEN_USER = Prepared(
+    "dgp_token_user",
+    "SELECT t.id, t.scopes, t.last_used_at IS NULL OR "
+    "t.last_used_at < now() - interval '1 minute', "
+    f"{', '.join('u.' + c for c in _USER_COLUMNS.split(', '))} "
+    "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+    "WHERE t.token_hash = $1::text AND t.revoked_at IS NULL AND NOT u.disabled",
+)
 
 
 class UserExists(ValueError):
@@ -357,15 +369,8 @@ class UserStore:
         """The token's user and scopes; None if unknown, revoked or the user is disabled."""
         if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
             return None
-        with self.db.transaction() as cur:
-            cur.execute(
-                "SELECT t.id, t.scopes, t.last_used_at IS NULL OR "
-                "t.last_used_at < now() - interval '1 minute', "
-                f"{', '.join('u.' + c for c in _USER_COLUMNS.split(', '))} "
-                "FROM api_tokens t JOIN users u ON u.id = t.user_id "
-                "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND NOT u.disabled",
-                (digest(plaintext),),
-            )
+        with self.db.statement() as cur:  # on every API request: no BEGIN/COMMIT
+            _TOKEN_USER.execute(cur, (digest(plaintext),))
             row = cur.fetchone()
             if row is None:
                 return None
