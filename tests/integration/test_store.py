@@ -32,6 +32,7 @@ from dgp.plumbing.store import (
     StoreUnavailable,
     UploadMissing,
     UploadTooLarge,
+    UserStore,
     migrate,
 )
 from dgp.plumbing.store import pool as pool_module
@@ -241,6 +242,45 @@ def test_claim_scan(store: ScanStore, org: str, tree: Path) -> None:
     assert store.claim_scan("nonsense") is None
 
 
+def test_claim_scans_claims_the_unfinished_ones_in_one_go(
+    store: ScanStore, org: str, tree: Path
+) -> None:
+    queued = [store.create_scan(org, None, "code", str(tree), {}) for _ in range(3)]
+    done, result = code_scan(store, org, tree)
+    assert store.save_result(done, result)
+    cancelled = store.create_scan(org, None, "code", "x", {})
+    assert store.cancel_scan(org, cancelled)
+    asked = [*queued, done, cancelled, str(uuid.uuid4()), "nonsense", queued[0].upper()]
+    claimed = store.claim_scans(asked)
+    assert set(claimed) == {*queued, queued[0].upper()}  # keyed by the ids as given
+    assert all(claimed[i].id == i and claimed[i].deliveries == 1 for i in queued)
+    assert store.claim_scans([]) == {}
+
+
+def test_save_results_of_a_batch_saves_each_scan_or_drops_it(
+    store: ScanStore, database: Database, org: str, tree: Path
+) -> None:
+    kept = [code_scan(store, org, tree) for _ in range(3)]
+    cancelled = code_scan(store, org, tree)
+    deleted = code_scan(store, org, tree)
+    assert store.cancel_scan(org, cancelled[0]) and store.delete_scan(org, deleted[0])
+    batch = [kept[0], cancelled, kept[1], deleted, ("nonsense", kept[2][1]), kept[2]]
+    assert store.save_results(batch) == [True, False, True, False, False, True]
+    for scan_id, result in kept:
+        findings, _ = store.list_findings(org, scan_id, limit=1000)
+        assert [f.to_dict() for f in findings] == [f.to_dict() for f in result.findings]
+        scan = store.get_scan(org, scan_id)
+        assert scan is not None and scan.status is ScanStatus.DONE and scan.progress == 100
+        assert scan.score == result.scan.score and scan.finished_at
+    assert store.list_findings(org, cancelled[0]) == ([], 0)
+    again = store.save_results(kept)  # redelivered: replaced, not added to
+    assert again == [True] * 3
+    totals = [
+        count(database, "SELECT count(*) FROM findings WHERE scan_id = %s", s) for s, _ in kept
+    ]
+    assert totals == [len(r.findings) for _, r in kept]
+
+
 def test_save_result_twice_gives_the_same_findings(
     store: ScanStore, database: Database, org: str, tree: Path
 ) -> None:
@@ -411,6 +451,36 @@ def test_upload_too_large_stores_nothing(store: ScanStore, database: Database, o
 
 
 # -- the pool -----------------------------------------------------------------------
+
+
+def test_prepared_statements_are_prepared_again_on_a_new_connection(database_dsn: str) -> None:
+    database = Database(database_dsn, minconn=1, maxconn=1)
+    store, users = ScanStore(database), UserStore(database)
+    try:
+        org = store.create_organisation(f"prepared-{uuid.uuid4().hex[:8]}")
+        user = users.create_user(
+            org, f"{uuid.uuid4().hex[:8]}@example.nl", "a long password 1", "analyst"
+        )
+        _, token = users.create_token(user, "t", ["scans:read"])
+        for _ in range(3):  # prepared on the first call, executed after that
+            assert users.verify_token(token) is not None
+            store.start_scan(org, user.id, "code", "x", {})
+        with database.connection() as conn:
+            assert {"dgp_token_user", "dgp_start_scan"} <= conn.prepared
+            pid = conn.get_backend_pid()
+        admin = psycopg2.connect(database_dsn)
+        admin.autocommit = True
+        with admin.cursor() as cur:  # the server ends the session and its statements
+            cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        admin.close()
+        time.sleep(0.2)
+        assert users.verify_token(token) is not None  # a new connection prepares again
+        assert store.start_scan(org, user.id, "code", "x", {}).status is ScanStatus.QUEUED
+        with database.connection() as conn:
+            assert conn.get_backend_pid() != pid and not conn.autocommit
+        assert count(database, "SELECT count(*) FROM scans WHERE organisation_id = %s", org) == 4
+    finally:
+        database.close()
 
 
 def test_pool_statistics_move(database: Database) -> None:

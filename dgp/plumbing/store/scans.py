@@ -29,6 +29,7 @@ from dgp.domain.severity import Severity
 from dgp.plumbing.store import uploads
 from dgp.plumbing.store.errors import UploadMissing
 from dgp.plumbing.store.pool import Database
+from dgp.plumbing.store.prepared import Prepared
 from dgp.plumbing.store.rows import (
     FINDING_COLUMNS,
     FINDING_INSERT_COLUMNS,
@@ -186,41 +187,30 @@ class ScanStore:
         options: dict[str, Any],
         upload_id: str | None = None,
     ) -> Scan:
-        """A queued scan and its audit entry, in one transaction. The upload and the
+        """A queued scan and its audit entry, in one statement (so one transaction and
+        one round trip: this is on the path of every submit). The upload and the
         creating user must belong to the same organisation (else ValueError): a scan
         must not read another tenant's upload."""
         org = _require(organisation_id, "organisation")
-        with self.db.transaction() as cur:
-            if created_by is None:  # else the user's check below covers the organisation
-                cur.execute("SELECT 1 FROM organisations WHERE id = %s", (org,))
-                if cur.fetchone() is None:
-                    raise ValueError("unknown organisation")
-            upload = None
-            if upload_id is not None:
-                upload = uuid_or_none(upload_id)
-                cur.execute(
-                    "SELECT 1 FROM uploads WHERE id = %s AND organisation_id = %s "
-                    "AND deleted_at IS NULL",
-                    (upload, org),
-                )
-                if upload is None or cur.fetchone() is None:
-                    raise ValueError("unknown upload")
-            user = None
-            if created_by is not None:
-                user = uuid_or_none(created_by)
-                cur.execute(
-                    "SELECT 1 FROM users WHERE id = %s AND organisation_id = %s", (user, org)
-                )
-                if user is None or cur.fetchone() is None:
-                    raise ValueError("unknown user")
-            cur.execute(
-                "INSERT INTO scans (organisation_id, created_by, kind, target, options, "
-                f"upload_id) VALUES (%s, %s, %s, %s, %s, %s) RETURNING {SCAN_COLUMNS}",
-                (org, user, clean(kind), clean(target), jsonb(options), upload),
+        user = None if created_by is None else _require(created_by, "user")
+        upload = None if upload_id is None else _require(upload_id, "upload")
+        with self.db.statement() as cur:
+            _START_SCAN.execute(
+                cur,
+                (
+                    org,
+                    user,
+                    upload,
+                    clean(kind),
+                    clean(target),
+                    jsonb(options),
+                    jsonb({"kind": kind}),
+                ),
             )
-            scan = scan_from_row(fetch_dicts(cur)[0])
-            _audit(cur, org, user, "scan.started", "scan", scan.id, {"kind": kind})
-        return scan
+            rows = fetch_dicts(cur)
+            if not rows:  # a check refused it: say which (rare, so a second look is fine)
+                raise ValueError(f"unknown {_missing_owner(cur, org, user, upload)}")
+        return scan_from_row(rows[0])
 
     def get_scan(self, organisation_id: str, scan_id: str) -> Scan | None:
         row = owned_row(self.db, "scans", SCAN_COLUMNS, organisation_id, scan_id)
@@ -284,9 +274,14 @@ class ScanStore:
 
     def claim_scan(self, scan_id: str) -> ClaimedScan | None:
         """Mark a scan running for this delivery; None if it is over, or gone."""
-        sid = uuid_or_none(scan_id)
-        if sid is None:
-            return None
+        return self.claim_scans([scan_id]).get(scan_id)
+
+    def claim_scans(self, scan_ids: Sequence[str]) -> dict[str, ClaimedScan]:
+        """Mark scans running for this delivery, in one statement; the ones that are
+        over or gone are missing from the answer (keyed by the ids as given)."""
+        wanted = {sid: checked for sid in scan_ids if (checked := uuid_or_none(sid))}
+        if not wanted:
+            return {}
         with self.db.transaction() as cur:
             # The claim may be lost in a crash of Postgres: the job is then simply run
             # again (it is ACKed only after save_results, whose commit waits for the
@@ -296,24 +291,13 @@ class ScanStore:
                 "UPDATE scans SET deliveries = deliveries + 1, status = 'running', "
                 "started_at = now(), finished_at = NULL, progress = 0, "
                 "progress_message = 'started' "
-                "WHERE id = %s AND status IN %s "
+                "WHERE id = ANY(%s::uuid[]) AND status IN %s "
                 "RETURNING id, organisation_id, kind, target, options, upload_id, deliveries, "
                 "created_by",
-                (sid, UNFINISHED),
+                (list(wanted.values()), UNFINISHED),
             )
-            row = cur.fetchone()
-        if row is None:
-            return None
-        return ClaimedScan(
-            id=str(row[0]),
-            organisation_id=str(row[1]),
-            kind=row[2],
-            target=row[3],
-            options=dict(row[4] or {}),
-            upload_id=str(row[5]) if row[5] else None,
-            deliveries=row[6],
-            created_by=str(row[7]) if row[7] else None,
-        )
+            rows = {str(row[0]): row for row in cur.fetchall()}
+        return {sid: _claimed(rows[checked]) for sid, checked in wanted.items() if checked in rows}
 
     def save_result(self, scan_id: str, result: ScanResult) -> bool:
         """Store one finished scan; see save_results."""
@@ -328,7 +312,7 @@ class ScanStore:
         first, so two deliveries finishing at once write one after the other.
         """
         with self.db.transaction() as cur:
-            return [_save_result(cur, scan_id, result) for scan_id, result in results]
+            return _save_results(cur, results)
 
     def fail_scan(self, scan_id: str, reason: str, *, degraded: bool = False) -> bool:
         """End a queued or running scan as failed, with the reason shown to the user;
@@ -556,43 +540,117 @@ def _audit(
     )
 
 
-def _save_result(cur: PgCursor, scan_id: str, result: ScanResult) -> bool:
-    sid = uuid_or_none(scan_id)
-    if sid is None:
-        return False
-    scan = result.scan
-    status = scan.status if scan.status in RESULT_STATUSES else ScanStatus.DONE
-    cur.execute("SELECT organisation_id, status FROM scans WHERE id = %s FOR UPDATE", (sid,))
-    row = cur.fetchone()
-    if row is None or row[1] == ScanStatus.CANCELLED.value:
-        return False
-    org = str(row[0])
-    cur.execute("DELETE FROM findings WHERE scan_id = %s", (sid,))
-    rows = [finding_values(f, sid, org, n) for n, f in enumerate(result.findings)]
-    if rows:
+# The scan row is written only when its organisation exists, the creating user (if
+# any) belongs to it and so does the upload (if any); its audit entry comes with it.
+_START_SCAN = Prepared(
+    "dgp_start_scan",
+    f"""
+WITH scan AS (
+    INSERT INTO scans (organisation_id, created_by, kind, target, options, upload_id)
+    SELECT $1::uuid, $2::uuid, $4::text, $5::text, $6::jsonb, $3::uuid
+    WHERE EXISTS (SELECT 1 FROM organisations WHERE id = $1)
+      AND ($2::uuid IS NULL OR EXISTS (
+          SELECT 1 FROM users WHERE id = $2 AND organisation_id = $1))
+      AND ($3::uuid IS NULL OR EXISTS (
+          SELECT 1 FROM uploads WHERE id = $3 AND organisation_id = $1
+          AND deleted_at IS NULL))
+    RETURNING {SCAN_COLUMNS}
+), audit AS (
+    INSERT INTO audit_log (organisation_id, user_id, action, object_type, object_id, details)
+    SELECT organisation_id, created_by, 'scan.started', 'scan', id::text, $7::jsonb
+    FROM scan
+)
+SELECT {SCAN_COLUMNS} FROM scan
+""",
+)
+
+
+def _missing_owner(cur: PgCursor, org: str, user: str | None, upload: str | None) -> str:
+    """Which of start_scan's checks failed: "organisation", "upload" or "user"."""
+    cur.execute("SELECT 1 FROM organisations WHERE id = %s", (org,))
+    if cur.fetchone() is None:
+        return "organisation"
+    if upload is not None:
+        cur.execute(
+            "SELECT 1 FROM uploads WHERE id = %s AND organisation_id = %s AND deleted_at IS NULL",
+            (upload, org),
+        )
+        if cur.fetchone() is None:
+            return "upload"
+    return "user"
+
+
+def _save_results(cur: PgCursor, results: Sequence[tuple[str, ScanResult]]) -> list[bool]:
+    """save_results' statements: four for the whole batch, whatever its size."""
+    ids = [uuid_or_none(scan_id) for scan_id, _ in results]
+    cur.execute(  # in id order, so two batches that share scans cannot deadlock
+        "SELECT id, organisation_id, status FROM scans WHERE id = ANY(%s::uuid[]) "
+        "ORDER BY id FOR UPDATE",
+        ([i for i in ids if i],),
+    )
+    owners = {
+        str(row[0]): str(row[1]) for row in cur.fetchall() if row[2] != ScanStatus.CANCELLED.value
+    }
+    saved = [sid is not None and sid in owners for sid in ids]
+    kept = [(sid, result) for sid, (_, result), ok in zip(ids, results, saved, strict=True) if ok]
+    if not kept:
+        return saved
+    cur.execute("DELETE FROM findings WHERE scan_id = ANY(%s::uuid[])", ([s for s, _ in kept],))
+    findings = [
+        finding_values(f, sid, owners[sid], n)
+        for sid, result in kept
+        for n, f in enumerate(result.findings)
+    ]
+    if findings:
         execute_values(
             cur,
             f"INSERT INTO findings ({FINDING_INSERT_COLUMNS}) VALUES %s "
             "ON CONFLICT (scan_id, fingerprint) DO NOTHING",
-            rows,
+            findings,
             page_size=INSERT_PAGE,
         )
-    cur.execute(
-        "UPDATE scans SET status = %s, stats = %s, score = %s, error = %s, "
-        "progress = %s, progress_message = %s, finished_at = coalesce(%s, now()) "
-        "WHERE id = %s",
-        (
-            status.value,
-            jsonb(scan.stats.to_dict()),
-            scan.score,
-            clean(scan.error)[:MAX_ERROR] if scan.error else None,
-            _percent(scan.progress if status is not ScanStatus.DONE else 100),
-            clean(scan.progress_message)[:MAX_MESSAGE],
-            scan.finished_at,
-            sid,
-        ),
+    execute_values(
+        cur,
+        "UPDATE scans SET status = v.status, stats = v.stats, score = v.score, "
+        "error = v.error, progress = v.progress, progress_message = v.message, "
+        "finished_at = coalesce(v.finished_at, now()) "
+        "FROM (VALUES %s) AS v(id, status, stats, score, error, progress, message, "
+        "finished_at) WHERE scans.id = v.id",
+        [_result_values(sid, result) for sid, result in kept],
+        template="(%s::uuid, %s, %s::jsonb, %s::double precision, %s, %s::integer, %s, "
+        "%s::timestamptz)",
+        page_size=INSERT_PAGE,
     )
-    return True
+    return saved
+
+
+def _result_values(sid: str, result: ScanResult) -> tuple[Any, ...]:
+    """One scan's row of the UPDATE in _save_results."""
+    scan = result.scan
+    status = scan.status if scan.status in RESULT_STATUSES else ScanStatus.DONE
+    return (
+        sid,
+        status.value,
+        jsonb(scan.stats.to_dict()),
+        scan.score,
+        clean(scan.error)[:MAX_ERROR] if scan.error else None,
+        _percent(scan.progress if status is not ScanStatus.DONE else 100),
+        clean(scan.progress_message)[:MAX_MESSAGE],
+        scan.finished_at,
+    )
+
+
+def _claimed(row: tuple[Any, ...]) -> ClaimedScan:
+    return ClaimedScan(
+        id=str(row[0]),
+        organisation_id=str(row[1]),
+        kind=row[2],
+        target=row[3],
+        options=dict(row[4] or {}),
+        upload_id=str(row[5]) if row[5] else None,
+        deliveries=row[6],
+        created_by=str(row[7]) if row[7] else None,
+    )
 
 
 def _drop_upload_data(cur: PgCursor, upload_id: str, organisation_id: str | None) -> bool:
