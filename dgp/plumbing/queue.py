@@ -67,9 +67,23 @@ class JobQueue:
         own_first: bool = True,
         own_only: bool = False,
     ) -> Job | None:
-        """One job for `consumer`: its own unacknowledged one first (unless the caller
-        knows it has none), else a new one. A new entry is always its first delivery;
-        only a re-read one needs its count looked up. `block_ms` 0: do not wait."""
+        """One job for `consumer`; see read_many."""
+        jobs = self.read_many(kind, consumer, 1, block_ms, own_first, own_only)
+        return jobs[0] if jobs else None
+
+    def read_many(
+        self,
+        kind: str,
+        consumer: str,
+        count: int,
+        block_ms: int = 1000,
+        own_first: bool = True,
+        own_only: bool = False,
+    ) -> list[Job]:
+        """Up to `count` jobs for `consumer`: its own unacknowledged ones first (unless
+        the caller knows it has none), else new ones. A new entry is always on its
+        first delivery; only re-read ones need their counts looked up. `block_ms` 0:
+        do not wait."""
         self.ensure_group(kind)
         stream = self.stream(kind)
         wait = block_ms if block_ms > 0 else None  # BLOCK 0 would wait forever
@@ -77,13 +91,21 @@ class JobQueue:
         if own_only:
             starts = (("0", None),)
         for start, block in starts:
-            reply = self.redis.xreadgroup(GROUP, consumer, {stream: start}, count=1, block=block)
-            entries = reply[0][1] if reply else []
+            reply = self.redis.xreadgroup(
+                GROUP, consumer, {stream: start}, count=count, block=block
+            )
+            entries = [(_str(e), fields) for e, fields in (reply[0][1] if reply else [])]
+            gone = [e for e, fields in entries if not fields]  # deleted while pending
+            if gone:
+                self.redis.xack(stream, GROUP, *gone)
+            entries = [(e, fields) for e, fields in entries if fields]
             if entries:
-                entry_id, fields = entries[0]
-                deliveries = 1 if start == ">" else self._deliveries(kind, _str(entry_id))
-                return Job(kind, _str(entry_id), _str(fields[_key(fields, "scan_id")]), deliveries)
-        return None
+                counts = {} if start == ">" else self._deliveries_of(kind, consumer, entries)
+                return [
+                    Job(kind, e, _str(fields[_key(fields, "scan_id")]), counts.get(e, 1))
+                    for e, fields in entries
+                ]
+        return []
 
     def ack(self, job: Job) -> None:
         self.redis.xack(self.stream(job.kind), GROUP, job.entry_id)
@@ -141,6 +163,15 @@ class JobQueue:
             consumers=int(info["consumers"]),
         )
 
+    def _deliveries_of(
+        self, kind: str, consumer: str, entries: list[tuple[str, object]]
+    ) -> dict[str, int]:
+        """Delivery counts of a consumer's own pending entries, in one XPENDING."""
+        rows = self.redis.xpending_range(
+            self.stream(kind), GROUP, entries[0][0], entries[-1][0], len(entries), consumer
+        )
+        return {_str(row["message_id"]): int(row["times_delivered"]) for row in rows}
+
     def _deliveries(self, kind: str, entry_id: str) -> int:
         rows = self.redis.xpending_range(self.stream(kind), GROUP, entry_id, entry_id, 1)
         return int(rows[0]["times_delivered"]) if rows else 1
@@ -181,7 +212,14 @@ class Liveness:
         prefix = self._key(kind, "")
         return sorted(_str(k)[len(prefix) :] for k in self.queue.redis.scan_iter(f"{prefix}*"))
 
-    def keep_fresh(self, job: Job, consumer: str) -> None:
-        self.queue.redis.xclaim(
-            self.queue.stream(job.kind), GROUP, consumer, 0, [job.entry_id], justid=True
-        )
+    def keep_fresh(self, jobs: Sequence[Job], consumer: str) -> None:
+        """Reset the idle time of jobs of one kind that `consumer` holds."""
+        if jobs:
+            self.queue.redis.xclaim(
+                self.queue.stream(jobs[0].kind),
+                GROUP,
+                consumer,
+                0,
+                [job.entry_id for job in jobs],
+                justid=True,
+            )

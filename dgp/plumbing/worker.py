@@ -29,7 +29,7 @@ from dgp.plumbing.queue import GROUP, Job, JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ClaimedScan, ScanStore, StoreUnavailable
 from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing
-from dgp.scanners import git, scanner
+from dgp.scanners import git, scanner, warm_up
 from dgp.scanners.options import ScanOptions
 from dgp.scanners.session import (
     Progress,
@@ -48,6 +48,12 @@ PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 # at most this many, held at most this long, and never while the queue is empty.
 SAVE_BATCH = 32
 SAVE_DELAY = 0.05  # seconds
+# Jobs are read and claimed several at a time only while they are quick: the number
+# read doubles (up to READ_BATCH) after a read whose jobs each took under QUICK_JOB,
+# and falls back to one after a read with a slower job, so long scans are not
+# hoarded by one consumer while another waits for work.
+READ_BATCH = 32
+QUICK_JOB = 0.02  # seconds
 CHECK_INTERVAL = 5.0  # seconds between looks at own pending jobs (and liveness beats)
 KEEP_FRESH_INTERVAL = 10.0  # seconds between resets of a running job's idle time
 OUTAGE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds, then 5 s until it is back
@@ -101,6 +107,8 @@ class Worker:
         self._checked_at = -CHECK_INTERVAL  # so the first read looks at own pending jobs
         self._unsaved: list[Finished] = []
         self._unsaved_since = 0.0
+        self._read_size = 1
+        self._waiting: list[Job] = []  # read, not yet run: kept fresh with the running one
         # scanner -> scan target: a host that keeps not answering is not tried again
         # for a while; only "unreachable" failures count, not a missing repository
         self.target_breakers = Breakers(
@@ -111,6 +119,7 @@ class Worker:
 
     def run(self) -> None:
         """Consume until `stop` is set; what has run is saved before returning."""
+        warm_up(self.kind)
         try:
             while not self.stop.is_set():
                 self._patiently(lambda: self._step(block_ms=1000))
@@ -122,12 +131,13 @@ class Worker:
 
     def run_once(self, block_ms: int = 1000) -> bool:
         """Handle at most one job and save its result; False when there was none."""
-        handled = self._step(block_ms)
+        handled = self._step(block_ms, most=1)
         self.flush()
         return handled
 
-    def _step(self, block_ms: int) -> bool:
-        """Read and run one job; its result joins the unsaved ones.
+    def _step(self, block_ms: int, most: int = READ_BATCH) -> bool:
+        """Read and run a job, or a few while jobs are quick (at most `most`); their
+        results join the unsaved ones.
 
         The consumer's own pending list (jobs from before a crash, or handed over by
         the janitor) is looked at on start, every CHECK_INTERVAL and when idle, not
@@ -143,22 +153,24 @@ class Worker:
             self.flush()
         if self._unsaved:  # results in hand: do not wait for new jobs
             block_ms = 0
-        job = self.queue.read(self.kind, self.consumer, block_ms=block_ms, own_first=own_first)
-        if job is None:
+        count = min(self._read_size, most)
+        read = partial(self.queue.read_many, self.kind, self.consumer, count)
+        jobs = read(block_ms=block_ms, own_first=own_first)
+        if not jobs:
             self.flush()  # nothing waits: save what has run
             if not own_first:  # idle: time to see what the janitor handed us
-                job = self.queue.read(self.kind, self.consumer, block_ms=0, own_only=True)
-            if job is None:
+                jobs = read(block_ms=0, own_only=True)
+            if not jobs:
                 return False
-        self.stats.in_flight = 1
-        try:
-            self.handle(job)
-        finally:
-            self.stats.in_flight = 0
+        slowest = self.handle_all(jobs)
+        quick = slowest < QUICK_JOB
+        self._read_size = min(2 * self._read_size, READ_BATCH) if quick else 1
+        return True
+
+    def _flush_when_due(self) -> None:
         waited = time.monotonic() - self._unsaved_since
         if len(self._unsaved) >= SAVE_BATCH or (self._unsaved and waited >= SAVE_DELAY):
             self.flush()
-        return True
 
     def flush(self) -> None:
         """Commit the results that have run, in one transaction, then ACK their jobs."""
@@ -179,26 +191,54 @@ class Worker:
                 extra=self._fields(done.scan.id, done.scan.organisation_id),
             )
 
-    def handle(self, job: Job) -> None:
-        if job.deliveries > self.settings.max_deliveries:
-            reason = (
-                f"gave up after {job.deliveries - 1} deliveries: the scanner stopped "
-                "(crashed, killed or out of memory) each time"
-            )
-            self._patiently(lambda: self.store.fail_scan(job.scan_id, reason))
-            self._patiently(lambda: self.queue.dead_letter(job, reason))
-            self.stats.dead_lettered += 1
-            log.warning(
-                "scan %s dead-lettered after %d deliveries",
-                job.scan_id,
-                job.deliveries,
-                extra=self._fields(job.scan_id),
-            )
-            return
-        claimed = self._patiently(lambda: self.store.claim_scan(job.scan_id))
-        if claimed is None:  # finished already, cancelled or deleted: nothing to do
-            self._patiently(lambda: self.queue.ack(job))
-            return
+    def handle_all(self, jobs: list[Job]) -> float:
+        """Claim the jobs' scans in one statement, then run them one after another;
+        the seconds the slowest one took."""
+        live = [job for job in jobs if not self._gave_up(job)]
+        ids = [job.scan_id for job in live]
+        claimed = self._patiently(lambda: self.store.claim_scans(ids)) if live else {}
+        self._waiting = list(live)
+        slowest = 0.0
+        try:
+            for job in live:
+                self._waiting.remove(job)
+                scan = claimed.get(job.scan_id)
+                if scan is None:  # finished already, cancelled or deleted: nothing to do
+                    self._patiently(lambda job=job: self.queue.ack(job))  # type: ignore[misc]
+                    continue
+                started = time.monotonic()
+                self.stats.in_flight = 1
+                try:
+                    self.handle(job, scan)
+                finally:
+                    self.stats.in_flight = 0
+                slowest = max(slowest, time.monotonic() - started)
+                self._flush_when_due()
+        finally:
+            self._waiting = []
+        return slowest
+
+    def _gave_up(self, job: Job) -> bool:
+        """Fail and dead-letter a job delivered too often; True if it was."""
+        if job.deliveries <= self.settings.max_deliveries:
+            return False
+        reason = (
+            f"gave up after {job.deliveries - 1} deliveries: the scanner stopped "
+            "(crashed, killed or out of memory) each time"
+        )
+        self._patiently(lambda: self.store.fail_scan(job.scan_id, reason))
+        self._patiently(lambda: self.queue.dead_letter(job, reason))
+        self.stats.dead_lettered += 1
+        log.warning(
+            "scan %s dead-lettered after %d deliveries",
+            job.scan_id,
+            job.deliveries,
+            extra=self._fields(job.scan_id),
+        )
+        return True
+
+    def handle(self, job: Job, claimed: ClaimedScan) -> None:
+        """Run one claimed scan; its result joins the unsaved ones, a failure is saved."""
         fields = self._fields(job.scan_id, claimed.organisation_id)
         log.info("scan %s started (delivery %d)", job.scan_id, job.deliveries, extra=fields)
         try:
@@ -263,7 +303,7 @@ class Worker:
             if now - last["fresh"] >= KEEP_FRESH_INTERVAL:
                 last["fresh"] = now
                 self.liveness.beat(self.kind, self.consumer)
-                self.liveness.keep_fresh(job, self.consumer)
+                self.liveness.keep_fresh([job, *self._waiting], self.consumer)
             # 100 % is written with the result itself
             if now - last["progress"] >= PROGRESS_INTERVAL and percent < 100:
                 last["progress"] = now

@@ -20,11 +20,12 @@ from dgp.scanners.session import (
 from dgp.scanners.tree import Target, open_target, scan_files, scan_text_file
 
 KIND = "code"
+EXTRA_PATTERNS = CODE_PATTERNS  # the detector's patterns beyond the engine's own
 MAX_BLAMED_FINDINGS = 1000  # git blame is one process per line: bounded
 
 
 def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
-    session = ScanSession(job, inputs.hasher(), inputs.progress, extra_patterns=CODE_PATTERNS)
+    session = ScanSession(job, inputs.hasher(), inputs.progress, extra_patterns=EXTRA_PATTERNS)
     session.scan.target = git.redact_url(job.target)  # the clone needs them; reports do not
     with open_target(job, inputs, allow_git=True, time_left=session.remaining_seconds()) as target:
         keep = _changed_filter(job, target)

@@ -17,6 +17,7 @@ import dgp.scanners.document_rules  # noqa: F401  (defines the rules used here)
 from dgp.documents import ExtractionError, Segment
 from dgp.documents.registry import extract, is_supported
 from dgp.domain.finding import Location
+from dgp.engine.patterns import PatternSpec
 from dgp.scanners import archives
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import TreeEntry
@@ -24,6 +25,7 @@ from dgp.scanners.session import ScanInputs, ScanJob, ScanResult, ScanSession, S
 from dgp.scanners.tree import Target, not_scanned, open_target, scan_files, scan_text_file
 
 KIND = "document"
+EXTRA_PATTERNS: tuple[PatternSpec, ...] = ()  # the engine's patterns suffice
 
 HIGH_RISK_NAMES = re.compile(
     r"""(?ix)^(?:
@@ -44,7 +46,7 @@ PERSON_FIELDS = frozenset({"author", "last_modified_by", "manager", "comment_aut
 
 
 def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
-    session = ScanSession(job, inputs.hasher(), inputs.progress)
+    session = ScanSession(job, inputs.hasher(), inputs.progress, EXTRA_PATTERNS)
     # suppress(StopScan): a limit was reached; keep what was found
     with (
         open_target(job, inputs, allow_git=False, time_left=session.remaining_seconds()) as target,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from dgp.plumbing.queue import Job, JobQueue, Liveness
+from dgp.plumbing.queue import JobQueue, Liveness
 
 pytestmark = pytest.mark.integration
 
@@ -46,6 +46,32 @@ def test_a_consumer_gets_its_own_pending_job_first(queue: JobQueue) -> None:
     assert other is not None and other.scan_id == "scan-2"
 
 
+def test_read_many_takes_several_and_counts_own_redeliveries_in_one_look(
+    queue: JobQueue,
+) -> None:
+    for n in range(5):
+        queue.submit("code", f"scan-{n}")
+    first = queue.read_many("code", "c1", 3, block_ms=100)
+    assert [j.scan_id for j in first] == ["scan-0", "scan-1", "scan-2"]
+    assert {j.deliveries for j in first} == {1}
+    # c1 restarts: its own three come back, each on its second delivery
+    again = queue.read_many("code", "c1", 10, block_ms=100)
+    assert [j.entry_id for j in again] == [j.entry_id for j in first]
+    assert {j.deliveries for j in again} == {2}
+    rest = queue.read_many("code", "c1", 10, block_ms=100, own_first=False)
+    assert [j.scan_id for j in rest] == ["scan-3", "scan-4"]
+
+
+def test_an_entry_deleted_while_pending_is_acknowledged_not_returned(queue: JobQueue) -> None:
+    queue.submit("code", "scan-1")
+    queue.submit("code", "scan-2")
+    gone, kept = queue.read_many("code", "c1", 2, block_ms=100)
+    queue.redis.xdel(queue.stream("code"), gone.entry_id)
+    again = queue.read_many("code", "c1", 10, block_ms=100, own_only=True)
+    assert [j.entry_id for j in again] == [kept.entry_id]
+    assert queue.depth("code").pending == 1
+
+
 def test_jobs_submitted_before_the_group_exists_still_run(queue: JobQueue) -> None:
     queue.redis.xadd(queue.stream("document"), {"scan_id": "early"})
     job = queue.read("document", "c1", block_ms=100)
@@ -78,12 +104,13 @@ def test_reclaim_takes_idle_jobs_and_counts_the_delivery(queue: JobQueue) -> Non
 def test_keep_fresh_protects_a_running_job_without_counting_a_delivery(queue: JobQueue) -> None:
     liveness = Liveness(queue)
     queue.submit("code", "scan-1")
-    job = queue.read("code", "c1", block_ms=100)
-    assert isinstance(job, Job)
+    queue.submit("code", "scan-2")
+    jobs = queue.read_many("code", "c1", 2, block_ms=100)  # one running, one waiting
+    assert len(jobs) == 2
     time.sleep(0.05)
-    liveness.keep_fresh(job, "c1")
+    liveness.keep_fresh(jobs, "c1")
     assert queue.reclaim("code", "c2", min_idle_ms=40) == []
-    assert queue._deliveries("code", job.entry_id) == 1
+    assert [queue._deliveries("code", job.entry_id) for job in jobs] == [1, 1]
 
 
 def test_liveness(queue: JobQueue) -> None:

@@ -243,6 +243,49 @@ def test_quick_jobs_are_saved_together_and_acked_only_after_the_commit(
     assert queue.depth("code").pending == 0
 
 
+def test_quick_jobs_are_read_several_at_a_time_and_a_slow_one_sets_that_back(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    tree = str(small_tree(tmp_path / "t", files=1))
+    quick = [submit(store, queue, org, "code", tree) for _ in range(40)]
+    slow = submit(store, queue, org, "code", tree)
+    after: list[str] = []  # submitted while the slow one runs
+    reads: list[tuple[int, list[str]]] = []  # (count asked, scan ids got)
+    read_many = queue.read_many
+
+    def read_and_record(kind, consumer, count, *args, **kwargs):  # the real queue, watched
+        jobs = read_many(kind, consumer, count, *args, **kwargs)
+        if jobs:
+            reads.append((count, [j.scan_id for j in jobs]))
+        return jobs
+
+    queue.read_many = read_and_record  # type: ignore[method-assign]
+    worker = Worker("code", queue, store, settings, "c1")
+    scan = worker._scan
+
+    def scan_slowly_once(job, inputs):
+        if job.scan_id == slow:
+            after.extend(submit(store, queue, org, "code", tree) for _ in range(5))
+            time.sleep(0.3)
+        return scan(job, inputs)
+
+    worker._scan = scan_slowly_once  # type: ignore[method-assign]
+    thread = run_in_thread(worker)
+    try:
+        wait_for(lambda: len(after) == 5 and all_done(store, org, [*quick, slow, *after]), 60)
+    finally:
+        worker.stop.set()
+        thread.join(timeout=30)
+    assert sum(len(got) for _, got in reads) == 46  # each job read once
+    assert len(reads) < 20 and max(count for count, _ in reads) > 4
+    slow_read = next(n for n, (_, got) in enumerate(reads) if slow in got)
+    assert reads[slow_read + 1][0] == 1  # after the slow job: one at a time again
+    assert queue.depth("code").pending == 0
+    with store.db.transaction() as cur:
+        cur.execute("SELECT max(deliveries) FROM scans WHERE organisation_id = %s", (org,))
+        assert cur.fetchone()[0] == 1
+
+
 def test_results_lost_before_their_commit_are_run_again(
     store: ScanStore,
     queue: JobQueue,
