@@ -27,7 +27,7 @@ import time
 import redis
 
 from bench.services import REDIS_URL, ROOT, bench_services, worker_env
-from dgp.plumbing.queue import JobQueue
+from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.store import Database, ScanStore, UserStore
 
 TARGET = 500.0
@@ -52,26 +52,77 @@ def wait_http(port: int, seconds: float = 30) -> None:
     raise SystemExit("dgp web did not start")
 
 
+class KeepAliveClient:
+    """A bare HTTP/1.1 client on one kept-alive connection.
+
+    The load generator shares the two cores with the server under test, so it must
+    cost little: the request is built once as bytes, and of the response only the
+    status line and Content-Length are read (http.client costs several times more).
+    """
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.buffer = b""
+
+    def send(self, request: bytes) -> int:
+        """Send a whole request; the response's status."""
+        self.sock.sendall(request)
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.split(b"\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in lines
+            if line.lower().startswith(b"content-length:")
+        )
+        while len(self.buffer) < length:
+            self._fill()
+        self.buffer = self.buffer[length:]
+        return int(lines[0].split()[1])
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 def submit_all(port: int, token: str, target: str, jobs: int, clients: int) -> None:
     body = json.dumps(
         {"kind": "code", "target": target, "options": {"allow_local_sources": True}}
     ).encode()
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    request = (
+        f"POST /api/v1/scans HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
     counter = iter(range(jobs))
     lock = threading.Lock()
     errors: list[int] = []
 
     def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection: KeepAliveClient | None = None
         while True:
             with lock:
                 if next(counter, None) is None:
-                    return
-            conn.request("POST", "/api/v1/scans", body, headers)
-            response = conn.getresponse()
-            response.read()
-            if response.status != 202:
-                errors.append(response.status)
+                    break
+            for attempt in (1, 2):  # gunicorn closes idle kept-alive connections
+                try:
+                    connection = connection or KeepAliveClient(port)
+                    status = connection.send(request)
+                    break
+                except ConnectionError:
+                    connection = None
+                    if attempt == 2:
+                        raise
+            if status != 202:
+                errors.append(status)
+        if connection:
+            connection.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
@@ -94,6 +145,16 @@ def wait_until_done(store: ScanStore, jobs: int, seconds: float = 600) -> None:
         if time.monotonic() > deadline:
             raise SystemExit(f"jobs did not finish within {seconds:.0f} s")
         time.sleep(0.05)
+
+
+def wait_alive(queue: JobQueue, consumers: int, seconds: float = 60) -> None:
+    """Until the consumers have started (imports, detector compiled, connected): a
+    consumer's first liveness beat comes just before its first read."""
+    deadline = time.monotonic() + seconds
+    while len(Liveness(queue).alive("code")) < consumers:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the consumers did not start within {seconds:.0f} s")
+        time.sleep(0.1)
 
 
 def dgp(env: dict[str, str], *args: str) -> subprocess.Popen:
@@ -123,6 +184,7 @@ def run(consumers: int, args: argparse.Namespace) -> float:
         _, token = users.create_token(admin, "bench", ["scans:read", "scans:write"])
         # the no-op target is an empty local folder: the operator allows local sources
         env = {**worker_env(dsn, prefix), "DGP_ALLOW_LOCAL_SOURCES": "true"}
+        queue = JobQueue(redis.Redis.from_url(REDIS_URL), prefix)
         port = free_port()
         processes = [dgp(env, "web", "--bind", f"127.0.0.1:{port}")]
         processes += [
@@ -130,7 +192,7 @@ def run(consumers: int, args: argparse.Namespace) -> float:
         ]
         try:
             wait_http(port)
-            time.sleep(2.0)  # the consumers import and connect
+            wait_alive(queue, consumers)
             started = time.perf_counter()
             submit_all(port, token, empty, args.jobs, args.clients)
             submitted = time.perf_counter() - started
@@ -158,7 +220,7 @@ def consumers_only(consumers: int, args: argparse.Namespace) -> float:
         ids = [store.create_scan(org, None, "code", empty, {}) for _ in range(args.jobs)]
         workers = [dgp(env, "worker", "code", "--consumer", f"only-{n}") for n in range(consumers)]
         try:
-            time.sleep(2.0)  # the consumers import and connect
+            wait_alive(queue, consumers)
             started = time.perf_counter()
             pipe = queue.redis.pipeline(transaction=False)
             for scan_id in ids:
