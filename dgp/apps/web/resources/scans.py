@@ -46,6 +46,7 @@ MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields
 MAX_TARGET = 2048
 # What only an administrator may allow: reading this host's disk, cloning from private hosts.
 ADMIN_OPTIONS = ("allow_local_sources", "allow_private_hosts")
+DEFAULT_LIMITS: dict[str, float] = asdict(Limits())  # the server's, the most a scan may ask
 
 
 class Scans(Resource):
@@ -224,11 +225,10 @@ def _lowered_limits(limits: object) -> dict[str, float]:
     server's defaults (which bound disk, memory and time per scan)."""
     if not isinstance(limits, dict):
         raise bad_request("'limits' must be an object", "invalid_input")
-    defaults = asdict(Limits())
-    unknown = sorted(set(limits) - set(defaults))
+    unknown = sorted(set(limits) - set(DEFAULT_LIMITS))
     if unknown:
         raise bad_request(f"unknown limits: {', '.join(unknown)}", "invalid_input")
-    return {name: _at_most(name, value, defaults[name]) for name, value in limits.items()}
+    return {name: _at_most(name, value, DEFAULT_LIMITS[name]) for name, value in limits.items()}
 
 
 def _refuse_credentials(target: str) -> None:
