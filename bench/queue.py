@@ -7,7 +7,7 @@ runs from the first submit until the last scan is done. Target: >= 500 jobs/s.
 Also printed, to show where the time goes: the consumers alone (jobs queued
 directly, no HTTP), and the HTTP submits alone (within the whole-path run).
 
-    python bench/queue.py [--jobs 600] [--clients 16]
+    python bench/queue.py [--jobs 3000] [--clients 16]
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import time
 
 import redis
 
-from bench.services import REDIS_URL, ROOT, bench_services, worker_env
-from dgp.plumbing.queue import JobQueue, Liveness
+from bench.services import REDIS_URL, ROOT, bench_services, wait_alive, worker_env
+from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.store import Database, ScanStore, UserStore
 
 TARGET = 500.0
@@ -147,16 +147,6 @@ def wait_until_done(store: ScanStore, jobs: int, seconds: float = 600) -> None:
         time.sleep(0.05)
 
 
-def wait_alive(queue: JobQueue, consumers: int, seconds: float = 60) -> None:
-    """Until the consumers have started (imports, detector compiled, connected): a
-    consumer's first liveness beat comes just before its first read."""
-    deadline = time.monotonic() + seconds
-    while len(Liveness(queue).alive("code")) < consumers:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the consumers did not start within {seconds:.0f} s")
-        time.sleep(0.1)
-
-
 def dgp(env: dict[str, str], *args: str) -> subprocess.Popen:
     """`dgp ARGS` in a process of its own, quiet."""
     return subprocess.Popen(
@@ -192,7 +182,7 @@ def run(consumers: int, args: argparse.Namespace) -> float:
         ]
         try:
             wait_http(port)
-            wait_alive(queue, consumers)
+            wait_alive(queue, {"code": consumers})
             started = time.perf_counter()
             submit_all(port, token, empty, args.jobs, args.clients)
             submitted = time.perf_counter() - started
@@ -220,7 +210,7 @@ def consumers_only(consumers: int, args: argparse.Namespace) -> float:
         ids = [store.create_scan(org, None, "code", empty, {}) for _ in range(args.jobs)]
         workers = [dgp(env, "worker", "code", "--consumer", f"only-{n}") for n in range(consumers)]
         try:
-            wait_alive(queue, consumers)
+            wait_alive(queue, {"code": consumers})
             started = time.perf_counter()
             pipe = queue.redis.pipeline(transaction=False)
             for scan_id in ids:
@@ -236,7 +226,7 @@ def consumers_only(consumers: int, args: argparse.Namespace) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--jobs", type=int, default=600)
+    ap.add_argument("--jobs", type=int, default=3000)
     ap.add_argument("--clients", type=int, default=16)
     args = ap.parse_args()
     results = {n: run(n, args) for n in (1, 2)}

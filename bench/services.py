@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from dgp.plumbing.queue import JobQueue, Liveness  # noqa: E402
 from dgp.plumbing.store import Database, migrate  # noqa: E402
 
 ADMIN_DSN = os.environ.get("DGP_TEST_DATABASE_URL", "postgresql:///postgres")
@@ -62,3 +64,15 @@ def worker_env(dsn: str, prefix: str) -> dict[str, str]:
         "DGP_DATABASE_URL": dsn,
         "DGP_KEY_PREFIX": prefix,
     }
+
+
+def wait_alive(queue: JobQueue, consumers: dict[str, int], seconds: float = 60) -> None:
+    """Until each kind has its consumers started (imported, detector compiled,
+    connected): a consumer beats just before its first read, so the clock that
+    starts after this measures work, not start-up."""
+    deadline = time.monotonic() + seconds
+    liveness = Liveness(queue)
+    while any(len(liveness.alive(kind)) < n for kind, n in consumers.items()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the consumers did not start within {seconds:.0f} s")
+        time.sleep(0.1)
