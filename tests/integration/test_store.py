@@ -483,6 +483,32 @@ def test_prepared_statements_are_prepared_again_on_a_new_connection(database_dsn
         database.close()
 
 
+def test_a_wrong_current_password_is_refused_before_the_new_one_is_hashed(
+    database: Database, org: str
+) -> None:
+    users = UserStore(database)
+    user = users.create_user(
+        org, f"{uuid.uuid4().hex[:8]}@example.nl", "old password 12345", "analyst"
+    )
+    hashed: list[str] = []
+    real = users.hasher
+
+    class WatchedHasher:  # the real hasher, watched
+        def hash(self, password: str) -> str:
+            hashed.append(password)
+            return real.hash(password)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+    users.hasher = WatchedHasher()  # type: ignore[assignment]
+    assert not users.set_password(org, user.id, "new password 12345", "wrong password 1")
+    assert hashed == []
+    assert users.set_password(org, user.id, "new password 12345", "old password 12345")
+    assert hashed == ["new password 12345"]
+    assert users.authenticate(user.email, "new password 12345") is not None
+
+
 def test_pool_statistics_move(database: Database) -> None:
     before = database.stats()
     with database.connection() as conn:

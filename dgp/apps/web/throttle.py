@@ -40,10 +40,11 @@ class LoginThrottle:
     def retry_after(self, email: str) -> int:
         """Seconds until the account may try again; 0 when it may now."""
         key = self._key(email)
-        failures = self.redis.get(key)
+        pipe = self.redis.pipeline(transaction=False)  # one round trip for both
+        failures, ttl = pipe.get(key).ttl(key).execute()
         if failures is None or int(failures) < self.max_failures:
             return 0
-        return max(1, int(self.redis.ttl(key)))
+        return max(1, int(ttl))
 
     def failed(self, email: str) -> None:
         """Count a failure; the window starts at the first one."""

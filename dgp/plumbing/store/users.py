@@ -306,24 +306,32 @@ class UserStore:
         organisation or `current_password` (when given) is wrong. Ends the user's
         sessions but `keep_session` (the caller's own), so a stolen session dies."""
         org, uid = uuid_or_none(organisation_id), uuid_or_none(user_id)
-        new_hash = self.hasher.hash(_check_password(new_password))
+        checked = _check_password(new_password)  # a bad new password: ValueError first
         if org is None or uid is None:
             return False
-        with self.db.transaction() as cur:
+        with self.db.statement() as cur:
             cur.execute(
-                "SELECT password_hash FROM users WHERE id = %s AND organisation_id = %s FOR UPDATE",
+                "SELECT password_hash FROM users WHERE id = %s AND organisation_id = %s",
                 (uid, org),
             )
             row = cur.fetchone()
-            stored = row[0] if row is not None else self._dummy()
-            if current_password is not None:
-                try:
-                    self.hasher.verify(stored, current_password[:MAX_PASSWORD])
-                except (VerificationError, InvalidHashError):
-                    return False
-            if row is None:
+        stored = row[0] if row is not None else self._dummy()
+        if current_password is not None:  # checked before the new one is hashed
+            try:
+                self.hasher.verify(stored, current_password[:MAX_PASSWORD])
+            except (VerificationError, InvalidHashError):
                 return False
-            cur.execute("UPDATE users SET password_hash = %s WHERE id = %s", (new_hash, uid))
+        if row is None:
+            return False
+        new_hash = self.hasher.hash(checked)  # no row lock is held while hashing
+        with self.db.transaction() as cur:
+            # only over the hash that was checked: a change meanwhile wins
+            cur.execute(
+                "UPDATE users SET password_hash = %s WHERE id = %s AND password_hash = %s",
+                (new_hash, uid, stored),
+            )
+            if cur.rowcount != 1:
+                return False
             cur.execute(
                 "DELETE FROM sessions WHERE user_id = %s AND id_hash <> %s",
                 (uid, digest(keep_session) if keep_session else ""),
