@@ -483,6 +483,29 @@ def test_prepared_statements_are_prepared_again_on_a_new_connection(database_dsn
         database.close()
 
 
+def test_a_prepared_statement_lost_or_outdated_is_prepared_again(
+    test_databases: TestDatabases,
+) -> None:
+    database = Database(test_databases.create(migrated=True), minconn=1, maxconn=1)
+    store, users = ScanStore(database), UserStore(database)
+    try:
+        org = store.create_organisation("prepared")
+        user = users.create_user(org, "p@example.nl", "a long password 1", "analyst")
+        _, token = users.create_token(user, "t", ["scans:read"])
+        assert users.verify_token(token) is not None
+        with database.connection() as conn, conn.cursor() as cur:
+            cur.execute("DEALLOCATE dgp_token_user")  # as DISCARD ALL would
+            conn.commit()
+        assert users.verify_token(token) is not None
+        with database.connection() as conn, conn.cursor() as cur:  # what a migration may do
+            cur.execute("ALTER TABLE users ALTER COLUMN email TYPE varchar(320)")
+            conn.commit()
+        found = users.verify_token(token)  # "cached plan must not change result type"
+        assert found is not None and found[0].email == "p@example.nl"
+    finally:
+        database.close()
+
+
 def test_a_wrong_current_password_is_refused_before_the_new_one_is_hashed(
     database: Database, org: str
 ) -> None:
