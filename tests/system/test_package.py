@@ -259,6 +259,21 @@ def test_cpu_quota_holds_and_the_web_app_stays_responsive_under_scanner_load(
     assert busy_p99 <= 2 * idle_p99
 
 
+def test_a_reinstall_after_remove_keeps_the_configuration_and_starts_the_units(
+    dgp: Installed, deb: Path, machine: testinfra.host.Host
+) -> None:
+    secrets_before = machine.file("/etc/dataguardian/secrets.conf").content_string
+    dgp.sh("apt-get -y -qq remove dataguardian", timeout=300)
+    assert not machine.socket("tcp://127.0.0.1:5000").is_listening
+    dgp.host.install_deb(deb)
+    assert machine.file("/etc/dataguardian/secrets.conf").content_string == secrets_before
+    for unit in UNITS:
+        assert dgp.show(unit, "ActiveState") == "active", unit
+    for port in SCANNER_PORTS.values():
+        assert dgp.health(port) == 200, port
+    assert dgp.host.failed_units() == []
+
+
 def test_purge_removes_the_user_the_configuration_and_the_state(
     dgp: Installed, machine: testinfra.host.Host
 ) -> None:
