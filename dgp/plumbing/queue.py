@@ -115,6 +115,19 @@ class JobQueue:
         if jobs:
             self.redis.xack(self.stream(jobs[0].kind), GROUP, *(job.entry_id for job in jobs))
 
+    def requeue(self, jobs: Sequence[Job]) -> None:
+        """Hand jobs of one kind that were read but never run back to the queue: each
+        becomes a new entry (delivered 0 times, at the end) and the old one is ACKed,
+        in one transaction."""
+        if not jobs:
+            return
+        stream = self.stream(jobs[0].kind)
+        pipe = self.redis.pipeline(transaction=True)
+        for job in jobs:
+            pipe.xadd(stream, {"scan_id": job.scan_id})
+        pipe.xack(stream, GROUP, *(job.entry_id for job in jobs))
+        pipe.execute()
+
     def dead_letter(self, job: Job, reason: str) -> None:
         """Move a job that cannot succeed to the kind's dead-letter stream, then ACK it."""
         pipe = self.redis.pipeline(transaction=True)

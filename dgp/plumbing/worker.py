@@ -22,9 +22,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-import redis
-
 from dgp.plumbing.breakers import BreakerOpen, Breakers
+from dgp.plumbing.holding import OUTAGES, Heartbeat, Held, HeldJobs
 from dgp.plumbing.queue import GROUP, Job, JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ClaimedScan, ScanStore, StoreUnavailable
@@ -54,10 +53,11 @@ SAVE_DELAY = 0.05  # seconds
 # hoarded by one consumer while another waits for work.
 READ_BATCH = 32
 QUICK_JOB = 0.02  # seconds
+SLOW_JOB = 1.0  # seconds: the jobs waiting behind one running this long go back
+HEARTBEAT_INTERVAL = 1.0  # seconds between looks for a slow job
 CHECK_INTERVAL = 5.0  # seconds between looks at own pending jobs (and liveness beats)
 KEEP_FRESH_INTERVAL = 10.0  # seconds between resets of a running job's idle time
 OUTAGE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds, then 5 s until it is back
-OUTAGES = (StoreUnavailable, redis.ConnectionError, redis.TimeoutError)
 # Options that do not parse, a target that is refused, an upload that is gone: retrying
 # cannot help, so the scan fails with the reason at once.
 FINAL_ERRORS = (ScanInputError, ValueError, UploadMissing, UploadCorrupt)
@@ -108,7 +108,8 @@ class Worker:
         self._unsaved: list[Finished] = []
         self._unsaved_since = 0.0
         self._read_size = 1
-        self._waiting: list[Job] = []  # read, not yet run: kept fresh with the running one
+        self.held = HeldJobs()  # claimed: running or waiting their turn
+        self._freshened_at = time.monotonic()
         # scanner -> scan target: a host that keeps not answering is not tried again
         # for a while; only "unreachable" failures count, not a missing repository
         self.target_breakers = Breakers(
@@ -121,8 +122,9 @@ class Worker:
         """Consume until `stop` is set; what has run is saved before returning."""
         warm_up(self.kind)
         try:
-            while not self.stop.is_set():
-                self._patiently(lambda: self._step(block_ms=1000))
+            with Heartbeat(self._heartbeat, HEARTBEAT_INTERVAL):
+                while not self.stop.is_set():
+                    self._patiently(lambda: self._step(block_ms=1000))
         finally:
             with suppress(*OUTAGES):  # else those jobs stay pending and run again
                 self.flush()
@@ -151,18 +153,20 @@ class Worker:
         self.on_beat()
         if own_first:  # own pending entries include the jobs whose results are unsaved
             self.flush()
-        if self._unsaved:  # results in hand: do not wait for new jobs
-            block_ms = 0
-        count = min(self._read_size, most)
-        read = partial(self.queue.read_many, self.kind, self.consumer, count)
-        jobs = read(block_ms=block_ms, own_first=own_first)
-        if not jobs:
-            self.flush()  # nothing waits: save what has run
-            if not own_first:  # idle: time to see what the janitor handed us
-                jobs = read(block_ms=0, own_only=True)
+        if not self.held.waiting():  # else those run first (left by an outage)
+            if self._unsaved:  # results in hand: do not wait for new jobs
+                block_ms = 0
+            count = min(self._read_size, most)
+            read = partial(self.queue.read_many, self.kind, self.consumer, count)
+            jobs = read(block_ms=block_ms, own_first=own_first)
             if not jobs:
-                return False
-        slowest = self.handle_all(jobs)
+                self.flush()  # nothing waits: save what has run
+                if not own_first:  # idle: time to see what the janitor handed us
+                    jobs = read(block_ms=0, own_only=True)
+                if not jobs:
+                    return False
+            self.claim(jobs)
+        slowest = self.run_held()
         quick = slowest < QUICK_JOB
         self._read_size = min(2 * self._read_size, READ_BATCH) if quick else 1
         return True
@@ -191,32 +195,55 @@ class Worker:
                 extra=self._fields(done.scan.id, done.scan.organisation_id),
             )
 
-    def handle_all(self, jobs: list[Job]) -> float:
-        """Claim the jobs' scans in one statement, then run them one after another;
-        the seconds the slowest one took."""
+    def claim(self, jobs: list[Job]) -> None:
+        """Claim the jobs' scans in one statement and hold them; a job whose scan is
+        over (done, cancelled, deleted) is only acknowledged."""
         live = [job for job in jobs if not self._gave_up(job)]
         ids = [job.scan_id for job in live]
         claimed = self._patiently(lambda: self.store.claim_scans(ids)) if live else {}
-        self._waiting = list(live)
+        over = [job for job in live if job.scan_id not in claimed]
+        self._patiently(lambda: self.queue.ack_all(over))
+        self.held.hold([Held(job, claimed[job.scan_id]) for job in live if job not in over])
+
+    def run_held(self) -> float:
+        """Run the held jobs one after another; the seconds the slowest one took.
+
+        Asked to stop, the ones not started go back to the queue. An outage that
+        cuts a scan short leaves it held, to run again first once the outage is over.
+        """
         slowest = 0.0
-        try:
-            for job in live:
-                self._waiting.remove(job)
-                scan = claimed.get(job.scan_id)
-                if scan is None:  # finished already, cancelled or deleted: nothing to do
-                    self._patiently(lambda job=job: self.queue.ack(job))  # type: ignore[misc]
-                    continue
-                started = time.monotonic()
-                self.stats.in_flight = 1
-                try:
-                    self.handle(job, scan)
-                finally:
-                    self.stats.in_flight = 0
-                slowest = max(slowest, time.monotonic() - started)
-                self._flush_when_due()
-        finally:
-            self._waiting = []
+        while not self.stop.is_set() and (held := self.held.start_next()) is not None:
+            started = time.monotonic()
+            self.stats.in_flight = 1
+            try:
+                self.handle(held.job, held.scan)
+            except OUTAGES:
+                self.held.put_back(held)
+                raise
+            finally:
+                self.stats.in_flight = 0
+            self.held.finish()
+            slowest = max(slowest, time.monotonic() - started)
+            self._flush_when_due()
+        if self.stop.is_set():
+            with suppress(*OUTAGES):  # else they stay pending here and run after a restart
+                self.held.hand_back(self._give_back, behind_slower_than=0)
         return slowest
+
+    def _heartbeat(self) -> None:
+        """In the heartbeat thread: hand back the jobs waiting behind a slow one; keep
+        this consumer alive and every job it holds fresh."""
+        if self.held.hand_back(self._give_back, behind_slower_than=SLOW_JOB):
+            log.info("jobs waiting behind a slow scan went back to the queue", extra=self._fields())
+        if time.monotonic() - self._freshened_at >= KEEP_FRESH_INTERVAL:
+            unsaved = [done.job for done in list(self._unsaved)]
+            self.liveness.beat(self.kind, self.consumer)
+            self.liveness.keep_fresh([*self.held.jobs(), *unsaved], self.consumer)
+            self._freshened_at = time.monotonic()
+
+    def _give_back(self, held: list[Held]) -> None:
+        self.store.release_scans([h.scan.id for h in held])
+        self.queue.requeue([h.job for h in held])
 
     def _gave_up(self, job: Job) -> bool:
         """Fail and dead-letter a job delivered too often; True if it was."""
@@ -294,16 +321,13 @@ class Worker:
         self._unsaved.append(Finished(job, claimed, result))
 
     def _progress(self, job: Job) -> Progress:
-        """Publish progress at most every PROGRESS_INTERVAL; keep the job fresh meanwhile."""
-        last = {"progress": 0.0, "fresh": time.monotonic()}
+        """Publish progress at most every PROGRESS_INTERVAL (the heartbeat thread keeps
+        the job fresh); each report also feeds the watchdog."""
+        last = {"progress": 0.0}
 
         def report(percent: int, message: str) -> None:
             now = time.monotonic()
             self.on_beat()
-            if now - last["fresh"] >= KEEP_FRESH_INTERVAL:
-                last["fresh"] = now
-                self.liveness.beat(self.kind, self.consumer)
-                self.liveness.keep_fresh([job, *self._waiting], self.consumer)
             # 100 % is written with the result itself
             if now - last["progress"] >= PROGRESS_INTERVAL and percent < 100:
                 last["progress"] = now

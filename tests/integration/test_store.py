@@ -281,6 +281,21 @@ def test_save_results_of_a_batch_saves_each_scan_or_drops_it(
     assert totals == [len(r.findings) for _, r in kept]
 
 
+def test_a_scan_twice_in_one_batch_is_saved_once_with_its_last_result(
+    store: ScanStore, org: str, tree: Path, tmp_path: Path
+) -> None:
+    scan_id, first = code_scan(store, org, tree)
+    other_tree = tmp_path / "other"
+    other_tree.mkdir()
+    (other_tree / "a.py").write_text('mail = "piet.pieters@example.nl"\n')
+    job = ScanJob(kind="code", target=str(other_tree), options=ScanOptions(), scan_id=scan_id)
+    last = code.scan(job, ScanInputs(hash_key=b"k" * 32))
+    assert {f.fingerprint for f in first.findings} != {f.fingerprint for f in last.findings}
+    assert store.save_results([(scan_id, first), (scan_id.upper(), last)]) == [True, True]
+    findings, _ = store.list_findings(org, scan_id, limit=1000)
+    assert [f.to_dict() for f in findings] == [f.to_dict() for f in last.findings]
+
+
 def test_save_result_twice_gives_the_same_findings(
     store: ScanStore, database: Database, org: str, tree: Path
 ) -> None:

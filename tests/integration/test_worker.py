@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ import redis
 
 from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.settings import Settings
-from dgp.plumbing.store import ScanStore
+from dgp.plumbing.store import ScanStore, StoreUnavailable
 from dgp.plumbing.worker import Janitor, Worker
 from dgp.scanners import code, document
 from dgp.scanners.options import ScanOptions
@@ -284,6 +285,154 @@ def test_quick_jobs_are_read_several_at_a_time_and_a_slow_one_sets_that_back(
     with store.db.transaction() as cur:
         cur.execute("SELECT max(deliveries) FROM scans WHERE organisation_id = %s", (org,))
         assert cur.fetchone()[0] == 1
+
+
+def deliveries(store: ScanStore, ids: list[str]) -> set[int]:
+    with store.db.transaction() as cur:
+        cur.execute("SELECT deliveries FROM scans WHERE id = ANY(%s::uuid[])", (ids,))
+        return {row[0] for row in cur.fetchall()}
+
+
+def warm(store: ScanStore, queue: JobQueue, org: str, tree: str, worker: Worker) -> None:
+    """Quick jobs until the worker reads many at a time."""
+    quick = [submit(store, queue, org, "code", tree) for _ in range(40)]
+    wait_for(lambda: all_done(store, org, quick), seconds=60)
+    assert worker._read_size > 8
+
+
+def test_jobs_waiting_behind_a_slow_one_go_back_to_the_queue_for_another_consumer(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    tree = str(small_tree(tmp_path / "t", files=1))
+    first, second = (Worker("code", queue, store, settings, name) for name in ("c1", "c2"))
+    scan = first._scan
+    slow: list[str] = []
+    behind: list[str] = []
+    slow_ended_with: list[bool] = []
+
+    def slow_until_the_others_are_done(job, inputs):
+        if job.scan_id in slow:  # the others were read with it: c2 must run them meanwhile
+            threads.append(run_in_thread(second))
+            with suppress(AssertionError):
+                wait_for(lambda: all_done(store, org, behind), seconds=20)
+            slow_ended_with.append(all_done(store, org, behind))
+        return scan(job, inputs)
+
+    first._scan = slow_until_the_others_are_done  # type: ignore[method-assign]
+    threads = [run_in_thread(first)]
+    try:
+        warm(store, queue, org, tree, first)
+        slow.append(store.create_scan(org, None, "code", tree, {}))
+        behind += [store.create_scan(org, None, "code", tree, {}) for _ in range(10)]
+        pipe = queue.redis.pipeline()  # one read takes them all
+        for scan_id in [*slow, *behind]:
+            pipe.xadd(queue.stream("code"), {"scan_id": scan_id})
+        pipe.execute()
+        wait_for(lambda: all_done(store, org, [*slow, *behind]), seconds=60)
+    finally:
+        first.stop.set()
+        second.stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert slow_ended_with == [True]
+    assert second.stats.processed == len(behind) and deliveries(store, behind) == {1}
+    assert queue.depth("code").pending == 0
+
+
+def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    tree = str(small_tree(tmp_path / "t", files=1))
+    worker = Worker("code", queue, store, settings, "c1")
+    scan = worker._scan
+    batch: list[str] = []
+
+    def stop_at_the_third(job, inputs):
+        if batch and job.scan_id == batch[2]:
+            worker.stop.set()
+        return scan(job, inputs)
+
+    worker._scan = stop_at_the_third  # type: ignore[method-assign]
+    thread = run_in_thread(worker)
+    try:
+        warm(store, queue, org, tree, worker)
+        ids = [store.create_scan(org, None, "code", tree, {}) for _ in range(10)]
+        batch += ids
+        pipe = queue.redis.pipeline()
+        for scan_id in ids:
+            pipe.xadd(queue.stream("code"), {"scan_id": scan_id})
+        pipe.execute()
+    finally:
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    ran = [i for i in ids if store.get_scan(org, i).status.value == "done"]  # type: ignore[union-attr]
+    assert ran == ids[:3]
+    rest = [store.get_scan(org, i) for i in ids[3:]]
+    assert {s.status.value for s in rest if s} == {"queued"} and deliveries(store, ids[3:]) == {0}
+    assert queue.depth("code").pending == 0  # handed back: new entries, not pending here
+    again = Worker("code", queue, store, settings, "c1")
+    thread = run_in_thread(again)
+    try:
+        wait_for(lambda: all_done(store, org, ids), seconds=60)
+    finally:
+        again.stop.set()
+        thread.join(timeout=30)
+    assert deliveries(store, ids) == {1}
+
+
+def test_an_outage_in_the_middle_of_a_batch_costs_no_job_a_delivery(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    tree = str(small_tree(tmp_path / "t", files=1))
+    worker = Worker("code", queue, store, settings, "c1")
+    scan = worker._scan
+    batch: list[str] = []
+    cut: list[str] = []
+
+    def postgres_gone_once(job, inputs):
+        if batch and job.scan_id == batch[4] and not cut:
+            cut.append(job.scan_id)
+            raise StoreUnavailable("Postgres went away (test)")
+        return scan(job, inputs)
+
+    worker._scan = postgres_gone_once  # type: ignore[method-assign]
+    thread = run_in_thread(worker)
+    try:
+        warm(store, queue, org, tree, worker)
+        ids = [store.create_scan(org, None, "code", tree, {}) for _ in range(10)]
+        batch += ids
+        pipe = queue.redis.pipeline()
+        for scan_id in ids:
+            pipe.xadd(queue.stream("code"), {"scan_id": scan_id})
+        pipe.execute()
+        wait_for(lambda: all_done(store, org, ids), seconds=60)
+    finally:
+        worker.stop.set()
+        thread.join(timeout=30)
+    assert cut == [ids[4]]  # the outage happened, in the middle of the batch
+    assert deliveries(store, ids) == {1}
+    assert queue.depth("code").pending == 0
+
+
+def test_the_heartbeat_keeps_waiting_and_unsaved_jobs_from_the_janitor(
+    store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
+) -> None:
+    tree = str(small_tree(tmp_path / "t", files=1))
+    ids = [submit(store, queue, org, "code", tree) for _ in range(3)]
+    worker = Worker("code", queue, store, settings, "c1")
+    jobs = queue.read_many("code", "c1", 3, block_ms=100)
+    worker.claim(jobs)
+    finished = worker.held.start_next()
+    assert finished is not None
+    worker.handle(finished.job, finished.scan)  # one ran, its result not yet saved,
+    worker.held.finish()
+    assert worker.held.start_next() is not None  # one runs, one waits
+    assert len(worker._unsaved) == 1 and worker.held.waiting()
+    time.sleep(0.6)  # longer than reclaim_idle_seconds (0.5 s here)
+    worker._freshened_at = float("-inf")
+    worker._heartbeat()
+    assert queue.reclaim("code", "c2", min_idle_ms=500) == []  # none of the three
+    assert {j.scan_id for j in queue.read_many("code", "c1", 10, 0, own_only=True)} == set(ids)
 
 
 def test_results_lost_before_their_commit_are_run_again(

@@ -288,16 +288,33 @@ class ScanStore:
             # disk and, the log being sequential, makes this one durable too).
             cur.execute(
                 f"{ASYNC_COMMIT}; "
+                # rows locked in id order, as save_results does: no deadlock between them
                 "UPDATE scans SET deliveries = deliveries + 1, status = 'running', "
                 "started_at = now(), finished_at = NULL, progress = 0, "
                 "progress_message = 'started' "
-                "WHERE id = ANY(%s::uuid[]) AND status IN %s "
-                "RETURNING id, organisation_id, kind, target, options, upload_id, deliveries, "
-                "created_by",
+                "FROM (SELECT id FROM scans WHERE id = ANY(%s::uuid[]) AND status IN %s "
+                "ORDER BY id FOR UPDATE) AS locked WHERE scans.id = locked.id "
+                "RETURNING scans.id, organisation_id, kind, target, options, upload_id, "
+                "deliveries, created_by",
                 (list(wanted.values()), UNFINISHED),
             )
             rows = {str(row[0]): row for row in cur.fetchall()}
         return {sid: _claimed(rows[checked]) for sid, checked in wanted.items() if checked in rows}
+
+    def release_scans(self, scan_ids: Sequence[str]) -> None:
+        """Claimed scans that will not run here after all: queued again, their claim
+        not counted as a delivery (their jobs go back to the queue). Asynchronous
+        commit: a lost release only leaves a scan shown as running until it runs."""
+        ids = [checked for sid in scan_ids if (checked := uuid_or_none(sid))]
+        if not ids:
+            return
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"{ASYNC_COMMIT}; UPDATE scans SET status = 'queued', started_at = NULL, "
+                "progress = 0, progress_message = '', deliveries = deliveries - 1 "
+                "WHERE id = ANY(%s::uuid[]) AND status = 'running'",
+                (ids,),
+            )
 
     def save_result(self, scan_id: str, result: ScanResult) -> bool:
         """Store one finished scan; see save_results."""
@@ -581,8 +598,10 @@ def _missing_owner(cur: PgCursor, org: str, user: str | None, upload: str | None
 
 
 def _save_results(cur: PgCursor, results: Sequence[tuple[str, ScanResult]]) -> list[bool]:
-    """save_results' statements: four for the whole batch, whatever its size."""
+    """save_results' statements: four for the whole batch, whatever its size. A scan
+    given twice (two entries for one scan) is saved once, with its last result."""
     ids = [uuid_or_none(scan_id) for scan_id, _ in results]
+    last = {sid: n for n, sid in enumerate(ids) if sid is not None}
     cur.execute(  # in id order, so two batches that share scans cannot deadlock
         "SELECT id, organisation_id, status FROM scans WHERE id = ANY(%s::uuid[]) "
         "ORDER BY id FOR UPDATE",
@@ -592,7 +611,11 @@ def _save_results(cur: PgCursor, results: Sequence[tuple[str, ScanResult]]) -> l
         str(row[0]): str(row[1]) for row in cur.fetchall() if row[2] != ScanStatus.CANCELLED.value
     }
     saved = [sid is not None and sid in owners for sid in ids]
-    kept = [(sid, result) for sid, (_, result), ok in zip(ids, results, saved, strict=True) if ok]
+    kept = [
+        (sid, result)
+        for n, (sid, (_, result), ok) in enumerate(zip(ids, results, saved, strict=True))
+        if ok and last[sid] == n  # type: ignore[index]
+    ]
     if not kept:
         return saved
     cur.execute("DELETE FROM findings WHERE scan_id = ANY(%s::uuid[])", ([s for s, _ in kept],))
