@@ -293,6 +293,17 @@ def deliveries(store: ScanStore, ids: list[str]) -> set[int]:
         return {row[0] for row in cur.fetchall()}
 
 
+def queue_at_once(store: ScanStore, queue: JobQueue, org: str, tree: str, n: int) -> list[str]:
+    """n scans whose jobs enter the stream together, so that one read can take them all.
+    (The rows first: a worker that reads a job must find its scan.)"""
+    ids = [store.create_scan(org, None, "code", tree, {}) for _ in range(n)]
+    pipe = queue.redis.pipeline()
+    for scan_id in ids:
+        pipe.xadd(queue.stream("code"), {"scan_id": scan_id})
+    pipe.execute()
+    return ids
+
+
 def warm(store: ScanStore, queue: JobQueue, org: str, tree: str, worker: Worker) -> None:
     """Quick jobs until the worker reads many at a time."""
     quick = [submit(store, queue, org, "code", tree) for _ in range(40)]
@@ -322,12 +333,9 @@ def test_jobs_waiting_behind_a_slow_one_go_back_to_the_queue_for_another_consume
     threads = [run_in_thread(first)]
     try:
         warm(store, queue, org, tree, first)
-        slow.append(store.create_scan(org, None, "code", tree, {}))
-        behind += [store.create_scan(org, None, "code", tree, {}) for _ in range(10)]
-        pipe = queue.redis.pipeline()  # one read takes them all
-        for scan_id in [*slow, *behind]:
-            pipe.xadd(queue.stream("code"), {"scan_id": scan_id})
-        pipe.execute()
+        slow_first, *others = queue_at_once(store, queue, org, tree, 11)
+        slow.append(slow_first)
+        behind += others
         wait_for(lambda: all_done(store, org, [*slow, *behind]), seconds=60)
     finally:
         first.stop.set()
@@ -356,12 +364,8 @@ def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
     thread = run_in_thread(worker)
     try:
         warm(store, queue, org, tree, worker)
-        ids = [store.create_scan(org, None, "code", tree, {}) for _ in range(10)]
+        ids = queue_at_once(store, queue, org, tree, 10)
         batch += ids
-        pipe = queue.redis.pipeline()
-        for scan_id in ids:
-            pipe.xadd(queue.stream("code"), {"scan_id": scan_id})
-        pipe.execute()
     finally:
         thread.join(timeout=30)
     assert not thread.is_alive()
@@ -399,12 +403,8 @@ def test_an_outage_in_the_middle_of_a_batch_costs_no_job_a_delivery(
     thread = run_in_thread(worker)
     try:
         warm(store, queue, org, tree, worker)
-        ids = [store.create_scan(org, None, "code", tree, {}) for _ in range(10)]
+        ids = queue_at_once(store, queue, org, tree, 10)
         batch += ids
-        pipe = queue.redis.pipeline()
-        for scan_id in ids:
-            pipe.xadd(queue.stream("code"), {"scan_id": scan_id})
-        pipe.execute()
         wait_for(lambda: all_done(store, org, ids), seconds=60)
     finally:
         worker.stop.set()

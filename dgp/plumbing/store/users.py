@@ -203,17 +203,13 @@ class UserStore:
                     (clean(address),),
                 )
                 row = cur.fetchone()
-        stored = row[6] if row is not None else self._dummy()
-        try:
-            self.hasher.verify(stored, password[:MAX_PASSWORD])
-        except (VerificationError, InvalidHashError):
-            return None
-        if row is None:
+        matches = self._password_matches(row[6] if row else None, password)  # timed alike
+        if row is None or not matches:
             return None
         user = _user(row)
         if user.disabled:
             return None
-        if self.hasher.check_needs_rehash(stored):  # parameters were raised since
+        if self.hasher.check_needs_rehash(row[6]):  # parameters were raised since
             with self.db.transaction() as cur:
                 cur.execute(
                     "UPDATE users SET password_hash = %s WHERE id = %s",
@@ -315,13 +311,11 @@ class UserStore:
                 (uid, org),
             )
             row = cur.fetchone()
-        stored = row[0] if row is not None else self._dummy()
-        if current_password is not None:  # checked before the new one is hashed
-            try:
-                self.hasher.verify(stored, current_password[:MAX_PASSWORD])
-            except (VerificationError, InvalidHashError):
-                return False
-        if row is None:
+        stored = row[0] if row else None
+        # the current password is checked before the new one is hashed
+        if current_password is not None and not self._password_matches(stored, current_password):
+            return False
+        if stored is None:
             return False
         new_hash = self.hasher.hash(checked)  # no row lock is held while hashing
         with self.db.transaction() as cur:
@@ -431,6 +425,16 @@ class UserStore:
         with self.db.transaction() as cur:
             cur.execute("DELETE FROM sessions WHERE id_hash = %s", (digest(plaintext),))
             return cur.rowcount == 1
+
+    def _password_matches(self, stored: str | None, password: str) -> bool:
+        """Whether `password` is the one hashed in `stored`. With no stored hash (no
+        such user) a dummy one is checked: the answer takes as long either way, so
+        its time does not tell whether the user exists."""
+        try:
+            self.hasher.verify(stored or self._dummy(), password[:MAX_PASSWORD])
+        except (VerificationError, InvalidHashError):
+            return False
+        return stored is not None
 
     def _dummy(self) -> str:
         if self._dummy_hash is None:
