@@ -101,10 +101,11 @@ def through_services(
             queue.submit(kind, scan_id)
             ids.append(scan_id)
         deadline = time.monotonic() + 600
-        while finished(store, ids) < len(ids):  # one cheap query, so polling costs no core
+        # one cheap query: polling often costs no core, and keeps the end exact to 20 ms
+        while finished(store, ids) < len(ids):
             if time.monotonic() > deadline:
                 raise SystemExit("the services did not finish within 600 s")
-            time.sleep(0.2)
+            time.sleep(0.02)
         elapsed = time.perf_counter() - started
         failed = [i for i in ids if store.get_scan(org, i).status.value != "done"]  # type: ignore[union-attr]
         assert not failed, f"{len(failed)} scans did not end done"
