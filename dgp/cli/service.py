@@ -19,9 +19,10 @@ from collections.abc import Callable
 import redis
 
 from dgp.plumbing.connections import Connections, connect
+from dgp.plumbing.janitor import Janitor
 from dgp.plumbing.settings import Settings, SettingsError, load_settings
 from dgp.plumbing.store import StoreUnavailable, migrate
-from dgp.plumbing.worker import Janitor, Worker
+from dgp.plumbing.worker import Worker
 from dgp.scanners import SCANNERS
 
 

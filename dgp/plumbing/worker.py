@@ -6,7 +6,8 @@ it again after a restart, or the janitor hands it to another. Redis counts the
 deliveries; past `max_deliveries` the scan is failed with the reason and the job
 goes to the dead-letter stream, so a scan that always kills its scanner ends.
 An outage of Postgres or Redis is waited out with the job in hand, so it does not
-use up deliveries.
+use up deliveries. Quick jobs are read, claimed and saved several at a time; the
+jobs a consumer holds are kept from the janitor by a heartbeat (dgp.plumbing.holding).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 
 from dgp.plumbing.breakers import BreakerOpen, Breakers
 from dgp.plumbing.holding import OUTAGES, Heartbeat, Held, HeldJobs
-from dgp.plumbing.queue import GROUP, Job, JobQueue, Liveness
+from dgp.plumbing.queue import Job, JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ClaimedScan, ScanStore, StoreUnavailable
 from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing
@@ -369,38 +370,3 @@ def _upload_folder(claimed: ClaimedScan) -> AbstractContextManager[str]:
 
 def _service(error: Exception) -> str:
     return "Postgres" if isinstance(error, StoreUnavailable) else "Redis"
-
-
-class Janitor:
-    """Hands jobs left by dead consumers to live ones; dead-letters hopeless ones."""
-
-    def __init__(self, queue: JobQueue, store: ScanStore, settings: Settings) -> None:
-        self.queue = queue
-        self.store = store
-        self.settings = settings
-        self.liveness = Liveness(queue)
-
-    def run_once(self, kinds: list[str]) -> dict[str, Any]:
-        report: dict[str, Any] = {}
-        idle_ms = int(self.settings.reclaim_idle_seconds * 1000)
-        for kind in kinds:
-            alive = self.liveness.alive(kind)
-            if not alive:
-                report[kind] = {"reclaimed": 0, "dead_lettered": 0, "note": "no live consumer"}
-                continue
-            moved = dead = 0
-            for n, job in enumerate(self.queue.reclaim(kind, alive[0], idle_ms)):
-                if job.deliveries > self.settings.max_deliveries:
-                    reason = f"gave up after {job.deliveries - 1} deliveries"
-                    self.store.fail_scan(job.scan_id, reason)
-                    self.queue.dead_letter(job, reason)
-                    dead += 1
-                else:  # spread over the live consumers
-                    owner = alive[n % len(alive)]
-                    if owner != alive[0]:
-                        self.queue.redis.xclaim(
-                            self.queue.stream(kind), GROUP, owner, 0, [job.entry_id], justid=True
-                        )
-                    moved += 1
-            report[kind] = {"reclaimed": moved, "dead_lettered": dead}
-        return report

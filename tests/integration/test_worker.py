@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 import redis
 
+from dgp.plumbing.janitor import Janitor
 from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, StoreUnavailable
-from dgp.plumbing.worker import Janitor, Worker
+from dgp.plumbing.worker import Worker
 from dgp.scanners import code, document
 from dgp.scanners.options import ScanOptions
 from dgp.scanners.session import ScanInputs, ScanJob
