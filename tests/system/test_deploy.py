@@ -216,6 +216,34 @@ def test_a_scan_submitted_to_the_web_host_runs_on_the_scanner_host(three_hosts: 
     assert "running" not in web_units  # the web host runs no scanner
 
 
+VENV_PYTHON = "/usr/lib/dataguardian/venv/bin/python"
+
+
+def test_between_hosts_postgres_and_redis_speak_tls_that_verifies_the_server(
+    three_hosts: dict,
+) -> None:
+    db: th.TestHost = three_hosts["db1"]
+    web: th.TestHost = three_hosts["site"].host
+    conf = web.run(["cat", "/etc/dataguardian/dataguardian.conf"], check=True).stdout
+    assert "sslmode=verify-full" in conf and f"rediss://{db.address}:6379" in conf
+    servers = ((5432, "postgres", ["-starttls", "postgres"]), (6379, "redis", []))
+    for port, cert, starttls in servers:
+        handshake = web.run(
+            ["openssl", "s_client", "-connect", f"{db.address}:{port}", *starttls,
+             "-CAfile", f"/etc/dataguardian/tls/{cert}.crt", "-verify_return_error",
+             "-verify_ip", db.address, "-brief"],
+            input="", timeout=30,
+        )  # fmt: skip
+        assert "Verification: OK" in handshake.stderr, (port, handshake.stderr)
+    # no plain text to Redis across the network: a client without TLS gets nowhere
+    plain = web.run(
+        [VENV_PYTHON, "-c",
+         f"import redis; redis.Redis(host='{db.address}', port=6379, socket_timeout=5).ping()"],
+        timeout=60,
+    )  # fmt: skip
+    assert plain.returncode != 0 and "redis.exceptions" in plain.stderr, plain.stderr
+
+
 def test_without_the_scanner_host_the_web_host_answers_with_the_kind_degraded(
     three_hosts: dict,
 ) -> None:
