@@ -104,7 +104,7 @@ def xml_properties(
         zipfile.BadZipFile,
         OSError,
         ValueError,
-        NotImplementedError,
+        NotImplementedError,  # zipfile: a compression method it cannot read
         zlib.error,
     ):
         return {}

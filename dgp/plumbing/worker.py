@@ -204,7 +204,7 @@ class Worker:
         claimed = self._patiently(lambda: self.store.claim_scans(ids)) if live else {}
         over = [job for job in live if job.scan_id not in claimed]
         self._patiently(lambda: self.queue.ack_all(over))
-        self.held.hold([Held(job, claimed[job.scan_id]) for job in live if job not in over])
+        self.held.hold([Held(job, claimed[job.scan_id]) for job in live if job.scan_id in claimed])
 
     def run_held(self) -> float:
         """Run the held jobs one after another; the seconds the slowest one took.

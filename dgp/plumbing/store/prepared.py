@@ -42,10 +42,8 @@ class Prepared:
 
     def execute(self, cur: PgCursor, params: Sequence[Any]) -> None:
         conn = cur.connection
-        if not isinstance(conn, PreparingConnection):  # not from our pool: no plan kept
-            values = {f"p{n}": value for n, value in enumerate(params, 1)}
-            cur.execute(_inline(self.sql, len(params)), values)
-            return
+        if not isinstance(conn, PreparingConnection):
+            raise TypeError("prepared statements need a connection from Database's pool")
         if self.name not in conn.prepared or self.name in conn.outdated:
             self._prepare(cur, conn)
         statement = f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})"
@@ -73,11 +71,3 @@ class Prepared:
             conn.prepared.discard(self.name)
         cur.execute(f"PREPARE {self.name} AS {self.sql}")
         conn.prepared.add(self.name)
-
-
-def _inline(sql: str, count: int) -> str:
-    """The statement with psycopg2's placeholders instead of $1..$count."""
-    sql = sql.replace("%", "%%")
-    for n in range(count, 0, -1):  # $10 before $1
-        sql = sql.replace(f"${n}", f"%(p{n})s")
-    return sql
