@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 
 import redis
 
@@ -165,6 +166,30 @@ def stop(processes: list[subprocess.Popen]) -> None:
         p.wait(timeout=30)
 
 
+def timed(
+    processes: list[subprocess.Popen],
+    queue: JobQueue,
+    store: ScanStore,
+    consumers: int,
+    jobs: int,
+    start: Callable[[], None],
+    ready: Callable[[], None] = lambda: None,
+) -> float:
+    """Jobs per second from `start()` (once `ready()` returned and the consumers have
+    started) until the last of `jobs` scans is done; the processes are stopped
+    afterwards."""
+    try:
+        ready()
+        wait_alive(queue, {"code": consumers})
+        started = time.perf_counter()
+        start()
+        wait_until_done(store, jobs)
+        return jobs / (time.perf_counter() - started)
+    finally:
+        stop(processes)
+        store.db.close()
+
+
 def run(consumers: int, args: argparse.Namespace) -> float:
     with tempfile.TemporaryDirectory() as empty, bench_services() as (dsn, prefix):
         database = Database(dsn)
@@ -180,9 +205,8 @@ def run(consumers: int, args: argparse.Namespace) -> float:
         processes += [
             dgp(env, "worker", "code", "--consumer", f"bench-{n}") for n in range(consumers)
         ]
-        try:
-            wait_http(port)
-            wait_alive(queue, {"code": consumers})
+
+        def submit() -> None:
             started = time.perf_counter()
             submit_all(port, token, empty, args.jobs, args.clients)
             submitted = time.perf_counter() - started
@@ -191,37 +215,29 @@ def run(consumers: int, args: argparse.Namespace) -> float:
                 f"({args.jobs / submitted:.0f}/s over HTTP)",
                 flush=True,
             )
-            wait_until_done(store, args.jobs)
-            elapsed = time.perf_counter() - started
-        finally:
-            stop(processes)
-            database.close()
-    return args.jobs / elapsed
+
+        return timed(
+            processes, queue, store, consumers, args.jobs, submit, ready=lambda: wait_http(port)
+        )
 
 
 def consumers_only(consumers: int, args: argparse.Namespace) -> float:
     """Jobs per second of the consumers alone: rows and stream entries made directly."""
     with tempfile.TemporaryDirectory() as empty, bench_services() as (dsn, prefix):
-        database = Database(dsn)
-        store = ScanStore(database)
+        store = ScanStore(Database(dsn))
         org = store.create_organisation("bench")
         env = {**worker_env(dsn, prefix), "DGP_ALLOW_LOCAL_SOURCES": "true"}
         queue = JobQueue(redis.Redis.from_url(REDIS_URL), prefix)
         ids = [store.create_scan(org, None, "code", empty, {}) for _ in range(args.jobs)]
         workers = [dgp(env, "worker", "code", "--consumer", f"only-{n}") for n in range(consumers)]
-        try:
-            wait_alive(queue, {"code": consumers})
-            started = time.perf_counter()
+
+        def queue_all() -> None:
             pipe = queue.redis.pipeline(transaction=False)
             for scan_id in ids:
                 pipe.xadd(queue.stream("code"), {"scan_id": scan_id})
             pipe.execute()
-            wait_until_done(store, args.jobs)
-            elapsed = time.perf_counter() - started
-        finally:
-            stop(workers)
-            database.close()
-    return args.jobs / elapsed
+
+        return timed(workers, queue, store, consumers, args.jobs, queue_all)
 
 
 def main() -> int:

@@ -1186,13 +1186,25 @@ def leftovers(name: str = "*") -> list[str]:
     return found
 
 
+def _guest_env_words() -> str:
+    """GUEST_ENV as NAME=VALUE words for `env -i` in a shell script."""
+    return " ".join(f"{k}={v}" for k, v in GUEST_ENV.items())
+
+
+def _write_executable(path: Path, script: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(script)
+    path.chmod(0o755)
+    return path
+
+
 def write_podman_shim(directory: Path) -> Path:
     """A `podman` that enters test hosts, for testinfra's podman backend.
 
     testinfra runs `podman exec [-u USER] NAME /bin/sh -c CMD` through a shell; put
     `directory` first on PATH and use testinfra.get_host("podman://NAME").
     """
-    env = " ".join(f"{k}={v}" for k, v in GUEST_ENV.items())
+    env = _guest_env_words()
     script = f"""#!/bin/sh
 # podman shim from tests/system/testhost.py: `podman exec [-u USER] NAME CMD...` runs CMD
 # in test host NAME (nsenter into all the namespaces of its systemd). Nothing else.
@@ -1215,11 +1227,7 @@ leader=$(cat "{HOSTS_DIR}/$name/leader" 2>/dev/null) || {{
 if [ -n "$user" ]; then set -- /usr/sbin/runuser -u "$user" -- "$@"; fi
 exec nsenter -t "$leader" -a -- /usr/bin/env -i {env} "$@"
 """
-    directory.mkdir(parents=True, exist_ok=True)
-    shim = directory / "podman"
-    shim.write_text(script)
-    shim.chmod(0o755)
-    return shim
+    return _write_executable(directory / "podman", script)
 
 
 def write_ansible_nsenter(directory: Path) -> Path:
@@ -1232,7 +1240,7 @@ def write_ansible_nsenter(directory: Path) -> Path:
     takes NAME from that path and nsenters all the namespaces of the host's systemd, with
     the same clean environment as `exec` (GUEST_ENV).
     """
-    env = " ".join(f"{k}={v}" for k, v in GUEST_ENV.items())
+    env = _guest_env_words()
     script = f"""#!/bin/sh
 # ansible-nsenter from tests/system/testhost.py: Ansible's community.general.chroot
 # connection runs `ansible-nsenter {HOSTS_DIR}/NAME/merged /bin/sh -c CMD`; this runs
@@ -1248,11 +1256,7 @@ leader=$(cat "$dir/leader" 2>/dev/null) || {{
     echo "ansible-nsenter: test host ${{dir##*/}} is not up" >&2; exit 125; }}
 exec nsenter -t "$leader" -a -- /usr/bin/env -i {env} "$@"
 """
-    directory.mkdir(parents=True, exist_ok=True)
-    wrapper = directory / "ansible-nsenter"
-    wrapper.write_text(script)
-    wrapper.chmod(0o755)
-    return wrapper
+    return _write_executable(directory / "ansible-nsenter", script)
 
 
 def write_ansible_inventory(directory: Path, mapping: dict[str, str]) -> Path:
