@@ -229,7 +229,7 @@ def bench_engine(
     files: list[SyntheticFile], label: str, by_kind: dict[str, list[float]] | None = None
 ) -> Result:
     """``by_kind`` (if given) collects [bytes, seconds] per file extension."""
-    from dgp.engine import Detector
+    from dgp.engine.detector import Detector
 
     det = Detector()
 
@@ -389,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     subset = files if args.full else take_mb(files, args.subset_mb)
     sub_note = "full corpus" if subset is files else f"first {size_mb(subset):.2f} MB subset"
 
-    from dgp.engine import Detector
+    from dgp.engine.detector import Detector
 
     t0 = time.perf_counter()
     Detector()

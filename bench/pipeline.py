@@ -24,11 +24,10 @@ import time
 from pathlib import Path
 
 from bench.services import HASH_KEY, ROOT, bench_services, wait_alive, worker_env
+from dgp import kinds
+from dgp.domain.job import ScanInputs, ScanJob
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.store import Database, ScanStore
-from dgp.scanners import scanner, warm_up
-from dgp.scanners.options import ScanOptions
-from dgp.scanners.session import ScanInputs, ScanJob
 
 TARGET = 1.8
 LINE = 'klant = {"bsn": "111222333", "email": "jan.jansen@example.nl", "tel": "06-12345678"}\n'
@@ -50,13 +49,14 @@ def jobs(args: argparse.Namespace, tree: Path) -> list[tuple[str, str]]:
 
 def sequential(store: ScanStore, org: str, work: list[tuple[str, str]]) -> float:
     for kind in {kind for kind, _ in work}:  # as warm as the consumers of (b)
-        warm_up(kind)
+        kinds.get(kind).warm_up()
     started = time.perf_counter()
     for kind, target in work:
         scan_id = store.create_scan(org, None, kind, target, {})
         store.claim_scan(scan_id)
-        result = scanner(kind)(
-            ScanJob(kind, target, ScanOptions(), scan_id=scan_id), ScanInputs(HASH_KEY)
+        spec = kinds.get(kind)
+        result = spec.scan_function()(
+            ScanJob(kind, target, spec.options(), scan_id=scan_id), ScanInputs(HASH_KEY)
         )
         store.save_result(scan_id, result)
     return time.perf_counter() - started

@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    from dgp.engine import Detector
+    from dgp.engine.detector import Detector
 
     t0 = time.perf_counter()
     lines = generate(args.lines, seed=args.seed, pii_share=args.pii_share)

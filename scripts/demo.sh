@@ -57,7 +57,7 @@ token=$(inside runuser -u dataguardian -- dgp token create --email "$email" --na
     --scope scans:write --scope scans:read --scope findings:read 2>/dev/null) || fail "dgp token create"
 tar -C samples -c . | inside sh -c 'rm -rf /var/tmp/samples && mkdir -p /var/tmp/samples &&
     tar -C /var/tmp/samples -x' || fail "copying samples/ into the host"
-kinds=$("$BIN/python" -c 'from dgp.scanners import SCANNERS; print(" ".join(sorted(SCANNERS)))')
+kinds=$("$BIN/dgp" kinds --names)
 for kind in $kinds; do
     case $kind in
         code) sample=code ;;

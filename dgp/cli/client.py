@@ -20,8 +20,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from dgp.cli.kinds import kind_name
 from dgp.cli.progress import ProgressBar
-from dgp.scanners import SCANNERS
 
 FINAL = {"done", "failed", "degraded", "cancelled"}
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
@@ -33,7 +33,7 @@ class ApiError(Exception):
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     submit = sub.add_parser("submit", help="start a scan on a DataGuardian server")
-    submit.add_argument("kind", choices=sorted(SCANNERS))
+    submit.add_argument("kind", type=kind_name, help="scanner kind (dgp kinds)")
     submit.add_argument("target", help="a git URL, or a local file/folder to upload")
     _common(submit)
     submit.add_argument("--wait", action="store_true", help="wait for the scan to end")

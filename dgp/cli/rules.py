@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-import dgp.scanners  # noqa: F401  (scanners define their own rules on import)
+from dgp import kinds
 from dgp.engine.rules import RULES
 
 
@@ -16,6 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
+    kinds.names()  # each kind's spec defines its rules on import
     rules = sorted(RULES.values(), key=lambda r: r.rule_id)
     if args.format == "json":
         print(

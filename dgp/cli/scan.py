@@ -10,15 +10,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from dgp import __version__
+from dgp import __version__, kinds
+from dgp.cli.kinds import kind_name
 from dgp.cli.progress import ProgressBar
 from dgp.config import HashKeyError, load_hash_key
+from dgp.domain.baseline import Baseline, BaselineError
+from dgp.domain.job import ScanInputError, ScanInputs, ScanJob
+from dgp.domain.options import OptionsError, ScanOptions
 from dgp.domain.severity import Severity
 from dgp.output import FORMATS, render
-from dgp.scanners import SCANNERS, scanner
-from dgp.scanners.baseline import Baseline, BaselineError
-from dgp.scanners.options import Limits, ScanOptions
-from dgp.scanners.session import ScanInputError, ScanInputs, ScanJob
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SEVERITIES = [s.value for s in Severity]
@@ -26,7 +26,7 @@ SEVERITIES = [s.value for s in Severity]
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("scan", help="scan a target with one scanner, here and now")
-    p.add_argument("kind", choices=sorted(SCANNERS), help="scanner kind")
+    p.add_argument("kind", type=kind_name, help="scanner kind (dgp kinds)")
     p.add_argument("target", help="path, archive or (code) git URL")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", "-o", type=Path, help="write the report here, not to stdout")
@@ -64,7 +64,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(run=run)
 
 
+# options some kinds have: (option name, the flag that sets it)
+KIND_FLAGS = (
+    ("since", "--since"),
+    ("branch", "--branch"),
+    ("commit", "--commit"),
+    ("git_metadata", "--git-metadata"),
+    ("include_vendored", "--include-vendored"),
+)
+
+
 def _options(args: argparse.Namespace) -> ScanOptions:
+    """The kind's own options type from the flags; a flag the kind has no option for is an
+    error, not silently ignored."""
     limit_args = {
         "max_items": args.max_items,
         "max_bytes": args.max_bytes,
@@ -74,22 +86,26 @@ def _options(args: argparse.Namespace) -> ScanOptions:
     for name, value in limit_args.items():
         if value is not None and value <= 0:
             raise ScanInputError(f"--{name.replace('_', '-')} must be positive")
-    limits = Limits(**{k: v for k, v in limit_args.items() if v is not None})
-    extra = {}
+    values: dict[str, object] = {
+        "limits": {k: v for k, v in limit_args.items() if v is not None},
+        "severity_threshold": args.severity_threshold,
+    }
     if args.min_confidence is not None:
         if not 0 <= args.min_confidence <= 1:
             raise ScanInputError("--min-confidence must be between 0 and 1")
-        extra["min_confidence"] = args.min_confidence
-    return ScanOptions(
-        limits=limits,
-        severity_threshold=Severity(args.severity_threshold),
-        since=args.since,
-        branch=args.branch,
-        commit=args.commit,
-        git_metadata=args.git_metadata,
-        include_vendored=args.include_vendored,
-        **extra,
-    )
+        values["min_confidence"] = args.min_confidence
+    options_type = kinds.get(args.kind).options
+    for name, flag in KIND_FLAGS:
+        value = getattr(args, name)
+        if value in (None, False):
+            continue
+        if name not in options_type.option_names():
+            raise ScanInputError(f"{flag} does not apply to {args.kind} scans")
+        values[name] = value
+    try:
+        return options_type.from_dict(values)
+    except OptionsError as e:
+        raise ScanInputError(str(e)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,9 +114,8 @@ def run(args: argparse.Namespace) -> int:
         job = ScanJob(kind=args.kind, target=args.target, options=_options(args))
         if args.baseline is not None:
             job.baseline = Baseline.load(args.baseline)
-        if args.since and args.kind != "code":
-            raise ScanInputError("--since only applies to code scans")
-        result = scanner(args.kind)(job, ScanInputs(hash_key=load_hash_key(), progress=bar))
+        scan = kinds.get(args.kind).scan_function()
+        result = scan(job, ScanInputs(hash_key=load_hash_key(), progress=bar))
     except (ScanInputError, BaselineError, HashKeyError) as e:
         bar.close()
         print(f"dgp scan: error: {e}", file=sys.stderr)

@@ -19,9 +19,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dgp import kinds
 from dgp.apps import ports
+from dgp.cli.kinds import instance_name
 from dgp.plumbing.settings import SettingsError, load_settings
-from dgp.scanners import SCANNERS
 
 log = logging.getLogger(__name__)
 GRACEFUL_TIMEOUT = 30  # seconds for a request, or the consumer's current job, to end
@@ -29,7 +30,9 @@ GRACEFUL_TIMEOUT = 30  # seconds for a request, or the consumer's current job, t
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     scanner = sub.add_parser("scanner", help="serve one scanner kind: its consumer and /health")
-    scanner.add_argument("kind", choices=sorted(SCANNERS))
+    scanner.add_argument(
+        "kind", type=instance_name, help="KIND, or KIND-N for one more consumer of it"
+    )
     scanner.add_argument(
         "--bind",
         help="ADDR (host:port or unix:PATH) when not socket-activated "
@@ -50,14 +53,15 @@ def run_scanner(args: argparse.Namespace) -> int:
     from dgp.apps.scanner.consumer import ConsumerProcess
     from dgp.apps.serving import Server
 
-    setup_logging(scanner=args.kind)
+    kind = kinds.for_instance(args.kind).name  # instance website-2 runs kind website
+    setup_logging(scanner=kind)
     try:
         settings = load_settings()
         bind = args.bind or ports.scanner_bind(args.kind)
     except (SettingsError, ValueError) as e:
         print(f"dgp scanner: error: {e}", file=sys.stderr)
         return 2
-    consumer = ConsumerProcess(args.kind, args.consumer or f"{socket.gethostname()}-{args.kind}")
+    consumer = ConsumerProcess(kind, args.consumer or f"{socket.gethostname()}-{args.kind}")
     died: list[bool] = []
 
     def on_consumer_exit(clean: bool) -> None:
@@ -73,7 +77,7 @@ def run_scanner(args: argparse.Namespace) -> int:
         from dgp.plumbing.queue import JobQueue
 
         queue = JobQueue(redis_client(settings), settings.key_prefix)
-        return create_app(args.kind, consumer, queue, consumer.pool, Breakers())
+        return create_app(kind, consumer, queue, consumer.pool, Breakers())
 
     consumer.start()
     try:
@@ -105,8 +109,8 @@ def run_web(args: argparse.Namespace) -> int:
         conns = connect(settings)
         breakers = Breakers()
         scanners = {
-            kind: f"http://{ports.HOST}:{ports.SCANNER_PORTS[kind]}"
-            for kind in settings.local_scanner_apps(SCANNERS)
+            kind: f"http://{ports.HOST}:{ports.scanner_port(kind)}"
+            for kind in settings.local_scanner_apps(kinds.names())
         }
         return create_app(
             conns.store,

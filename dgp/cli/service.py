@@ -18,12 +18,13 @@ from collections.abc import Callable
 
 import redis
 
+from dgp import kinds
+from dgp.cli.kinds import instance_name, kind_name
 from dgp.plumbing.connections import Connections, connect
 from dgp.plumbing.janitor import Janitor
 from dgp.plumbing.settings import Settings, SettingsError, load_settings
 from dgp.plumbing.store import StoreUnavailable, migrate
 from dgp.plumbing.worker import Worker
-from dgp.scanners import SCANNERS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,14 +34,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     migrate.set_defaults(run=run_migrate)
 
     worker = sub.add_parser("worker", help="consume one scanner kind's job stream")
-    worker.add_argument("kind", choices=sorted(SCANNERS))
+    worker.add_argument("kind", type=instance_name, help="KIND, or KIND-N for one more consumer")
     worker.add_argument("--consumer", help="stable consumer name (default HOST-KIND)")
     worker.add_argument("--once", action="store_true", help="handle at most one job, then stop")
     worker.set_defaults(run=run_worker)
 
     janitor = sub.add_parser("janitor", help="hand jobs of dead consumers to live ones")
     janitor.add_argument(
-        "--kind", action="append", choices=sorted(SCANNERS), help="only these kinds (default: all)"
+        "--kind", action="append", type=kind_name, help="only these kinds (default: all)"
     )
     janitor.add_argument(
         "--loop", type=float, metavar="SECONDS", help="repeat every SECONDS instead of once"
@@ -86,11 +87,14 @@ def run_migrate(args: argparse.Namespace) -> int:
 @reporting_errors("dgp worker")
 def run_worker(args: argparse.Namespace) -> int:
     connections, settings = _setup()
-    consumer = args.consumer or f"{socket.gethostname()}-{args.kind}"
+    consumer = args.consumer or f"{socket.gethostname()}-{args.kind}"  # the instance's name
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    worker = Worker(args.kind, connections.queue, connections.store, settings, consumer, stop)
+    spec = kinds.for_instance(args.kind)
+    worker = Worker.for_kind(
+        spec, connections.queue, connections.store, settings, consumer, stop=stop
+    )
     if args.once:
         worker.run_once(block_ms=2000)
     else:
@@ -102,9 +106,9 @@ def run_worker(args: argparse.Namespace) -> int:
 def run_janitor(args: argparse.Namespace) -> int:
     connections, settings = _setup()
     janitor = Janitor(connections.queue, connections.store, settings)
-    kinds = args.kind or sorted(SCANNERS)
+    names = args.kind or kinds.names()
     while True:
-        print(json.dumps(janitor.run_once(kinds)), flush=True)
+        print(json.dumps(janitor.run_once(names)), flush=True)
         if args.loop is None:
             return 0
         time.sleep(args.loop)

@@ -5,6 +5,7 @@ Evidence is always masked; the full value only survives as a keyed hash.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -50,6 +51,23 @@ class Location:
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
+    def anchor(self) -> str:
+        """The place, for fingerprints: every field but line and columns, which shift when
+        text is added above. The fields known from the start keep their order (so older
+        fingerprints stay valid); later ones are added only when set."""
+        first = (self.path, self.url, self.page, self.sheet, self.cell, self.section)
+        first += (self.table, self.column_name)
+        later = [
+            f"{name}={value}"
+            for name, value in (
+                ("paragraph", self.paragraph),
+                ("selector", self.selector),
+                ("bbox", ",".join(map(str, self.bbox)) if self.bbox else None),
+            )
+            if value is not None
+        ]
+        return "|".join([*map(str, first), *later])
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Location:
         values = dict(data)
@@ -71,6 +89,13 @@ class Location:
         if self.line is not None:
             parts[0] += f":{self.line}" + (f":{self.column}" if self.column else "")
         return ", ".join(p for p in parts if p)
+
+
+def fingerprint(kind: str, rule_id: str, location: Location, value_hash: str | None, n: int) -> str:
+    """Stable across scans of the same target: the kind, the rule, the place (without
+    lines), the keyed hash of the value, and `n`, the how-manieth such finding it is."""
+    anchor = "|".join((kind, rule_id, location.anchor(), value_hash or ""))
+    return hashlib.sha256(f"{anchor}|{n}".encode()).hexdigest()[:32]
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""The detection engine: PII catalogue, validators, secrets. No I/O."""
+"""The detection engine: PII catalogue, validators, secrets. No I/O.
 
-from dgp.engine.detector import Detection, Detector
-from dgp.engine.rules import RULES, Rule
-
-__all__ = ["RULES", "Detection", "Detector", "Rule"]
+Import what you need from its modules (`dgp.engine.detector`, `dgp.engine.rules`):
+this package itself imports nothing, so reading the rule catalogue does not load
+the pattern matcher (hyperscan).
+"""

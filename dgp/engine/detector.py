@@ -6,13 +6,13 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from dgp.domain.options import DEFAULT_MIN_CONFIDENCE
 from dgp.engine.entities import PII_PATTERNS
 from dgp.engine.matcher import Matcher
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.secrets import SECRET_PATTERNS
 from dgp.engine.special import NEAR_PERSONAL_DATA, SPECIAL_PATTERNS
 
-DEFAULT_MIN_CONFIDENCE = 0.5
 ALL_PATTERNS: tuple[PatternSpec, ...] = PII_PATTERNS + SECRET_PATTERNS + SPECIAL_PATTERNS
 
 

@@ -23,15 +23,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dgp.plumbing.breakers import BreakerOpen, Breakers
-from dgp.plumbing.holding import OUTAGES, Heartbeat, Held, HeldJobs
-from dgp.plumbing.queue import Job, JobQueue, Liveness
-from dgp.plumbing.settings import Settings
-from dgp.plumbing.store import ClaimedScan, ScanStore, StoreUnavailable
-from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing
-from dgp.scanners import git, scanner, warm_up
-from dgp.scanners.options import ScanOptions
-from dgp.scanners.session import (
+from dgp import kinds
+from dgp.domain.job import (
     Progress,
     ScanInputError,
     ScanInputs,
@@ -39,9 +32,18 @@ from dgp.scanners.session import (
     ScanResult,
     TargetUnavailable,
 )
+from dgp.domain.options import ScanOptions
+from dgp.kinds import KindSpec
+from dgp.plumbing.breakers import BreakerOpen, Breakers
+from dgp.plumbing.holding import OUTAGES, Heartbeat, Held, HeldJobs
+from dgp.plumbing.queue import Job, JobQueue, Liveness
+from dgp.plumbing.settings import Settings
+from dgp.plumbing.store import ClaimedScan, ScanStore, StoreUnavailable
+from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+ScanFunction = Callable[[ScanJob, ScanInputs], ScanResult]
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 # Results of quick scans are committed together (one wait for the disk, one XACK):
@@ -85,6 +87,9 @@ class WorkerStats:
 
 
 class Worker:
+    """Consumes one kind's stream. It is given the kind's scan function (and how to key
+    the target's host, parse options, warm up): it never imports scanner code itself."""
+
     def __init__(
         self,
         kind: str,
@@ -92,6 +97,11 @@ class Worker:
         store: ScanStore,
         settings: Settings,
         consumer: str,
+        *,
+        scan: ScanFunction,
+        endpoint: Callable[[str], str | None] = lambda target: None,
+        options: type[ScanOptions] = ScanOptions,
+        warm_up: Callable[[], None] = lambda: None,
         stop: threading.Event | None = None,
         on_beat: Callable[[], None] | None = None,
     ) -> None:
@@ -104,7 +114,10 @@ class Worker:
         self.on_beat = on_beat or (lambda: None)  # e.g. sd_notify WATCHDOG=1
         self.liveness = Liveness(queue)
         self.stats = WorkerStats()
-        self._scan = scanner(kind)
+        self.scan = scan
+        self.endpoint = endpoint
+        self.options = options
+        self.warm_up = warm_up
         self._checked_at = -CHECK_INTERVAL  # so the first read looks at own pending jobs
         self._unsaved: list[Finished] = []
         self._unsaved_since = 0.0
@@ -119,9 +132,36 @@ class Worker:
             exclude=[lambda e: not isinstance(e, TargetUnavailable)],
         )
 
+    @classmethod
+    def for_kind(
+        cls,
+        spec: KindSpec | str,
+        queue: JobQueue,
+        store: ScanStore,
+        settings: Settings,
+        consumer: str,
+        **kwargs: Any,
+    ) -> Worker:
+        """A worker of a registered kind (a spec, or its name): imports the kind's
+        implementation."""
+        if isinstance(spec, str):
+            spec = kinds.get(spec)
+        return cls(
+            spec.name,
+            queue,
+            store,
+            settings,
+            consumer,
+            scan=spec.scan_function(),
+            endpoint=spec.endpoint,
+            options=spec.options,
+            warm_up=spec.warm_up,
+            **kwargs,
+        )
+
     def run(self) -> None:
         """Consume until `stop` is set; what has run is saved before returning."""
-        warm_up(self.kind)
+        self.warm_up()
         try:
             with Heartbeat(self._heartbeat, HEARTBEAT_INTERVAL):
                 while not self.stop.is_set():
@@ -270,56 +310,55 @@ class Worker:
         fields = self._fields(job.scan_id, claimed.organisation_id)
         log.info("scan %s started (delivery %d)", job.scan_id, job.deliveries, extra=fields)
         try:
-            with _upload_folder(claimed) as work:
-                upload = None
-                if claimed.upload_id:
-                    upload = self._patiently(
-                        lambda: self.store.fetch_upload(claimed.upload_id, Path(work))
-                    )
-                options = ScanOptions.from_dict(claimed.options)
-                scan_job = ScanJob(
-                    self.kind,
-                    claimed.target,
-                    options,
-                    scan_id=claimed.id,
-                    organisation=claimed.organisation_id,
-                )
-                inputs = ScanInputs(self.settings.hash_key, self._progress(job), upload)
-                endpoint = git.endpoint_of(claimed.target)
-                if endpoint:
-                    result = self.target_breakers[f"target:{endpoint}"].call(
-                        self._scan, scan_job, inputs
-                    )
-                else:
-                    result = self._scan(scan_job, inputs)
-        except BreakerOpen as error:  # the target's host is known to be down
-            reason = f"{error}; the scan was not tried"
-            self._patiently(lambda: self.store.fail_scan(claimed.id, reason, degraded=True))
-            self._patiently(lambda: self.queue.ack(job))
-            self.stats.failed += 1
-            log.info("scan %s degraded: target host down", job.scan_id, extra=fields)
-            return
+            result = self._run(job, claimed)
         except OUTAGES:
             raise  # waited out by the caller; the job stays pending
-        except FINAL_ERRORS as error:  # the input cannot be scanned, now or later
-            reason = str(error)
-            self._patiently(lambda: self.store.fail_scan(claimed.id, reason))
-            self._patiently(lambda: self.queue.ack(job))
-            self.stats.failed += 1
-            log.info("scan %s failed: input refused", job.scan_id, extra=fields)
-            return
-        except Exception as error:  # a scanner bug or an odd input: fail it, do not crash
-            reason = f"the scanner failed ({type(error).__name__}); the input may be malformed"
-            self._patiently(lambda: self.store.fail_scan(claimed.id, reason))
-            self._patiently(lambda: self.queue.ack(job))
-            self.stats.failed += 1
-            log.error(
-                "scan %s failed: %s in the scanner", job.scan_id, type(error).__name__, extra=fields
-            )
+        except Exception as error:  # whatever went wrong, the scan ends failed, not the consumer
+            self._fail(job, claimed, error)
             return
         if not self._unsaved:
             self._unsaved_since = time.monotonic()
         self._unsaved.append(Finished(job, claimed, result))
+
+    def _run(self, job: Job, claimed: ClaimedScan) -> ScanResult:
+        with _upload_folder(claimed) as work:
+            upload = None
+            if claimed.upload_id:
+                upload = self._patiently(
+                    lambda: self.store.fetch_upload(claimed.upload_id, Path(work))
+                )
+            scan_job = ScanJob(
+                self.kind,
+                claimed.target,
+                self.options.from_dict(claimed.options),
+                scan_id=claimed.id,
+                organisation=claimed.organisation_id,
+            )
+            inputs = ScanInputs(self.settings.hash_key, self._progress(job), upload)
+            endpoint = self.endpoint(claimed.target)
+            if endpoint is None:
+                return self.scan(scan_job, inputs)
+            return self.target_breakers[f"target:{endpoint}"].call(self.scan, scan_job, inputs)
+
+    def _fail(self, job: Job, claimed: ClaimedScan, error: Exception) -> None:
+        """The one failure path: the scan fails with a reason the user can read (never a
+        library's message, which may quote the input), its job is acknowledged."""
+        degraded = isinstance(error, BreakerOpen)
+        if degraded:  # the target's host is known to be down
+            reason, why = f"{error}; the scan was not tried", "target host down"
+        elif isinstance(error, FINAL_ERRORS):  # the input cannot be scanned, now or later
+            reason, why = str(error), "input refused"
+        else:  # a scanner bug or an odd input
+            name = type(error).__name__
+            reason = f"the scanner failed ({name}); the input may be malformed"
+            why = f"{name} in the scanner"
+        self._patiently(lambda: self.store.fail_scan(claimed.id, reason, degraded=degraded))
+        self._patiently(lambda: self.queue.ack(job))
+        self.stats.failed += 1
+        fields = self._fields(job.scan_id, claimed.organisation_id)
+        level = logging.ERROR if why.endswith("in the scanner") else logging.INFO
+        status = "degraded" if degraded else "failed"
+        log.log(level, "scan %s %s: %s", job.scan_id, status, why, extra=fields)
 
     def _progress(self, job: Job) -> Progress:
         """Publish progress at most every PROGRESS_INTERVAL (the heartbeat thread keeps

@@ -14,6 +14,8 @@ import subprocess
 import urllib.parse
 from pathlib import Path
 
+from dgp.domain.job import ScanInputError
+
 ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
 _URL = re.compile(r"^(?:https?|ssh|git|file)://\S+$|^[\w.-]+@[\w.-]+:\S+$")
 _USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
@@ -77,6 +79,17 @@ def refuse_private_host(url: str) -> None:
         address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
         if not address.is_global:
             raise GitError(f"{host} is a private or local address; refused")
+
+
+def refuse_credentials(target: str) -> None:
+    """A git URL with a password or token in it would be stored and shown back: refused
+    (credentials have their own encrypted store)."""
+    if is_git_url(target) and "://" in target:
+        parts = urllib.parse.urlsplit(target)
+        if parts.password is not None or (parts.username and parts.scheme.startswith("http")):
+            raise ScanInputError(
+                "credentials in the URL are not accepted; use a public URL or an upload"
+            )
 
 
 def is_git_url(target: str) -> bool:

@@ -6,30 +6,28 @@ thresholds and the score work the same way everywhere.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from dgp.domain.evidence import ValueHasher, mask
 from dgp.domain.finding import Finding, Location
+from dgp.domain.finding import fingerprint as finding_fingerprint
+from dgp.domain.job import Progress, ScanJob, ScanResult
+from dgp.domain.options import DEFAULT_MIN_CONFIDENCE, ScanOptions
 from dgp.domain.scan import Scan, ScanStatus, utcnow
 from dgp.domain.score import score_findings
 from dgp.engine.detector import Detection, Detector
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.rules import RULES
-from dgp.scanners.baseline import Baseline
 from dgp.scanners.common_rules import FINDINGS_CAPPED
-from dgp.scanners.options import ScanOptions
 
 log = logging.getLogger(__name__)
-Progress = Callable[[int, str], None]
 VALUE_FAMILIES = frozenset({"pii", "secret", "special"})  # rule-id prefixes of value detections
 VALUE_CATEGORIES = frozenset({"pii", "secret", "special_category"})  # findings that keep a hash
 MAX_SNIPPET = 160
@@ -38,54 +36,6 @@ CHUNK_CHARS = 1 << 20  # text read by the detector at once
 CHUNK_OVERLAP = 200  # the end of the previous chunk, read again as context
 MAX_FINDINGS_PER_RULE_PER_ITEM = 1000
 FINDING_NAMESPACE = uuid.UUID("8a3e4f0c-5d1b-4c7e-9a61-2f0b7c4d9e15")
-
-
-@dataclass
-class ScanJob:
-    """What to scan. `target` is a path, URL or archive; never put a secret in it."""
-
-    kind: str
-    target: str
-    options: ScanOptions
-    scan_id: str = ""
-    organisation: str = "local"
-    created_by: str = "cli"
-    baseline: Baseline | None = None
-
-    def __post_init__(self) -> None:
-        if not self.scan_id:
-            self.scan_id = str(uuid.uuid4())
-
-
-@dataclass
-class ScanInputs:
-    """What the plumbing hands a scanner besides the job."""
-
-    hash_key: bytes
-    progress: Progress | None = None
-    upload: Path | None = None  # an uploaded file or archive, scanned in place of the target
-
-    def hasher(self) -> ValueHasher:
-        return ValueHasher(self.hash_key)
-
-
-@dataclass
-class ScanResult:
-    scan: Scan
-    findings: list[Finding]
-
-
-class ScanInputError(ValueError):
-    """The target cannot be scanned (missing, wrong type, refused). Shown to the user as is."""
-
-
-class TargetUnavailable(ScanInputError):
-    """The target's host did not answer: maybe only for now. The services count these per
-    host in a circuit breaker; `host` names it."""
-
-    def __init__(self, message: str, host: str) -> None:
-        super().__init__(message)
-        self.host = host
 
 
 class StopScan(Exception):
@@ -104,6 +54,12 @@ def detector_for(min_confidence: float, extra: Sequence[PatternSpec] = ()) -> De
     return cache[key]
 
 
+def warm_up(extra: Sequence[PatternSpec] = ()) -> None:
+    """Compile the default detector in this thread now, so that the first scan after a
+    start does not wait most of a second for it."""
+    detector_for(DEFAULT_MIN_CONFIDENCE, extra)
+
+
 class ScanSession:
     def __init__(
         self,
@@ -119,7 +75,7 @@ class ScanSession:
         self._hasher = hasher
         self._progress = progress
         self._deadline = time.monotonic() + self.limits.timeout_seconds
-        self._occurrences: dict[str, int] = {}
+        self._occurrences: dict[tuple[str, str, str | None], int] = {}
         self._admitted: int | None = None  # size of the item being handled
         self._listed: dict[tuple[str | None, str], int] = {}  # findings per item and rule
         self._unlisted: dict[tuple[str | None, str], int] = {}  # beyond the cap: counted
@@ -266,25 +222,10 @@ class ScanSession:
             # a finding about a whole item (a file, a property) points at its start
             location = replace(location, line=1, column=1, end_column=1)
         value_hash = self._hasher(value, rule_id) if value is not None else None
-        anchor = "|".join(
-            str(x)
-            for x in (
-                self.job.kind,
-                rule_id,
-                location.path,
-                location.url,
-                location.page,
-                location.sheet,
-                location.cell,
-                location.section,
-                location.table,
-                location.column_name,
-                value_hash or "",
-            )
-        )
+        anchor = (rule_id, location.anchor(), value_hash)
         n = self._occurrences.get(anchor, 0)
         self._occurrences[anchor] = n + 1
-        fingerprint = hashlib.sha256(f"{anchor}|{n}".encode()).hexdigest()[:32]
+        fingerprint = finding_fingerprint(self.job.kind, rule_id, location, value_hash, n)
         finding = Finding(
             id=str(uuid.uuid5(FINDING_NAMESPACE, f"{self.job.scan_id}:{fingerprint}")),
             scan_id=self.job.scan_id,
@@ -393,8 +334,8 @@ def _describe_options(options: ScanOptions) -> dict[str, Any]:
         "min_confidence": options.min_confidence,
     }
     for name in ("since", "branch", "commit"):
-        if getattr(options, name):
+        if getattr(options, name, None):
             described[name] = getattr(options, name)
-    if options.git_metadata:
+    if getattr(options, "git_metadata", False):
         described["git_metadata"] = True
     return described

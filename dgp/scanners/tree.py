@@ -16,16 +16,12 @@ from pathlib import Path
 
 from dgp.documents.textcodec import SNIFF_BYTES, decode, looks_binary
 from dgp.domain.finding import Location
+from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, TargetUnavailable
+from dgp.domain.options import CodeOptions, FileOptions
 from dgp.scanners import archives, git
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import Skipped, TreeEntry, walk
-from dgp.scanners.session import (
-    ScanInputError,
-    ScanInputs,
-    ScanJob,
-    ScanSession,
-    TargetUnavailable,
-)
+from dgp.scanners.session import ScanSession
 
 
 @dataclass
@@ -77,6 +73,8 @@ def _resolve(
     if not options.allow_local_sources and (not is_url or job.target.startswith("file:")):
         raise ScanInputError("local paths and file:// URLs are for administrators only")
     if is_url:
+        if not isinstance(options, CodeOptions):
+            raise ScanInputError(f"a {job.kind} scan does not clone repositories")
         dest = work.path / "repo"
         try:
             if not options.allow_private_hosts:
@@ -134,7 +132,8 @@ def scan_files(
             TreeEntry(target.only, target.only.name, target.only.stat().st_size)
         ]
     else:
-        include_vendored = session.options.include_vendored
+        options = session.options
+        include_vendored = isinstance(options, FileOptions) and options.include_vendored
         entries = [
             e for e in walk(target.root, include_vendored=include_vendored) if keep(e.relative)
         ]

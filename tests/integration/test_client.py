@@ -50,7 +50,7 @@ def served(database: Database, store: ScanStore, org: str) -> Iterator[tuple[str
     app = create_app(store, users, queue, settings, Breakers())
     server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    worker = Worker("code", queue, store, settings, "c1")
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     try:

@@ -368,7 +368,7 @@ def test_the_worker_logs_carry_scan_kind_and_org(
         scan_id = store.create_scan(org, None, "code", tree(tmp_path / "t", 2, 1), {})
         queue.submit("code", scan_id)
         settings = Settings(hash_key=KEY, redis_url=REDIS_URL, key_prefix=prefix)
-        assert Worker("code", queue, store, settings, "c1").run_once(block_ms=100)
+        assert Worker.for_kind("code", queue, store, settings, "c1").run_once(block_ms=100)
     finally:
         worker_log.removeHandler(capture)
         worker_log.setLevel(old_level)

@@ -31,17 +31,20 @@ from openapi_spec_validator import validate
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from dgp import kinds
 from dgp.apps.web import create_app
 from dgp.apps.web.throttle import MAX_FAILURES
 from dgp.cli import accounts
+from dgp.domain.job import ScanInputs, ScanJob
+from dgp.domain.options import ScanOptions
+from dgp.kinds import KindSpec
 from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ROLE_SCOPES, Database, ScanStore, User, UserStore
 from dgp.plumbing.worker import Worker
-from dgp.scanners import SCANNERS, code
-from dgp.scanners.options import ScanOptions
-from dgp.scanners.session import ScanInputs, ScanJob
+from dgp.scanners.code import scanner as code
+from tests import toykind
 
 pytestmark = pytest.mark.integration
 
@@ -409,7 +412,7 @@ def test_a_local_path_from_a_non_admin_is_refused_by_the_worker(
     stored = store.get_scan(org, scan_id)
     assert stored is not None and stored.options["allow_local_sources"] is False
     assert stored.options["allow_private_hosts"] is False
-    assert Worker("code", queue, store, settings, "w1").run_once(block_ms=100)
+    assert Worker.for_kind("code", queue, store, settings, "w1").run_once(block_ms=100)
     failed = store.get_scan(org, scan_id)
     assert failed is not None and failed.status.value == "failed"
     assert "for administrators only" in (failed.error or "")
@@ -486,7 +489,7 @@ def test_a_long_utf8_upload_name_is_cut_to_fit_the_file_system(
     headers.update(auth(users, org, "analyst"))
     result = client.simulate_post("/api/v1/scans", body=body, headers=headers)
     assert result.status_code == 202
-    assert Worker("code", queue, store, settings, "w1").run_once(block_ms=100)
+    assert Worker.for_kind("code", queue, store, settings, "w1").run_once(block_ms=100)
     scan = store.get_scan(org, result.json["id"])
     assert scan is not None and scan.status.value == "done"
 
@@ -623,7 +626,7 @@ def test_a_scan_goes_from_post_to_done_with_the_direct_findings(
     analyst = auth(users, org, "analyst")
     data = code_zip(3)
     scan_id = upload_scan(client, analyst, data).json["id"]
-    assert Worker("code", queue, store, settings, "w1").run_once(block_ms=100)
+    assert Worker.for_kind("code", queue, store, settings, "w1").run_once(block_ms=100)
     scan = client.simulate_get(f"/api/v1/scans/{scan_id}", headers=analyst).json
     assert scan["status"] == "done" and scan["progress"]["percent"] == 100
     got = client.simulate_get(
@@ -694,7 +697,7 @@ def test_health_reports_every_component_and_scanner_kind(
         "postgres": "up",
         "redis": "up",
     }
-    assert set(body["scanners"]) == set(SCANNERS)
+    assert set(body["scanners"]) == set(kinds.names())
     assert body["scanners"]["code"]["status"] == "up"
     assert body["scanners"]["code"]["consumers"]["alive"] == 1
     assert body["scanners"]["code"]["app"] == {"status": "up"}
@@ -780,8 +783,8 @@ def test_metrics_are_prometheus_text(
     assert any(
         s.labels["route"] == "/api/v1/scans" and s.labels["status"] == "200" for s in requests
     )
-    kinds = {s.labels["kind"] for s in families["dgp_queue_length"].samples}
-    assert kinds == set(SCANNERS)
+    queued_kinds = {s.labels["kind"] for s in families["dgp_queue_length"].samples}
+    assert queued_kinds == set(kinds.names())
 
 
 def test_openapi_validates_and_every_route_answers_as_documented(
@@ -837,3 +840,37 @@ def test_a_real_postgres_outage_is_503_fast_and_heals_by_itself(
         assert time.monotonic() < deadline, "the web app did not recover after Postgres came back"
         time.sleep(0.2)
     database.close()
+
+
+@pytest.fixture
+def toy_kind() -> Iterator[KindSpec]:
+    yield kinds.register(toykind.SPEC)
+    kinds.unregister(toykind.SPEC.name)
+
+
+def test_a_kind_registered_by_a_test_runs_through_the_queue(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    toy_kind: KindSpec,
+) -> None:
+    headers = auth(users, org, "analyst")
+    body = {"kind": "toy", "target": "mail jan.jansen@example.nl please"}
+    started = client.simulate_post("/api/v1/scans", json=body, headers=headers)
+    assert started.status_code == 202, started.text
+    assert Worker.for_kind("toy", queue, store, settings, "t1").run_once(block_ms=100)
+    scan = client.simulate_get(f"/api/v1/scans/{started.json['id']}", headers=headers).json
+    assert scan["status"] == "done" and scan["kind"] == "toy"
+    found = client.simulate_get(f"/api/v1/scans/{scan['id']}/findings", headers=headers).json
+    assert [f["rule_id"] for f in found["items"]] == ["pii.email"]
+    # the kind's own target policy and input kinds are the ones the API applies
+    refused = client.simulate_post(
+        "/api/v1/scans", json={"kind": "toy", "target": "refuse me"}, headers=headers
+    )
+    assert refused.status_code == 400 and "refuses this target" in refused.text
+    body, content_type = multipart({"kind": "toy"}, "tree.zip", code_zip())
+    upload = client.simulate_post("/api/v1/scans", body=body, headers={**headers, **content_type})
+    assert upload.status_code == 400 and "takes no upload" in upload.text

@@ -20,15 +20,16 @@ from pathlib import Path
 import pytest
 import redis
 
+from dgp.domain.job import ScanInputs, ScanJob
+from dgp.domain.options import ScanOptions
 from dgp.plumbing import worker as worker_module
 from dgp.plumbing.janitor import Janitor
 from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, StoreUnavailable
 from dgp.plumbing.worker import Worker
-from dgp.scanners import code, document
-from dgp.scanners.options import ScanOptions
-from dgp.scanners.session import ScanInputs, ScanJob
+from dgp.scanners.code import scanner as code
+from dgp.scanners.document import scanner as document
 from tests.integration.conftest import REDIS_URL, child_env
 
 pytestmark = pytest.mark.integration
@@ -104,8 +105,8 @@ def test_code_and_document_scans_end_done_with_the_direct_findings(
     docs = str(ROOT / "samples" / "documents")
     code_scan = submit(store, queue, org, "code", tree)
     doc_scan = submit(store, queue, org, "document", docs)
-    assert Worker("code", queue, store, settings, "c1").run_once(block_ms=100)
-    assert Worker("document", queue, store, settings, "d1").run_once(block_ms=100)
+    assert Worker.for_kind("code", queue, store, settings, "c1").run_once(block_ms=100)
+    assert Worker.for_kind("document", queue, store, settings, "d1").run_once(block_ms=100)
     for scan_id, kind, target in ((code_scan, "code", tree), (doc_scan, "document", docs)):
         scan = store.get_scan(org, scan_id)
         assert scan is not None and scan.status.value == "done" and scan.progress == 100
@@ -117,7 +118,7 @@ def test_an_input_error_fails_the_scan_with_the_reason(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
     scan_id = submit(store, queue, org, "code", str(tmp_path / "missing"))
-    Worker("code", queue, store, settings, "c1").run_once(block_ms=100)
+    Worker.for_kind("code", queue, store, settings, "c1").run_once(block_ms=100)
     scan = store.get_scan(org, scan_id)
     assert scan is not None and scan.status.value == "failed"
     assert "no such file or folder" in (scan.error or "")
@@ -137,7 +138,7 @@ def worker_env(settings: Settings, database_dsn: str, tmp_path: Path) -> dict[st
     )
 
 
-CRASH_IN_SCANNER = "import os, dgp.scanners.code as c; c.scan = lambda *a: os._exit(137)\n"
+CRASH_IN_SCANNER = "import os, dgp.scanners.code.scanner as c; c.scan = lambda *a: os._exit(137)\n"
 CRASH_BEFORE_SAVING = (
     "import os, dgp.plumbing.store.scans as s\n"
     "s.ScanStore.save_results = lambda *a: os._exit(137)\n"
@@ -235,7 +236,7 @@ def test_quick_jobs_are_saved_together_and_acked_only_after_the_commit(
         return save_results(results)
 
     store.save_results = save_and_record  # type: ignore[method-assign]
-    worker = Worker("code", queue, store, settings, "c1")
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
     thread = run_in_thread(worker)
     try:
         wait_for(lambda: all_done(store, org, ids), seconds=60)
@@ -271,8 +272,8 @@ def test_quick_jobs_are_read_several_at_a_time_and_a_slow_one_sets_that_back(
         return jobs
 
     queue.read_many = read_and_record  # type: ignore[method-assign]
-    worker = Worker("code", queue, store, settings, "c1")
-    scan = worker._scan
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
+    scan = worker.scan
 
     def scan_slowly_once(job, inputs):
         if job.scan_id == slow:
@@ -280,7 +281,7 @@ def test_quick_jobs_are_read_several_at_a_time_and_a_slow_one_sets_that_back(
             time.sleep(0.6)  # slower than lenient_quick's bound
         return scan(job, inputs)
 
-    worker._scan = scan_slowly_once  # type: ignore[method-assign]
+    worker.scan = scan_slowly_once  # type: ignore[method-assign]
     thread = run_in_thread(worker)
     try:
         wait_for(lambda: len(after) == 5 and all_done(store, org, [*quick, slow, *after]), 60)
@@ -326,8 +327,8 @@ def test_jobs_waiting_behind_a_slow_one_go_back_to_the_queue_for_another_consume
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
     tree = str(small_tree(tmp_path / "t", files=1))
-    first, second = (Worker("code", queue, store, settings, name) for name in ("c1", "c2"))
-    scan = first._scan
+    first, second = (Worker.for_kind("code", queue, store, settings, name) for name in ("c1", "c2"))
+    scan = first.scan
     slow: list[str] = []
     behind: list[str] = []
     slow_ended_with: list[bool] = []
@@ -340,7 +341,7 @@ def test_jobs_waiting_behind_a_slow_one_go_back_to_the_queue_for_another_consume
             slow_ended_with.append(all_done(store, org, behind))
         return scan(job, inputs)
 
-    first._scan = slow_until_the_others_are_done  # type: ignore[method-assign]
+    first.scan = slow_until_the_others_are_done  # type: ignore[method-assign]
     threads = [run_in_thread(first)]
     try:
         warm(store, queue, org, tree, first)
@@ -363,8 +364,8 @@ def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
     tree = str(small_tree(tmp_path / "t", files=1))
-    worker = Worker("code", queue, store, settings, "c1")
-    scan = worker._scan
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
+    scan = worker.scan
     batch: list[str] = []
 
     def stop_at_the_third(job, inputs):
@@ -372,7 +373,7 @@ def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
             worker.stop.set()
         return scan(job, inputs)
 
-    worker._scan = stop_at_the_third  # type: ignore[method-assign]
+    worker.scan = stop_at_the_third  # type: ignore[method-assign]
     thread = run_in_thread(worker)
     try:
         warm(store, queue, org, tree, worker)
@@ -386,7 +387,7 @@ def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
     rest = [store.get_scan(org, i) for i in ids[3:]]
     assert {s.status.value for s in rest if s} == {"queued"} and deliveries(store, ids[3:]) == {0}
     assert queue.depth("code").pending == 0  # handed back: new entries, not pending here
-    again = Worker("code", queue, store, settings, "c1")
+    again = Worker.for_kind("code", queue, store, settings, "c1")
     thread = run_in_thread(again)
     try:
         wait_for(lambda: all_done(store, org, ids), seconds=60)
@@ -401,8 +402,8 @@ def test_an_outage_in_the_middle_of_a_batch_costs_no_job_a_delivery(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
     tree = str(small_tree(tmp_path / "t", files=1))
-    worker = Worker("code", queue, store, settings, "c1")
-    scan = worker._scan
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
+    scan = worker.scan
     batch: list[str] = []
     cut: list[str] = []
 
@@ -412,7 +413,7 @@ def test_an_outage_in_the_middle_of_a_batch_costs_no_job_a_delivery(
             raise StoreUnavailable("Postgres went away (test)")
         return scan(job, inputs)
 
-    worker._scan = postgres_gone_once  # type: ignore[method-assign]
+    worker.scan = postgres_gone_once  # type: ignore[method-assign]
     thread = run_in_thread(worker)
     try:
         warm(store, queue, org, tree, worker)
@@ -432,7 +433,7 @@ def test_the_heartbeat_keeps_waiting_and_unsaved_jobs_from_the_janitor(
 ) -> None:
     tree = str(small_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(3)]
-    worker = Worker("code", queue, store, settings, "c1")
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
     jobs = queue.read_many("code", "c1", 3, block_ms=100)
     worker.claim(jobs)
     finished = worker.held.start_next()
@@ -478,7 +479,7 @@ def test_the_janitor_hands_a_dead_consumers_job_to_a_live_one(
 ) -> None:
     scan_id = submit(store, queue, org, "code", str(small_tree(tmp_path / "t")))
     assert queue.read("code", "dead-host-code", block_ms=100) is not None  # then it died
-    live = Worker("code", queue, store, settings, "live-host-code")
+    live = Worker.for_kind("code", queue, store, settings, "live-host-code")
     assert not live.run_once(block_ms=50)  # not its job (yet); also marks it alive
     time.sleep(settings.reclaim_idle_seconds + 0.1)
     report = Janitor(queue, store, settings).run_once(["code"])
@@ -515,7 +516,7 @@ def run_through_an_outage(
     are done, and check that every job then ends done exactly once."""
     tree = str(small_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(jobs)]
-    worker = Worker("code", queue, store, settings, "c1")
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
     thread = run_in_thread(worker)
     try:
         wait_for(lambda: worker.stats.processed >= outage_after, seconds=60)
@@ -572,7 +573,7 @@ def _quietly(check) -> bool:
 def test_a_target_host_that_keeps_failing_makes_scans_degraded(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str
 ) -> None:
-    worker = Worker("code", queue, store, settings, "c1")
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
     url = "git://127.0.0.1:1/repo.git"  # nothing listens on loopback port 1
     ids = [submit(store, queue, org, "code", url) for _ in range(5)]
     for _ in ids:
@@ -592,7 +593,7 @@ def test_an_unexpected_scanner_error_fails_the_scan_instead_of_the_consumer(
     target = str(small_tree(tmp_path / "t"))
     scan_id = store.create_scan(org, None, "code", target, {"limits": {"max_items": "lots"}})
     queue.submit("code", scan_id)
-    worker = Worker("code", queue, store, settings, "c1")
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
     assert worker.run_once(block_ms=100)  # no exception escapes
     scan = store.get_scan(org, scan_id)
     assert scan is not None and scan.status.value == "failed"
@@ -603,7 +604,7 @@ def test_an_unexpected_scanner_error_fails_the_scan_instead_of_the_consumer(
 def test_the_target_breaker_is_per_host_and_port(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str
 ) -> None:
-    worker = Worker("code", queue, store, settings, "c1")
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
     for _ in range(3):  # opens target:127.0.0.1:1
         submit(store, queue, org, "code", "git://127.0.0.1:1/repo.git")
         worker.run_once(block_ms=100)
@@ -617,7 +618,7 @@ def test_the_target_breaker_is_per_host_and_port(
 def test_a_consumer_that_stops_cleanly_is_no_longer_alive(
     store: ScanStore, queue: JobQueue, settings: Settings
 ) -> None:
-    worker = Worker("code", queue, store, settings, "c1")
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
     thread = run_in_thread(worker)
     try:
         wait_for(lambda: Liveness(queue).alive("code") == ["c1"], seconds=10)

@@ -24,7 +24,9 @@ _ROOT = Path(__file__).resolve().parents[2]
 if str(_ROOT) not in sys.path:  # `import tests.codefixtures` and `import dgp` from the repo root
     sys.path.insert(0, str(_ROOT))
 
-import dgp.scanners  # noqa: E402  (defines the scanners' rules)
+import dgp.kinds  # noqa: E402
+
+dgp.kinds.names()  # each kind's spec defines its rules
 from dgp.cli import main  # noqa: E402
 from dgp.engine.rules import RULES  # noqa: E402
 from dgp.output.csv_format import COLUMNS  # noqa: E402
@@ -111,12 +113,15 @@ def test_fail_on_counts_only_reported_findings(capsys, tree: Path, tmp_path: Pat
             "dgp scan: error: {tmp}/missing: no such file or folder",
         ),
         (["scan", "code", "{tree}", "--fail-on", "severe"], "argument --fail-on: invalid choice"),
-        (["scan", "document", "{tree}", "--since", "HEAD"], "--since only applies to code scans"),
+        (
+            ["scan", "document", "{tree}", "--since", "HEAD"],
+            "--since does not apply to document scans",
+        ),
         (["scan", "code", "{tree}", "--since", "HEAD"], "--since needs a git repository"),
         (["scan", "code", "{tree}", "--max-items", "0"], "--max-items must be positive"),
         (["scan", "code", "{tree}", "--min-confidence", "2"], "--min-confidence must be between"),
         (["scan", "code", "{tree}", "--timeout", "abc"], "argument --timeout: invalid float"),
-        (["scan", "website", "{tree}"], "argument kind: invalid choice: 'website'"),
+        (["scan", "website", "{tree}"], "argument kind: unknown scanner kind 'website'"),
         (["scan", "code"], "the following arguments are required: target"),
         (["scan", "code", "file:///nonexistent/x.git"], "cannot clone the repository"),
     ],

@@ -23,14 +23,15 @@ if str(_ROOT) not in sys.path:  # `import tests.codefixtures` and `import dgp` f
     sys.path.insert(0, str(_ROOT))
 
 from dgp import __version__  # noqa: E402
+from dgp.domain.baseline import Baseline, BaselineError  # noqa: E402
+from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult  # noqa: E402
+from dgp.domain.options import CodeOptions, Limits, ScanOptions  # noqa: E402
 from dgp.domain.score import score_findings  # noqa: E402
 from dgp.domain.severity import Severity  # noqa: E402
 from dgp.engine.rules import RULES  # noqa: E402
 from dgp.output import FORMATS, render  # noqa: E402
-from dgp.scanners import code, git  # noqa: E402
-from dgp.scanners.baseline import Baseline, BaselineError  # noqa: E402
-from dgp.scanners.options import Limits, ScanOptions  # noqa: E402
-from dgp.scanners.session import ScanInputError, ScanInputs, ScanJob, ScanResult  # noqa: E402
+from dgp.scanners import git  # noqa: E402
+from dgp.scanners.code import scanner as code  # noqa: E402
 from tests import codefixtures as fx  # noqa: E402
 
 KEY = bytes(range(32))
@@ -70,7 +71,7 @@ def run(
     job = ScanJob(
         kind="code",
         target=str(target),
-        options=ScanOptions(limits=Limits(**limit_values), **options),
+        options=CodeOptions(limits=Limits(**limit_values), **options),
         baseline=baseline,
     )
     return code.scan(job, ScanInputs(hash_key=key, progress=progress, upload=upload))
@@ -653,14 +654,16 @@ def test_malformed_baselines_are_refused(data: object) -> None:
 
 
 def test_scan_options_from_a_job(tree: Path) -> None:
-    options = ScanOptions.from_dict(
+    options = CodeOptions.from_dict(
         {"limits": {"max_items": 3}, "severity_threshold": "High", "since": "abc"}
     )
     assert options.limits.max_items == 3 and options.severity_threshold is Severity.HIGH
     assert options.since == "abc"
     for bad in ({"limits": {"max_itemz": 3}}, {"sinse": "abc"}, {"severity_threshold": "x"}):
         with pytest.raises(ValueError):
-            ScanOptions.from_dict(bad)
+            CodeOptions.from_dict(bad)
+    with pytest.raises(ValueError, match="unknown scan options: since"):
+        ScanOptions.from_dict({"since": "abc"})  # the common options have no git fields
 
 
 def test_fingerprints_are_stable_and_value_hashes_normalised(tree: Path) -> None:
@@ -778,7 +781,7 @@ def test_private_hosts_can_be_refused(url: str) -> None:
 
 
 def test_an_unreachable_host_is_told_apart_from_a_missing_repository(tmp_path: Path) -> None:
-    from dgp.scanners.session import TargetUnavailable
+    from dgp.domain.job import TargetUnavailable
 
     with pytest.raises(TargetUnavailable) as caught:  # nothing listens on port 1
         run("git://127.0.0.1:1/repo.git", clone_timeout_seconds=10)

@@ -110,7 +110,7 @@ def test_other_graded_labels_are_valid(corpus: list[LabelledLine]) -> None:
 
 @pytest.fixture(scope="module")
 def scored(corpus: list[LabelledLine]):
-    from dgp.engine import Detector
+    from dgp.engine.detector import Detector
 
     metrics, missed = misses(Detector(), corpus, GRADED_RULES)
     print(f"\nEngine quality on {len(corpus)} corpus lines (seed {SEED}):")

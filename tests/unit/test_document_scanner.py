@@ -16,9 +16,9 @@ import pytest
 
 from dgp.documents import ExtractLimits, ocr, registry
 from dgp.domain.finding import Finding
-from dgp.scanners import document
-from dgp.scanners.options import Limits, ScanOptions
-from dgp.scanners.session import ScanInputError, ScanInputs, ScanJob, ScanResult
+from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult
+from dgp.domain.options import Limits, ScanOptions
+from dgp.scanners.document import scanner as document
 from tests import docfixtures as fx
 
 KEY = b"k" * 32

@@ -2,7 +2,8 @@
 
 import pytest
 
-from dgp.engine import RULES, Detector
+from dgp.engine.detector import Detector
+from dgp.engine.rules import RULES
 
 ISSUE_RULE_IDS = [
     "pii.bsn",

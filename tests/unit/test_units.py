@@ -29,13 +29,14 @@ from pathlib import Path
 
 import pytest
 
+from dgp import kinds
 from dgp.apps import ports
 
 UNITS = Path(__file__).resolve().parents[2] / "units"
 HOST_UNITS = Path("/lib/systemd/system")
 MAX_EXPOSURE = 2.0
-KINDS = sorted(ports.SCANNER_PORTS)
-HEAVY_KINDS = ("ai_model", "document", "image")  # more memory in their resources.conf
+KINDS = kinds.names()
+HEAVY_KINDS = ("document",)  # more memory in their resources.conf
 SUFFIXES = (".service", ".socket", ".timer", ".target", ".slice")
 MEMORY_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
@@ -191,7 +192,7 @@ def test_systemd_analyze_verify_prints_nothing(
 def test_each_kind_listens_on_its_port_from_ports_py(kind: str) -> None:
     listen = UNITS / f"dgp-scanner@{kind}.socket.d" / "listen.conf"
     assert listen.is_file(), f"{listen.relative_to(UNITS.parent)} is missing"
-    address = f"{ports.HOST}:{ports.SCANNER_PORTS[kind]}"
+    address = f"{ports.HOST}:{ports.scanner_port(kind)}"
     # the drop-in resets the template's unix socket, then sets exactly the kind's port
     assert [v for s, k, v in assignments(listen) if (s, k) == ("Socket", "ListenStream")] == [
         "",
@@ -206,7 +207,7 @@ def test_no_drop_in_for_an_unknown_kind_and_web_on_its_port() -> None:
         for d in UNITS.iterdir()
         if d.is_dir() and (m := re.fullmatch(r"dgp-scanner@(.+)\.(?:service|socket)\.d", d.name))
     }
-    assert dropin_kinds <= set(ports.SCANNER_PORTS)
+    assert dropin_kinds <= set(KINDS)
     assert values("dgp-web.socket", "Socket", "ListenStream") == [ports.web_bind()]
 
 

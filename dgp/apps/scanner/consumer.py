@@ -229,6 +229,7 @@ def _die_with_parent(parent: int) -> None:
 def _child_main(kind: str, consumer: str, fd: int, parent: int) -> None:
     """The consumer process: connect, then run the Worker until SIGTERM."""
     _die_with_parent(parent)
+    from dgp import kinds
     from dgp.apps.logs import setup_logging
     from dgp.apps.serving import Watchdog
     from dgp.plumbing.connections import connect
@@ -251,7 +252,10 @@ def _child_main(kind: str, consumer: str, fd: int, parent: int) -> None:
                 state.set(f"pool_{name}", int(value))
         watchdog()
 
-    worker = Worker(kind, connections.queue, connections.store, settings, consumer, stop, beat)
+    spec = kinds.get(kind)
+    worker = Worker.for_kind(
+        spec, connections.queue, connections.store, settings, consumer, stop=stop, on_beat=beat
+    )
     worker.stats = SharedWorkerStats(state)  # type: ignore[assignment]
     log.info("consumer %s started for %s", consumer, kind, extra={"dgp_scanner": kind})
     try:

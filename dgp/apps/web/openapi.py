@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dgp import kinds
 from dgp.apps.web.auth import SIGNED_IN, required_scope
 from dgp.plumbing.store import SCOPES
-from dgp.scanners import SCANNERS
 
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
 _STATUS_TEXT = {
@@ -95,7 +95,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         id=_ID,
         organisation=_ID,
         created_by={"type": "string"},
-        kind={"type": "string", "enum": sorted(SCANNERS)},
+        kind={"type": "string", "enum": kinds.names()},
         target={"type": "string"},
         options=_ANY_OBJECT,
         status={
@@ -117,13 +117,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "ScanPage": _page("Scan"),
     "ScanRequest": _object(
         ["kind", "target"],
-        kind={"type": "string", "enum": sorted(SCANNERS)},
+        kind={"type": "string", "enum": kinds.names()},
         target={"type": "string", "description": "a git URL (code), or a path (admins only)"},
-        options={**_ANY_OBJECT, "description": "dgp.scanners.options.ScanOptions fields"},
+        options={**_ANY_OBJECT, "description": "dgp.domain.options.ScanOptions fields"},
     ),
     "ScanUpload": _object(
         ["file"],
-        kind={"type": "string", "enum": sorted(SCANNERS), "default": "code"},
+        kind={"type": "string", "enum": kinds.names(), "default": "code"},
         target={"type": "string"},
         options={"type": "string", "description": "the options as a JSON object"},
         file={"type": "string", "contentMediaType": "application/octet-stream"},

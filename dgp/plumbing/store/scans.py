@@ -23,6 +23,7 @@ from psycopg2.extensions import cursor as PgCursor
 from psycopg2.extras import execute_values
 
 from dgp.domain.finding import Finding, FindingStatus
+from dgp.domain.job import ScanResult
 from dgp.domain.scan import Scan, ScanStatus
 from dgp.domain.score import COUNTED_STATUSES, score_counts
 from dgp.domain.severity import Severity
@@ -43,7 +44,6 @@ from dgp.plumbing.store.rows import (
     scan_from_row,
     uuid_or_none,
 )
-from dgp.scanners.session import ScanResult
 
 # A scan in one of these states is over: a redelivered job for it does nothing.
 FINISHED = (

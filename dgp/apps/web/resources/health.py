@@ -13,12 +13,12 @@ from typing import Any, ClassVar
 
 import falcon
 
+from dgp import kinds
 from dgp.apps.web.openapi import Op
 from dgp.apps.web.resources.common import Api, Resource
 from dgp.apps.web.services import POSTGRES_OUTAGES, REDIS_OUTAGES, guarded
 from dgp.plumbing.breakers import BreakerOpen
 from dgp.plumbing.queue import Liveness
-from dgp.scanners import SCANNERS
 
 DOWN_ERRORS = (*POSTGRES_OUTAGES, *REDIS_OUTAGES, BreakerOpen)
 
@@ -43,7 +43,7 @@ class Health(Resource):
             "redis": self._check("redis", lambda: services.redis(services.queue.redis.ping)),
         }
         redis_up = components["redis"]["status"] == "up"
-        scanners = {kind: self._scanner(kind, redis_up) for kind in sorted(SCANNERS)}
+        scanners = {kind: self._scanner(kind, redis_up) for kind in kinds.names()}
         core_up = all(c["status"] == "up" for c in components.values())
         if not core_up:
             status = "down"

@@ -10,12 +10,12 @@ from typing import ClassVar
 
 import falcon
 
+from dgp import kinds
 from dgp.apps.web.openapi import Op
 from dgp.apps.web.prometheus import CONTENT_TYPE, Exposition, RequestCounter
 from dgp.apps.web.resources.common import Api, Resource
 from dgp.apps.web.resources.health import DOWN_ERRORS
 from dgp.apps.web.services import Services
-from dgp.scanners import SCANNERS
 
 POOL_GAUGES = ("active", "idle", "size", "minconn", "maxconn", "available")
 POOL_COUNTERS = {
@@ -80,7 +80,7 @@ class Metrics(Resource):
     def _queues(self, out: Exposition) -> None:
         queue = self.services.queue
         try:
-            depths = {kind: self.services.redis(queue.depth, kind) for kind in sorted(SCANNERS)}
+            depths = {kind: self.services.redis(queue.depth, kind) for kind in kinds.names()}
         except DOWN_ERRORS:
             out.add("dgp_redis_up", "gauge", "1 when Redis answered this scrape", 0)
             return

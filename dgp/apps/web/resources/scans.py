@@ -11,14 +11,14 @@ Postgres breaker.
 from __future__ import annotations
 
 import json
-import urllib.parse
 from contextlib import suppress
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any, ClassVar
 
 import falcon
 import redis
 
+from dgp import kinds
 from dgp.apps.web.errors import ApiError, bad_request, too_large, unavailable
 from dgp.apps.web.openapi import LIMIT, OFFSET, Op
 from dgp.apps.web.resources.common import (
@@ -35,18 +35,18 @@ from dgp.apps.web.resources.common import (
     read_json,
 )
 from dgp.apps.web.services import REDIS_OUTAGES
+from dgp.domain.job import ScanInputError
+from dgp.domain.options import OptionsError
+from dgp.kinds import Input, KindSpec
 from dgp.plumbing.breakers import BreakerOpen
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import uploads
-from dgp.scanners import SCANNERS, git
-from dgp.scanners.options import Limits, ScanOptions
 
 TAGS = ("scans",)
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields
 MAX_TARGET = 2048
 # What only an administrator may allow: reading this host's disk, cloning from private hosts.
 ADMIN_OPTIONS = ("allow_local_sources", "allow_private_hosts")
-DEFAULT_LIMITS: dict[str, float] = asdict(Limits())  # the server's, the most a scan may ask
 
 
 class Scans(Resource):
@@ -111,13 +111,21 @@ class Scans(Resource):
         upload_id: str | None,
     ) -> dict[str, Any]:
         user = caller(req).user
-        if kind not in SCANNERS:
-            raise bad_request(f"unknown scan kind {kind!r} ({', '.join(sorted(SCANNERS))})")
+        try:
+            spec = kinds.get(kind)
+        except kinds.UnknownKind as e:
+            raise bad_request(str(e)) from None
+        if upload_id is not None and not spec.takes(Input.UPLOAD):
+            raise bad_request(f"a {kind} scan takes no upload", "invalid_input")
         if not target.strip() or len(target) > MAX_TARGET:
             raise bad_request(f"'target' must be 1 to {MAX_TARGET} characters", "invalid_input")
-        _refuse_credentials(target)
+        if upload_id is None:
+            try:
+                spec.check_target(target)
+            except ScanInputError as e:
+                raise bad_request(str(e), "invalid_input") from None
         options = restricted_options(
-            options, is_admin=user.role == "admin", settings=self.services.settings
+            options, spec, is_admin=user.role == "admin", settings=self.services.settings
         )
         store = self.services.store
         scan = self.services.db(  # audited as "scan.started" in the same transaction
@@ -187,27 +195,26 @@ class Scan(Resource):
 
 
 def restricted_options(
-    options: dict[str, Any], is_admin: bool, settings: Settings
+    options: dict[str, Any], spec: KindSpec, is_admin: bool, settings: Settings
 ) -> dict[str, Any]:
-    """The options as stored: validated; limits may only be lowered; the switches that
-    reach the scanner hosts' disk or private networks are on only when the operator
-    allows them (settings), the caller is an admin and the request asks for them."""
+    """The options as stored: validated against the kind's options type; limits (and the
+    options the type marks lower-only) may only be lowered; the switches that reach the
+    scanner hosts' disk or private networks are on only when the operator allows them
+    (settings), the caller is an admin and the request asks for them."""
     checked = dict(options)
     for name in ADMIN_OPTIONS:
         value = checked.get(name, False)
         if not isinstance(value, bool):
             raise bad_request(f"option {name!r} must be true or false", "invalid_input")
         checked[name] = value and is_admin and bool(getattr(settings, name))
-    checked["limits"] = _lowered_limits(checked.get("limits", {}))
-    if "clone_timeout_seconds" in checked:
-        checked["clone_timeout_seconds"] = _at_most(
-            "clone_timeout_seconds",
-            checked["clone_timeout_seconds"],
-            ScanOptions().clone_timeout_seconds,
-        )
+    checked["limits"] = _lowered_limits(checked.get("limits", {}), asdict(spec.limits))
+    defaults = {f.name: f.default for f in fields(spec.options)}
+    for name in spec.options.LOWER_ONLY:
+        if name in checked:
+            checked[name] = _at_most(name, checked[name], defaults[name])
     try:
-        ScanOptions.from_dict(checked)
-    except (ValueError, TypeError, AttributeError) as e:
+        spec.options.from_dict(checked)
+    except (OptionsError, TypeError, AttributeError) as e:
         raise bad_request(f"invalid options: {e}", "invalid_input") from None
     return checked
 
@@ -220,27 +227,15 @@ def _at_most(name: str, value: object, maximum: float) -> float:
     return value
 
 
-def _lowered_limits(limits: object) -> dict[str, float]:
-    """Scan limits from a request: known names, positive numbers, never above the
-    server's defaults (which bound disk, memory and time per scan)."""
+def _lowered_limits(limits: object, maxima: dict[str, float]) -> dict[str, float]:
+    """Scan limits from a request: known names, positive numbers, never above the kind's
+    defaults (which bound disk, memory and time per scan)."""
     if not isinstance(limits, dict):
         raise bad_request("'limits' must be an object", "invalid_input")
-    unknown = sorted(set(limits) - set(DEFAULT_LIMITS))
+    unknown = sorted(set(limits) - set(maxima))
     if unknown:
         raise bad_request(f"unknown limits: {', '.join(unknown)}", "invalid_input")
-    return {name: _at_most(name, value, DEFAULT_LIMITS[name]) for name, value in limits.items()}
-
-
-def _refuse_credentials(target: str) -> None:
-    """A git URL with a password or token in it would be stored and shown back: refused
-    until credentials get their own encrypted store."""
-    if git.is_git_url(target) and "://" in target:
-        parts = urllib.parse.urlsplit(target)
-        if parts.password is not None or (parts.username and parts.scheme.startswith("http")):
-            raise bad_request(
-                "credentials in the URL are not accepted; use a public URL or an upload",
-                "invalid_input",
-            )
+    return {name: _at_most(name, value, maxima[name]) for name, value in limits.items()}
 
 
 def _options_field(text: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import re
 from dgp.domain.severity import Severity
 from dgp.engine import legal
 from dgp.engine.patterns import PatternSpec
-from dgp.engine.rules import define
+from dgp.engine.rules import RULES, define
 
 define(
     "code.pii_in_log",
@@ -261,3 +261,7 @@ TRACKING_REGEX = re.compile(
 
 def is_manifest(name: str) -> bool:
     return name in MANIFEST_NAMES or (name.startswith("requirements") and name.endswith(".txt"))
+
+
+# the rules this kind defines (its spec lists them)
+RULE_IDS = tuple(rule_id for rule_id in RULES if rule_id.startswith("code."))

@@ -4,40 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import fields, replace
 
 from dgp.domain.finding import Location
+from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult
+from dgp.domain.options import CodeOptions, ScanOptions
 from dgp.scanners import git
-from dgp.scanners.code_rules import CODE_PATTERNS, TRACKING_REGEX, is_manifest
+from dgp.scanners.code.rules import CODE_PATTERNS, TRACKING_REGEX, is_manifest
 from dgp.scanners.files import TreeEntry
-from dgp.scanners.session import (
-    ScanInputError,
-    ScanInputs,
-    ScanJob,
-    ScanResult,
-    ScanSession,
-    StopScan,
-)
+from dgp.scanners.session import ScanSession, StopScan
+from dgp.scanners.session import warm_up as session_warm_up
 from dgp.scanners.tree import Target, open_target, scan_files, scan_text_file
 
-KIND = "code"
 EXTRA_PATTERNS = CODE_PATTERNS  # the detector's patterns beyond the engine's own
 MAX_BLAMED_FINDINGS = 1000  # git blame is one process per line: bounded
 
 
+def warm_up() -> None:
+    session_warm_up(EXTRA_PATTERNS)
+
+
 def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
+    options = _code_options(job.options)
+    job = replace(job, options=options)
     session = ScanSession(job, inputs.hasher(), inputs.progress, extra_patterns=EXTRA_PATTERNS)
     session.scan.target = git.redact_url(job.target)  # the clone needs them; reports do not
     with open_target(job, inputs, allow_git=True, time_left=session.remaining_seconds()) as target:
-        keep = _changed_filter(job, target)
+        keep = _changed_filter(options.since, target)
         with suppress(StopScan):  # a limit was reached: keep what was found
             scan_files(session, target, _scan_file, keep=keep)
-        if job.options.git_metadata and target.repository:
+        if options.git_metadata and target.repository:
             _add_git_metadata(session, target)
     return session.finish()
 
 
-def _changed_filter(job: ScanJob, target: Target) -> Callable[[str], bool]:
-    since = job.options.since
+def _code_options(options: ScanOptions) -> CodeOptions:
+    """A job built by hand may carry the common options only: the code defaults apply."""
+    if isinstance(options, CodeOptions):
+        return options
+    return CodeOptions(**{f.name: getattr(options, f.name) for f in fields(options)})
+
+
+def _changed_filter(since: str | None, target: Target) -> Callable[[str], bool]:
     if since is None:
         return lambda relative: True
     if not target.repository:

@@ -2,7 +2,7 @@
 
 from dgp.domain.severity import Severity
 from dgp.engine import legal
-from dgp.engine.rules import define
+from dgp.engine.rules import RULES, define
 
 define(
     "document.metadata_personal_data",
@@ -51,3 +51,6 @@ define(
     (),
     "Install tesseract-ocr with the Dutch and English language data and scan again.",
 )
+
+# the rules this kind defines (its spec lists them)
+RULE_IDS = tuple(rule_id for rule_id in RULES if rule_id.startswith("document."))

@@ -13,18 +13,19 @@ from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
-import dgp.scanners.document_rules  # noqa: F401  (defines the rules used here)
+import dgp.scanners.document.rules  # noqa: F401  (defines the rules used here)
 from dgp.documents import ExtractionError, Segment
 from dgp.documents.registry import extract, is_supported
 from dgp.domain.finding import Location
+from dgp.domain.job import ScanInputs, ScanJob, ScanResult
 from dgp.engine.patterns import PatternSpec
 from dgp.scanners import archives
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import TreeEntry
-from dgp.scanners.session import ScanInputs, ScanJob, ScanResult, ScanSession, StopScan
+from dgp.scanners.session import ScanSession, StopScan
+from dgp.scanners.session import warm_up as session_warm_up
 from dgp.scanners.tree import Target, not_scanned, open_target, scan_files, scan_text_file
 
-KIND = "document"
 EXTRA_PATTERNS: tuple[PatternSpec, ...] = ()  # the engine's patterns suffice
 
 HIGH_RISK_NAMES = re.compile(
@@ -43,6 +44,10 @@ _NOT_A_PERSON = re.compile(
 # Metadata fields that name a person. The others (company, a PDF's creator application)
 # are only scanned as text.
 PERSON_FIELDS = frozenset({"author", "last_modified_by", "manager", "comment_author"})
+
+
+def warm_up() -> None:
+    session_warm_up(EXTRA_PATTERNS)
 
 
 def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
