@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import gunicorn.http.wsgi
 from gunicorn.app.base import BaseApplication
 
 WSGIApp = Callable[..., Any]
@@ -86,6 +87,11 @@ def control_socket(name: str, environ: Mapping[str, str] | None = None) -> str |
     env = os.environ if environ is None else environ
     runtime = env.get("RUNTIME_DIRECTORY", "").split(":")[0]
     return os.path.join(runtime, f"{name}.ctl") if runtime else None
+
+
+# gunicorn names itself and its version in a Server header on every answer; an attacker
+# needs neither. Response reads this module global for each answer.
+gunicorn.http.wsgi.SERVER = "DataGuardianPro"
 
 
 class Server(BaseApplication):  # type: ignore[misc]

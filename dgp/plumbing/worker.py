@@ -226,8 +226,7 @@ class Worker:
         self._patiently(lambda: self.queue.ack_all([f.job for f in batch]))
         self._unsaved = []
         for done in batch:
-            if done.scan.upload_id and self.settings.delete_uploads_after_scan:
-                self._patiently(partial(self.store.delete_upload, done.scan.upload_id))
+            self._forget_upload(done.scan)
             self.stats.processed += 1
             log.info(
                 "scan %s done: %d findings",
@@ -354,11 +353,18 @@ class Worker:
             why = f"{name} in the scanner"
         self._patiently(lambda: self.store.fail_scan(claimed.id, reason, degraded=degraded))
         self._patiently(lambda: self.queue.ack(job))
+        self._forget_upload(claimed)
         self.stats.failed += 1
         fields = self._fields(job.scan_id, claimed.organisation_id)
         level = logging.ERROR if why.endswith("in the scanner") else logging.INFO
         status = "degraded" if degraded else "failed"
         log.log(level, "scan %s %s: %s", job.scan_id, status, why, extra=fields)
+
+    def _forget_upload(self, claimed: ClaimedScan) -> None:
+        """An upload holds raw personal data: gone once its scan has ended, however it
+        ended, unless the operator keeps uploads (delete_uploads_after_scan off)."""
+        if claimed.upload_id and self.settings.delete_uploads_after_scan:
+            self._patiently(partial(self.store.delete_upload, claimed.upload_id))
 
     def _progress(self, job: Job) -> Progress:
         """Publish progress at most every PROGRESS_INTERVAL (the heartbeat thread keeps

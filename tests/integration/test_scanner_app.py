@@ -418,6 +418,9 @@ def test_dgp_web_under_gunicorn_takes_chunked_bodies_within_the_limits(
             chunks = (body[i : i + 1000] for i in range(0, len(body), 1000))
             conn.request("POST", "/api/v1/scans", chunks, headers, encode_chunked=True)
             response = conn.getresponse()
+            # the server names neither itself nor its version; answers are not sniffed
+            assert "gunicorn" not in (response.getheader("Server") or "").lower()
+            assert response.getheader("X-Content-Type-Options") == "nosniff"
             return response.status, json.loads(response.read() or b"{}")
         finally:
             conn.close()

@@ -33,6 +33,7 @@ from redis.retry import Retry
 
 from dgp import kinds
 from dgp.apps.web import create_app
+from dgp.apps.web.converters import plain_template
 from dgp.apps.web.throttle import MAX_FAILURES
 from dgp.cli import accounts
 from dgp.domain.job import ScanInputs, ScanJob
@@ -793,7 +794,7 @@ def test_openapi_validates_and_every_route_answers_as_documented(
     document = client.simulate_get("/openapi.json").json
     validate(document)
     served = {
-        (route.path, method.method)
+        (plain_template(route.path), method.method)
         for route in falcon.inspect.inspect_routes(client.app)
         for method in route.methods
         if not method.internal
@@ -874,3 +875,108 @@ def test_a_kind_registered_by_a_test_runs_through_the_queue(
     body, content_type = multipart({"kind": "toy"}, "tree.zip", code_zip())
     upload = client.simulate_post("/api/v1/scans", body=body, headers={**headers, **content_type})
     assert upload.status_code == 400 and "takes no upload" in upload.text
+
+
+def test_json_nested_too_deeply_is_400_without_a_traceback(
+    client: falcon.testing.TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    for depth in (1000, 100_000):
+        body = "[" * depth + "]" * depth
+        for path in ("/api/v1/session", "/api/v1/scans"):
+            result = client.simulate_post(
+                path, body=body, headers={"Content-Type": "application/json"}
+            )
+            assert result.status_code in (400, 401), (path, result.status_code)
+        nested = client.simulate_post(
+            "/api/v1/session", body=body, headers={"Content-Type": "application/json"}
+        )
+        assert nested.status_code == 400 and nested.json["error"]["code"] == "malformed_json"
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_paging_parameters_are_bounded(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    headers = auth(users, org, "admin")
+    scan_id = store.start_scan(org, None, "code", "https://example.org/x.git", {}).id
+    for path in ("/api/v1/scans", "/api/v1/audit", f"/api/v1/scans/{scan_id}/findings"):
+        for query in ("offset=99999999999999999999", "offset=-1", "limit=0", "limit=1001"):
+            result = client.simulate_get(path, query_string=query, headers=headers)
+            assert result.status_code == 400, (path, query, result.status_code)
+        far = client.simulate_get(path, query_string="offset=1000000000", headers=headers)
+        assert far.status_code == 200 and far.json["items"] == []
+
+
+def test_ids_in_paths_are_normalised_before_any_comparison(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    admin = new_user(users, org, "admin")
+    cookies = {"dgp_session": login(client, admin.email, PASSWORD).cookies["dgp_session"].value}
+    body = {"password": "a new long passphrase"}  # no current_password: refused for oneself
+    for written in (admin.id, admin.id.upper(), "{" + admin.id + "}", admin.id.replace("-", "")):
+        result = client.simulate_put(
+            f"/api/v1/users/{written}/password", json=body, cookies=cookies
+        )
+        assert result.status_code == 400, (written, result.status_code)
+    assert login(client, admin.email, PASSWORD).status_code == 200  # unchanged
+    headers = auth(users, org, "admin")
+    scan_id = store.start_scan(org, None, "code", "https://example.org/x.git", {}).id
+    upper = client.simulate_get(f"/api/v1/scans/{scan_id.upper()}", headers=headers)
+    assert upper.status_code == 200 and upper.json["id"] == scan_id
+    assert client.simulate_get("/api/v1/scans/not-an-id", headers=headers).status_code == 404
+
+
+def test_every_answer_says_nosniff_and_api_answers_are_not_cached(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    user = new_user(users, org, "analyst")
+    signed_in = login(client, user.email, PASSWORD)
+    token = client.simulate_post(
+        "/api/v1/tokens",
+        json={"name": "ci", "scopes": ["scans:read"]},
+        cookies={"dgp_session": signed_in.cookies["dgp_session"].value},
+    )
+    answers = [
+        signed_in,
+        token,
+        client.simulate_get("/api/v1/scans", headers=bearer(users, user)),
+        client.simulate_get("/api/v1/scans"),  # 401
+        client.simulate_get("/api/v1/nowhere"),  # 404
+    ]
+    for answer in answers:
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Cache-Control"] == "no-store", answer.status
+    assert token.status_code == 201 and "token" in token.json
+    health = client.simulate_get("/health")
+    assert health.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_failed_scan_of_an_upload_leaves_no_personal_data_behind(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+) -> None:
+    bsn = "111222333"
+    body, content_type = multipart({"kind": "code"}, "tree.zip", b"not a zip " + bsn.encode())
+    headers = {**auth(users, org, "analyst"), **content_type}
+    started = client.simulate_post("/api/v1/scans", body=body, headers=headers)
+    assert started.status_code == 202, started.text
+    assert Worker.for_kind("code", queue, store, settings, "w1").run_once(block_ms=100)
+    failed = store.get_scan(org, started.json["id"])
+    assert failed is not None and failed.status.value == "failed"
+    with store.db.transaction() as cur:  # the raw bytes are gone; the row stays as a record
+        cur.execute(
+            "SELECT count(*) FROM upload_chunks c JOIN uploads u ON u.id = c.upload_id "
+            "WHERE u.organisation_id = %s",
+            (org,),
+        )
+        assert cur.fetchone()[0] == 0
+        cur.execute(
+            "SELECT count(*) FROM upload_chunks c JOIN uploads u ON u.id = c.upload_id "
+            "WHERE u.organisation_id = %s AND position(%s::bytea in c.data) > 0",
+            (org, bsn.encode()),
+        )
+        assert cur.fetchone()[0] == 0

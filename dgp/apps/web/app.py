@@ -12,6 +12,8 @@ import falcon
 from dgp import __version__
 from dgp.apps.web import errors
 from dgp.apps.web.auth import Authenticate, check_declared
+from dgp.apps.web.converters import IdConverter
+from dgp.apps.web.headers import SecurityHeaders
 from dgp.apps.web.openapi import document, documented
 from dgp.apps.web.prometheus import RequestCounter
 from dgp.apps.web.request import Request
@@ -52,22 +54,25 @@ def create_app(
     routes: list[tuple[str, object]] = [
         (f"{API}/session", session.Session(services)),
         (f"{API}/users", accounts.Users(services)),
-        (f"{API}/users/{{user_id}}", accounts.User(services)),
-        (f"{API}/users/{{user_id}}/password", accounts.Password(services)),
+        (f"{API}/users/{{user_id:id}}", accounts.User(services)),
+        (f"{API}/users/{{user_id:id}}/password", accounts.Password(services)),
         (f"{API}/organisation", organisation.Organisation(services)),
         (f"{API}/tokens", tokens.Tokens(services)),
-        (f"{API}/tokens/{{token_id}}", tokens.Token(services)),
+        (f"{API}/tokens/{{token_id:id}}", tokens.Token(services)),
         (f"{API}/scans", scans.Scans(services)),
-        (f"{API}/scans/{{scan_id}}", scans.Scan(services)),
-        (f"{API}/scans/{{scan_id}}/findings", findings.ScanFindings(services)),
-        (f"{API}/findings/{{finding_id}}", findings.Finding(services)),
-        (f"{API}/uploads/{{upload_id}}", uploads.Upload(services)),
+        (f"{API}/scans/{{scan_id:id}}", scans.Scan(services)),
+        (f"{API}/scans/{{scan_id:id}}/findings", findings.ScanFindings(services)),
+        (f"{API}/findings/{{finding_id:id}}", findings.Finding(services)),
+        (f"{API}/uploads/{{upload_id:id}}", uploads.Upload(services)),
         (f"{API}/audit", audit.AuditLog(services)),
         ("/health", Health(services)),
         ("/metrics", Metrics(services, requests)),
         ("/openapi.json", docs),
     ]
-    app = falcon.App(request_type=Request, middleware=[requests, Authenticate(services)])
+    app = falcon.App(
+        request_type=Request, middleware=[requests, SecurityHeaders(), Authenticate(services)]
+    )
+    app.router_options.converters[IdConverter.NAME] = IdConverter
     errors.install(app)
     for path, resource in routes:
         check_declared(resource)

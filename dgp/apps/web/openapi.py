@@ -15,6 +15,7 @@ from typing import Any
 
 from dgp import kinds
 from dgp.apps.web.auth import SIGNED_IN, required_scope
+from dgp.apps.web.converters import plain_template
 from dgp.plumbing.store import SCOPES
 
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -60,8 +61,10 @@ class Op:
     tags: tuple[str, ...] = ()
 
 
-LIMIT = Param("limit", "page size", {"type": "integer", "minimum": 1, "maximum": 1000})
-OFFSET = Param("offset", "items to skip", {"type": "integer", "minimum": 0})
+MAX_PAGE = 1000
+MAX_OFFSET = 10**9  # far past any listing, far below Postgres' bigint
+LIMIT = Param("limit", "page size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE})
+OFFSET = Param("offset", "items to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET})
 
 _ID = {"type": "string", "format": "uuid"}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -258,7 +261,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 
 def document(routes: list[tuple[str, object]], version: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for path, resource in routes:
+    for template, resource in routes:
+        path = plain_template(template)
         operations = {}
         for method, op in getattr(resource, "api", {}).items():
             operations[method.lower()] = _operation(path, method, op, resource)

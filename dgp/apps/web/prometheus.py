@@ -9,6 +9,8 @@ from typing import Any
 
 import falcon
 
+from dgp.apps.web.converters import plain_template
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -51,7 +53,8 @@ class RequestCounter:
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
-        route = req.uri_template or "unmatched"  # never the raw path: ids would explode labels
+        # the route's template, never the raw path: ids would explode the labels
+        route = plain_template(req.uri_template) if req.uri_template else "unmatched"
         method = req.method if req.method in KNOWN_METHODS else "other"  # bounded labels
         key = (method, route, str(resp.status_code))
         with self._lock:

@@ -10,6 +10,7 @@ import falcon
 
 from dgp.apps.web.auth import Principal
 from dgp.apps.web.errors import bad_request, not_found, too_large
+from dgp.apps.web.openapi import MAX_OFFSET, MAX_PAGE
 from dgp.apps.web.services import Services
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ Scopes = dict[str, str]  # HTTP method -> the scope it needs
 Api = dict[str, "Op"]  # HTTP method -> its description for /openapi.json
 MAX_JSON_BYTES = 1024 * 1024
 DEFAULT_PAGE = 50
-MAX_PAGE = 1000
 
 
 class Resource:
@@ -52,13 +52,21 @@ def read_json(req: falcon.Request, max_bytes: int = MAX_JSON_BYTES) -> dict[str,
     raw = req.bounded_stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise too_large(max_bytes)
-    try:
-        body = json.loads(raw) if raw.strip() else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise bad_request(f"the body is not valid JSON: {e}", "malformed_json") from None
+    body = parse_json(raw, "the body") if raw.strip() else None
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object", "malformed_json")
     return body
+
+
+def parse_json(raw: bytes | str, what: str) -> Any:
+    """JSON from a client; 400 for anything that does not parse, nesting too deep for
+    the parser included (a RecursionError is no server error)."""
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise bad_request(f"{what} is not valid JSON: {e}", "malformed_json") from None
+    except RecursionError:
+        raise bad_request(f"{what} is nested too deeply", "malformed_json") from None
 
 
 def field(body: dict[str, Any], name: str, kind: type[T], default: T | None = None) -> T:
@@ -75,7 +83,7 @@ def field(body: dict[str, Any], name: str, kind: type[T], default: T | None = No
 
 def page(req: falcon.Request, default: int = DEFAULT_PAGE) -> tuple[int, int]:
     limit = req.get_param_as_int("limit", min_value=1, max_value=MAX_PAGE, default=default)
-    offset = req.get_param_as_int("offset", min_value=0, default=0)
+    offset = req.get_param_as_int("offset", min_value=0, max_value=MAX_OFFSET, default=0)
     return int(limit), int(offset)
 
 

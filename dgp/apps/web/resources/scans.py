@@ -10,7 +10,6 @@ Postgres breaker.
 
 from __future__ import annotations
 
-import json
 from contextlib import suppress
 from dataclasses import asdict, fields
 from typing import Any, ClassVar
@@ -32,6 +31,7 @@ from dgp.apps.web.resources.common import (
     organisation,
     page,
     paged,
+    parse_json,
     read_json,
 )
 from dgp.apps.web.services import REDIS_OUTAGES
@@ -241,10 +241,7 @@ def _lowered_limits(limits: object, maxima: dict[str, float]) -> dict[str, float
 def _options_field(text: str) -> dict[str, Any]:
     if not text.strip():
         return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise bad_request(f"'options' is not valid JSON: {e}", "malformed_json") from None
+    value = parse_json(text, "'options'")
     if not isinstance(value, dict):
         raise bad_request("'options' must be a JSON object", "invalid_input")
     return value
