@@ -1,4 +1,4 @@
-"""Account commands: `dgp user create` and `dgp token create`.
+"""Account commands: `dgp user create`, `dgp user unlock` and `dgp token create`.
 
 There are no default accounts: the first admin is made here (or by the Ansible
 playbook, which runs this). A password is never a command-line argument (it would
@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 
 from dgp.plumbing.connections import connect
+from dgp.plumbing.login_throttle import LoginThrottle
 from dgp.plumbing.settings import SettingsError, load_settings
 from dgp.plumbing.store import (
     ROLE_SCOPES,
@@ -49,6 +50,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--create-org", action="store_true", help="create the organisation if it does not exist"
     )
     create.set_defaults(run=run_user_create)
+    unlock = user_sub.add_parser(
+        "unlock", help="clear the delays that failed sign-ins put on an account"
+    )
+    unlock.add_argument("--email", required=True)
+    unlock.set_defaults(run=run_user_unlock)
 
     token = sub.add_parser("token", help="manage API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
@@ -67,6 +73,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run_user_create(args: argparse.Namespace) -> int:
     return _run("dgp user create", lambda: _create_user(args))
+
+
+def run_user_unlock(args: argparse.Namespace) -> int:
+    return _run("dgp user unlock", lambda: _unlock_user(args))
 
 
 def run_token_create(args: argparse.Namespace) -> int:
@@ -100,6 +110,20 @@ def _create_user(args: argparse.Namespace) -> None:
     user = users.create_user(org, args.email, password, role)
     store.audit(org, None, "user.created", "user", user.id, {"role": role, "via": "cli"})
     print(f"created {role} {user.id} in organisation {args.org}")
+
+
+def _unlock_user(args: argparse.Namespace) -> None:
+    settings = load_settings()
+    connections = connect(settings, maxconn=1)
+    user = UserStore(connections.database).find_user(args.email)
+    if user is None:
+        raise CommandError("no such user")
+    throttle = LoginThrottle(connections.queue.redis, settings.key_prefix, settings.hash_key)
+    cleared = throttle.unlock(args.email)
+    connections.store.audit(
+        user.organisation_id, None, "user.unlocked", "user", user.id, {"via": "cli"}
+    )
+    print(f"cleared the sign-in delays of {cleared} client(s) for user {user.id}")
 
 
 def _create_token(args: argparse.Namespace) -> None:

@@ -13,6 +13,7 @@ and DGP_* environment variables, which win over both files.
     allow_private_hosts = false         # may org admins clone from private addresses?
     scanner_apps = all                  # kinds whose scanner app runs on this host (for
                                         # the web app's /health): all, a comma list, or none
+    trusted_proxies = 127.0.0.1, ::1    # peers whose X-Real-IP names the client (Nginx)
 
     [secrets]                           # secrets.conf (mode 0640, root:dataguardian)
     hash_key = <64 hex digits>          # keys value hashes and fingerprints: keep it
@@ -26,6 +27,7 @@ setting above (DGP_DATABASE_URL, DGP_HASH_KEY, ...).
 from __future__ import annotations
 
 import configparser
+import ipaddress
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -57,8 +59,23 @@ class Settings:
     # the kinds whose scanner app the web app asks for /health on this host ("all", a
     # comma list, or "none": on a web-only host a kind's state is its consumers' liveness)
     scanner_apps: str = "all"
+    # peers (addresses or networks, comma-separated) whose X-Real-IP / X-Forwarded-For
+    # names the client: the Nginx in front; sign-in throttling counts per client
+    trusted_proxies: str = "127.0.0.1, ::1"
     database_password: str = ""
     redis_password: str = ""
+
+    def trusted_proxy_networks(self) -> list[str]:
+        """The trusted proxies, checked: a typo here must stop the start, not every sign-in."""
+        networks = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        for network in networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"trusted_proxies: {network!r} is not an address or network"
+                ) from None
+        return networks
 
     def local_scanner_apps(self, kinds: Iterable[str]) -> list[str]:
         """Which of `kinds` have their scanner app on this host."""

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import subprocess
+import threading
 import time
 import uuid
 import zipfile
@@ -34,15 +35,23 @@ from redis.retry import Retry
 from dgp import kinds
 from dgp.apps.web import create_app
 from dgp.apps.web.converters import plain_template
-from dgp.apps.web.throttle import MAX_FAILURES
+from dgp.apps.web.throttle import client_address
 from dgp.cli import accounts
 from dgp.domain.job import ScanInputs, ScanJob
 from dgp.domain.options import ScanOptions
 from dgp.kinds import KindSpec
 from dgp.plumbing.breakers import Breakers
+from dgp.plumbing.login_throttle import FREE_TRIES, MAX_DELAY, PER_CLIENT, LoginThrottle
 from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.settings import Settings
-from dgp.plumbing.store import ROLE_SCOPES, Database, ScanStore, User, UserStore
+from dgp.plumbing.store import (
+    ROLE_SCOPES,
+    Database,
+    PasswordWorkBusy,
+    ScanStore,
+    User,
+    UserStore,
+)
 from dgp.plumbing.worker import Worker
 from dgp.scanners.code import scanner as code
 from tests import toykind
@@ -362,21 +371,110 @@ def test_the_organisation_is_shown_to_members_and_renamed_by_admins(
     assert "organisation.renamed" in actions(store, org)
 
 
-def test_repeated_failed_logins_lock_the_account_for_a_while(
+def login_from(client: falcon.testing.TestClient, address: str, email: str, password: str):
+    """A sign-in by a client that the trusted proxy (the test client's 127.0.0.1) names."""
+    return client.simulate_post(
+        "/api/v1/session",
+        json={"email": email, "password": password},
+        headers={"X-Real-IP": address},
+    )
+
+
+def test_failed_sign_ins_slow_that_client_but_do_not_lock_the_owner_out(
     client: falcon.testing.TestClient, users: UserStore, queue: JobQueue, org: str
 ) -> None:
-    user, bystander = new_user(users, org, "viewer"), new_user(users, org, "viewer")
-    for _ in range(MAX_FAILURES):
-        assert login(client, user.email, "wrong password!!").status_code == 401
-    locked = login(client, user.email.upper(), PASSWORD)  # the right one: still refused
-    assert locked.status_code == 429 and error_code(locked) == "too_many_requests"
-    assert 1 <= int(locked.headers["Retry-After"]) <= 15 * 60
-    assert login(client, bystander.email, PASSWORD).status_code == 200  # per account
-    keys = [k.decode() for k in queue.redis.scan_iter(f"{queue.prefix}:login-failures:*")]
-    assert keys and not any(user.email.split("@")[0] in k for k in keys)  # no address
-    for key in keys:
-        queue.redis.delete(key)  # the window is over
-    assert login(client, user.email, PASSWORD).status_code == 200
+    user = new_user(users, org, "admin")  # the only admin: must not be locked out
+    attacker, owner = "203.0.113.9", "198.51.100.7"
+    for _ in range(FREE_TRIES):
+        assert login_from(client, attacker, user.email, "wrong password!!").status_code == 401
+    slowed = login_from(client, attacker, user.email.upper(), PASSWORD)  # right, but refused
+    assert slowed.status_code == 429 and error_code(slowed) == "too_many_requests"
+    assert 1 <= int(slowed.headers["Retry-After"]) <= MAX_DELAY
+    assert login_from(client, owner, user.email, PASSWORD).status_code == 200  # the owner
+    keys = [k.decode() for k in queue.redis.scan_iter(f"{queue.prefix}:login:*")]
+    assert keys and not any(
+        part in k for k in keys for part in (user.email.split("@")[0], attacker, owner)
+    )
+    throttle = LoginThrottle(queue.redis, queue.prefix, KEY)
+    assert throttle.unlock(user.email) == 1  # the admin's unlock: the attacker's pair
+    assert login_from(client, attacker, user.email, PASSWORD).status_code == 200
+
+
+def test_each_further_failure_of_a_pair_doubles_its_wait(queue: JobQueue) -> None:
+    throttle = LoginThrottle(queue.redis, queue.prefix, KEY, free_tries=2)
+    email, ip, now = "someone@example.org", "192.0.2.1", 1_000_000.0
+    waits = []
+    for _ in range(8):
+        waits.append(throttle.retry_after(email, ip, now=now))
+        throttle.failed(email, ip, now=now)
+    assert waits == [0, 0, 1, 2, 4, 8, 16, 32]  # free tries, then each wait doubles
+    assert throttle.retry_after(email, ip, now=now + 63) == 1
+    assert throttle.retry_after(email, ip, now=now + 64) == 0  # waited long enough
+    assert throttle.retry_after(email, "192.0.2.2", now=now) == 0  # another client
+
+
+def test_one_client_guessing_across_many_accounts_is_stopped(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    guesser = "203.0.113.77"
+    for i in range(PER_CLIENT):
+        email = f"made-up-{i}-{secrets.token_hex(3)}@example.org"
+        assert login_from(client, guesser, email, "Summer2026!").status_code == 401
+    user = new_user(users, org, "viewer")
+    assert login_from(client, guesser, user.email, PASSWORD).status_code == 429
+    assert login_from(client, "198.51.100.8", user.email, PASSWORD).status_code == 200
+
+
+def test_a_client_names_itself_only_through_a_trusted_proxy() -> None:
+    def request(peer: str, **headers: str) -> falcon.Request:
+        env = falcon.testing.create_environ(headers=headers, remote_addr=peer)
+        return falcon.Request(env)
+
+    trusted = ["127.0.0.1", "10.0.0.0/8"]
+    assert client_address(request("127.0.0.1", X_Real_IP="203.0.113.1"), trusted) == "203.0.113.1"
+    forwarded = request("10.1.2.3", X_Forwarded_For="1.1.1.1, 203.0.113.2")
+    assert client_address(forwarded, trusted) == "203.0.113.2"  # the hop the proxy added
+    spoofed = request("198.51.100.1", X_Real_IP="127.0.0.1")
+    assert client_address(spoofed, trusted) == "198.51.100.1"  # not from a trusted proxy
+    assert client_address(request("127.0.0.1", X_Real_IP="junk"), trusted) == "127.0.0.1"
+
+
+def test_password_hashing_is_bounded_so_a_flood_leaves_threads_free(
+    database: Database, users: UserStore
+) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    class HeldHasher(PasswordHasher):  # the first check holds its slot until released
+        def verify(self, *args: Any) -> bool:
+            started.set()
+            release.wait(10)
+            return super().verify(*args)
+
+    slow = UserStore(database, HeldHasher(time_cost=1, memory_cost=1024, parallelism=1), 1)
+    first = threading.Thread(target=slow.authenticate, args=("a@example.org", "x" * 12))
+    first.start()
+    assert started.wait(10)
+    with pytest.raises(PasswordWorkBusy):  # refused at once, not queued behind the first
+        slow.authenticate("b@example.org", "y" * 12)
+    release.set()
+    first.join(10)
+    assert slow.authenticate("b@example.org", "y" * 12) is None  # a slot is free again
+
+
+def test_changing_ones_own_password_needs_a_session_and_is_throttled(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    user = new_user(users, org, "analyst")
+    path = f"/api/v1/users/{user.id}/password"
+    body = {"password": "a new long passphrase", "current_password": PASSWORD}
+    read_only = bearer(users, user, ["scans:read"])
+    assert client.simulate_put(path, json=body, headers=read_only).status_code == 403
+    assert client.simulate_put(path, json=body, headers=bearer(users, user)).status_code == 403
+    cookies = {"dgp_session": login(client, user.email, PASSWORD).cookies["dgp_session"].value}
+    wrong = {**body, "current_password": "not the password"}
+    codes = [client.simulate_put(path, json=wrong, cookies=cookies).status_code for _ in range(7)]
+    assert codes[:FREE_TRIES] == [403] * FREE_TRIES and 429 in codes[FREE_TRIES:]
+    assert login(client, user.email, PASSWORD).status_code in (200, 429)  # unchanged
 
 
 # -- scans ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import falcon
 import redis
 
 from dgp.plumbing.breakers import BreakerOpen
-from dgp.plumbing.store import StoreUnavailable, UploadTooLarge
+from dgp.plumbing.store import PasswordWorkBusy, StoreUnavailable, UploadTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +108,14 @@ def _upload_too_large(req: Any, resp: Any, error: UploadTooLarge, params: Any) -
     raise too_large(error.max_bytes)
 
 
+def _password_work_busy(req: Any, resp: Any, error: PasswordWorkBusy, params: Any) -> None:
+    raise too_many_requests(str(error), 1)
+
+
 def install(app: falcon.App) -> None:
     app.set_error_serializer(serialize)
     app.add_error_handler(StoreUnavailable, _store_down)
     app.add_error_handler(BreakerOpen, _breaker_open)
     app.add_error_handler((redis.ConnectionError, redis.TimeoutError), _redis_down)
     app.add_error_handler(UploadTooLarge, _upload_too_large)
+    app.add_error_handler(PasswordWorkBusy, _password_work_busy)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -159,11 +161,36 @@ def _user(row: tuple[Any, ...]) -> User:
     return User(str(row[0]), str(row[1]), row[2], row[3], bool(row[4]), row[5])
 
 
+class PasswordWorkBusy(Exception):
+    """Every password-hashing slot of this process is taken: try again in a moment."""
+
+
+# argon2 checks at once per process. Each costs tens of milliseconds of CPU and 64 MiB;
+# a request that finds every slot taken is refused at once (429) instead of waiting,
+# so a flood of sign-ins never takes every web thread from the other requests.
+PASSWORD_WORK_AT_ONCE = 2
+
+
 class UserStore:
-    def __init__(self, db: Database, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        hasher: PasswordHasher | None = None,
+        password_work_at_once: int = PASSWORD_WORK_AT_ONCE,
+    ) -> None:
         self.db = db
         self.hasher = hasher or PasswordHasher()  # argon2id, the library's current defaults
         self._dummy_hash: str | None = None
+        self._password_work = threading.BoundedSemaphore(password_work_at_once)
+
+    @contextmanager
+    def _hashing(self) -> Iterator[None]:
+        if not self._password_work.acquire(blocking=False):
+            raise PasswordWorkBusy("too many password checks at once; try again in a moment")
+        try:
+            yield
+        finally:
+            self._password_work.release()
 
     # -- users -------------------------------------------------------------------
 
@@ -174,7 +201,9 @@ class UserStore:
         check_role(role)
         if org is None:
             raise ValueError("unknown organisation")
-        password_hash = self.hasher.hash(_check_password(password))
+        checked = _check_password(password)
+        with self._hashing():
+            password_hash = self.hasher.hash(checked)
         try:
             with self.db.transaction() as cur:
                 cur.execute(
@@ -203,17 +232,19 @@ class UserStore:
                     (clean(address),),
                 )
                 row = cur.fetchone()
-        matches = self._password_matches(row[6] if row else None, password)  # timed alike
+        with self._hashing():
+            matches = self._password_matches(row[6] if row else None, password)  # timed alike
         if row is None or not matches:
             return None
         user = _user(row)
         if user.disabled:
             return None
         if self.hasher.check_needs_rehash(row[6]):  # parameters were raised since
+            with self._hashing():
+                rehashed = self.hasher.hash(password)
             with self.db.transaction() as cur:
                 cur.execute(
-                    "UPDATE users SET password_hash = %s WHERE id = %s",
-                    (self.hasher.hash(password), user.id),
+                    "UPDATE users SET password_hash = %s WHERE id = %s", (rehashed, user.id)
                 )
         return user
 
@@ -312,12 +343,15 @@ class UserStore:
             )
             row = cur.fetchone()
         stored = row[0] if row else None
-        # the current password is checked before the new one is hashed
-        if current_password is not None and not self._password_matches(stored, current_password):
-            return False
-        if stored is None:
-            return False
-        new_hash = self.hasher.hash(checked)  # no row lock is held while hashing
+        with self._hashing():
+            # the current password is checked before the new one is hashed
+            if current_password is not None and not self._password_matches(
+                stored, current_password
+            ):
+                return False
+            if stored is None:
+                return False
+            new_hash = self.hasher.hash(checked)  # no row lock is held while hashing
         with self.db.transaction() as cur:
             # only over the hash that was checked: a change meanwhile wins
             cur.execute(

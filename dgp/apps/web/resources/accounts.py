@@ -21,6 +21,8 @@ from dgp.apps.web.resources.common import (
     organisation,
     read_json,
 )
+from dgp.apps.web.services import Services
+from dgp.apps.web.throttle import PasswordGuard
 from dgp.plumbing.store import LastAdmin, UserExists
 
 T = TypeVar("T")
@@ -116,15 +118,22 @@ class Password(Resource):
     scopes: ClassVar[Scopes] = {"PUT": SIGNED_IN}
     api: ClassVar[Api] = {
         "PUT": Op(
-            "Set a password: your own (with the current one) or, as an admin, anyone's",
+            "Set a password: your own (signed in, with the current one) or, as an admin, anyone's",
             status=204,
             body="NewPassword",
             example={"password": "a new long passphrase"},
-            description="Ends the user's other sessions; API tokens stay valid (revoke "
-            "them separately). A wrong current password is 403.",
+            description="Your own needs a signed-in session, not an API token, and the "
+            "current password; a wrong one is 403 and counts like a failed sign-in (429 "
+            "past the limits). Ends the user's other sessions; API tokens stay valid "
+            "(revoke them separately).",
+            errors=(403, 429),
             tags=TAGS,
         ),
     }
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self.guard = PasswordGuard(services)
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, user_id: str) -> None:
         principal = caller(req)
@@ -132,9 +141,13 @@ class Password(Resource):
         password = field(body, "password", str)
         current = body.get("current_password")
         own = user_id == principal.user.id
+        attempt = None
         if own:
+            if principal.session is None:
+                raise forbidden("changing your own password needs a signed-in session")
             if not isinstance(current, str):
                 raise bad_request("give 'current_password' to change your own", "invalid_input")
+            attempt = self.guard.attempt(req, principal.user.email)
         elif not principal.allows("users:write"):
             raise forbidden("only an admin may set another user's password")
         else:
@@ -151,8 +164,11 @@ class Password(Resource):
             )
         )
         if not changed:
-            if own:
+            if attempt is not None:
+                attempt.failed()
                 raise forbidden("the current password is wrong")
             raise not_found("user")
+        if attempt is not None:
+            attempt.succeeded()
         audit(self.services, req, "user.password_set", "user", user_id, {"own": own})
         resp.status = falcon.HTTP_204

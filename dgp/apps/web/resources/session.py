@@ -1,30 +1,25 @@
 """Signing in and out with a password: a session cookie for the browser UI.
 
 Every attempt is audited (the user's id when the address is known, never the
-address or the password), so repeated failures show in the audit log; past
-MAX_FAILURES failures an account is refused for a while (429), correct password
-or not (dgp.apps.web.throttle).
+address or the password), so repeated failures show in the audit log. Failures
+slow the next tries of the same account from the same client, and of the client
+and of everybody past their limits (429, correct password or not;
+dgp.apps.web.throttle); the throttle is asked before any password is hashed.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import falcon
 
 from dgp.apps.web.auth import SIGNED_IN, clear_session_cookie, set_session_cookie
-from dgp.apps.web.errors import too_many_requests, unauthorized
+from dgp.apps.web.errors import unauthorized
 from dgp.apps.web.openapi import Op
 from dgp.apps.web.resources.common import Api, Resource, Scopes, caller, field, read_json
-from dgp.apps.web.services import REDIS_OUTAGES, Services
-from dgp.apps.web.throttle import LoginThrottle
-from dgp.plumbing.breakers import BreakerOpen
+from dgp.apps.web.services import Services
+from dgp.apps.web.throttle import PasswordGuard
 from dgp.plumbing.store.users import SESSION_SECONDS
-
-T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 
 class Session(Resource):
@@ -45,19 +40,16 @@ class Session(Resource):
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)
-        settings = services.settings
-        self.throttle = LoginThrottle(services.queue.redis, settings.key_prefix, settings.hash_key)
+        self.guard = PasswordGuard(services)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = read_json(req)
         email, password = field(body, "email", str), field(body, "password", str)
         users, store = self.services.users, self.services.store
-        wait = self._throttled(self.throttle.retry_after, email) or 0
-        if wait:
-            raise too_many_requests("too many failed sign-ins; try again later", wait)
+        attempt = self.guard.attempt(req, email)
         user = self.services.db(users.authenticate, email, password)
         if user is None:
-            self._throttled(self.throttle.failed, email)
+            attempt.failed()
             known = self.services.db(users.find_user, email)
             self.services.db(
                 store.audit,
@@ -69,7 +61,7 @@ class Session(Resource):
                 {"method": "password"},
             )
             raise unauthorized("wrong e-mail address or password")
-        self._throttled(self.throttle.succeeded, email)
+        attempt.succeeded()
         session = self.services.db(users.create_session, user)
         self.services.db(
             store.audit,
@@ -93,12 +85,3 @@ class Session(Resource):
             self.services.db(self.services.users.delete_session, principal.session)
         clear_session_cookie(resp)
         resp.status = falcon.HTTP_204
-
-    def _throttled(self, action: Callable[[str], T], email: str) -> T | None:
-        """The throttle through the Redis breaker. Redis down: sign-ins go on unthrottled
-        (argon2 still makes each guess slow) rather than nobody signing in."""
-        try:
-            return self.services.redis(action, email)
-        except (*REDIS_OUTAGES, BreakerOpen):
-            log.warning("login throttle unavailable: Redis is down")
-            return None
