@@ -53,13 +53,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     unlock = user_sub.add_parser(
         "unlock", help="clear the delays that failed sign-ins put on an account"
     )
-    unlock.add_argument("--email", required=True)
+    unlock.add_argument("--email", required=True, help="in every organisation it has")
     unlock.set_defaults(run=run_user_unlock)
 
     token = sub.add_parser("token", help="manage API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
     make = token_sub.add_parser("create", help="create an API token and print it once")
     make.add_argument("--email", required=True, help="the user the token acts as")
+    make.add_argument("--org", help="the user's organisation (when the address has several)")
     make.add_argument("--name", required=True, help="what the token is for")
     make.add_argument(
         "--scope",
@@ -115,22 +116,21 @@ def _create_user(args: argparse.Namespace) -> None:
 def _unlock_user(args: argparse.Namespace) -> None:
     settings = load_settings()
     connections = connect(settings, maxconn=1)
-    user = UserStore(connections.database).find_user(args.email)
-    if user is None:
-        raise CommandError("no such user")
     throttle = LoginThrottle(connections.queue.redis, settings.key_prefix, settings.hash_key)
     cleared = throttle.unlock(args.email)
-    connections.store.audit(
-        user.organisation_id, None, "user.unlocked", "user", user.id, {"via": "cli"}
-    )
-    print(f"cleared the sign-in delays of {cleared} client(s) for user {user.id}")
+    user = UserStore(connections.database).find_user(args.email)
+    if user is not None:  # audited where the account is known to be one
+        connections.store.audit(
+            user.organisation_id, None, "user.unlocked", "user", user.id, {"via": "cli"}
+        )
+    print(f"cleared the sign-in delays of {cleared} client(s) for this address")
 
 
 def _create_token(args: argparse.Namespace) -> None:
     store, users = _stores()
-    user = users.find_user(args.email)
+    user = users.find_user(args.email, args.org)
     if user is None or user.disabled:
-        raise CommandError("no such enabled user")
+        raise CommandError("no such enabled user (give --org when the address has several)")
     scopes = set(args.scopes or ROLE_SCOPES[user.role])
     beyond = sorted(scopes - ROLE_SCOPES[user.role])
     if beyond:

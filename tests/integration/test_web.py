@@ -1078,3 +1078,45 @@ def test_a_failed_scan_of_an_upload_leaves_no_personal_data_behind(
             (org, bsn.encode()),
         )
         assert cur.fetchone()[0] == 0
+
+
+def test_an_admin_cannot_tell_whether_an_address_has_an_account_elsewhere(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    other = store.create_organisation(f"other-{secrets.token_hex(4)}")
+    elsewhere = new_user(users, other, "viewer")  # the address has an account in `other`
+    admin = auth(users, org, "admin")
+    fresh = f"fresh-{secrets.token_hex(3)}@example.org"
+    answers = [
+        client.simulate_post(
+            "/api/v1/users",
+            json={"email": email, "password": "their own passphrase", "role": "viewer"},
+            headers=admin,
+        )
+        for email in (elsewhere.email, fresh)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert set(answers[0].json) == set(answers[1].json)
+    # both accounts sign in with their own passwords, each to its own organisation
+    theirs = login(client, elsewhere.email, PASSWORD)
+    ours = login(client, elsewhere.email, "their own passphrase")
+    assert theirs.json["user"]["organisation"] == other
+    assert ours.json["user"]["organisation"] == org
+
+
+def test_one_password_for_accounts_in_two_organisations_asks_which(
+    client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
+) -> None:
+    first = new_user(users, org, "viewer")
+    name = f"second-{secrets.token_hex(4)}"
+    second_org = store.create_organisation(name)
+    users.create_user(second_org, first.email, PASSWORD, "analyst")
+    ambiguous = login(client, first.email, PASSWORD)
+    assert ambiguous.status_code == 400 and error_code(ambiguous) == "organisation_needed"
+    chosen = client.simulate_post(
+        "/api/v1/session",
+        json={"email": first.email, "password": PASSWORD, "organisation": name},
+    )
+    assert chosen.status_code == 200 and chosen.json["user"]["organisation"] == second_org
+    assert users.find_user(first.email) is None  # not one user: the CLI asks for --org
+    assert users.find_user(first.email, name).organisation_id == second_org

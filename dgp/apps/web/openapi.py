@@ -190,6 +190,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         ["email", "password"],
         email={"type": "string", "format": "email"},
         password={"type": "string", "writeOnly": True},
+        organisation={
+            "type": "string",
+            "description": "the organisation's name; needed only when the address signs "
+            "in to several with this password",
+        },
     ),
     "Session": _object(
         ["user"],

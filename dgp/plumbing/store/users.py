@@ -53,6 +53,13 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # argon2 hashes any length; bound the work a request can ask for
 MAX_NAME = 200
 _USER_COLUMNS = "id, organisation_id, email, role, disabled, created_at"
+# accounts one address may have across organisations that a sign-in tries (each costs
+# one argon2 check)
+MAX_ACCOUNTS_PER_ADDRESS = 5
+
+
+def _qualified(alias: str) -> str:
+    return ", ".join(f"{alias}.{column.strip()}" for column in _USER_COLUMNS.split(","))
 
 
 # A token's user and scopes, and whether its last use is older than a minute.
@@ -68,6 +75,10 @@ _TOKEN_USER = Prepared(
 
 class UserExists(ValueError):
     """The e-mail address belongs to a user already (HTTP 409)."""
+
+
+class AmbiguousLogin(ValueError):
+    """The address and password match accounts in several organisations."""
 
 
 class LastAdmin(ValueError):
@@ -195,7 +206,8 @@ class UserStore:
     # -- users -------------------------------------------------------------------
 
     def create_user(self, organisation_id: str, email: str, password: str, role: str) -> User:
-        """A new user; ValueError for bad input, UserExists if the e-mail is taken."""
+        """A new user; ValueError for bad input, UserExists if the organisation has a user
+        with this e-mail address (another organisation's users are no concern here)."""
         org = uuid_or_none(organisation_id)
         address = _check_email(email)
         check_role(role)
@@ -213,33 +225,46 @@ class UserStore:
                 )
                 return _user(cur.fetchone())
         except psycopg2.errors.UniqueViolation:
-            raise UserExists("a user with this e-mail address exists already") from None
+            raise UserExists("this organisation has a user with this e-mail address") from None
         except psycopg2.errors.ForeignKeyViolation:
             raise ValueError("unknown organisation") from None
 
-    def authenticate(self, email: str, password: str) -> User | None:
-        """The user whose password this is, or None.
+    def authenticate(
+        self, email: str, password: str, organisation: str | None = None
+    ) -> User | None:
+        """The user whose password this is, or None. An address may have accounts in
+        several organisations: the one whose password matches signs in; when several
+        match, `organisation` (its name) must say which (AmbiguousLogin).
 
         An unknown or disabled user costs one argon2 verification too, so the
         answer time does not tell which e-mail addresses exist.
         """
         address = email.strip().lower()
-        row = None
+        rows: list[tuple[Any, ...]] = []
         if 0 < len(address) <= 320 and len(password) <= MAX_PASSWORD:
             with self.db.transaction() as cur:
                 cur.execute(
-                    f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE email = %s",
-                    (clean(address),),
+                    f"SELECT {_qualified('u')}, u.password_hash FROM users u "
+                    "JOIN organisations o ON o.id = u.organisation_id "
+                    "WHERE u.email = %s AND (%s::text IS NULL OR o.name = %s) "
+                    "ORDER BY u.created_at LIMIT %s",
+                    (clean(address), organisation, organisation, MAX_ACCOUNTS_PER_ADDRESS),
                 )
-                row = cur.fetchone()
+                rows = cur.fetchall()
         with self._hashing():
-            matches = self._password_matches(row[6] if row else None, password)  # timed alike
-        if row is None or not matches:
+            if not rows:
+                self._password_matches(None, password)  # timed alike
+            matching = [row for row in rows if self._password_matches(row[6], password)]
+        users = [(_user(row), row[6]) for row in matching]
+        users = [(user, stored) for user, stored in users if not user.disabled]
+        if not users:
             return None
-        user = _user(row)
-        if user.disabled:
-            return None
-        if self.hasher.check_needs_rehash(row[6]):  # parameters were raised since
+        if len(users) > 1:
+            raise AmbiguousLogin(
+                "this address signs in to several organisations: give 'organisation'"
+            )
+        user, stored = users[0]
+        if self.hasher.check_needs_rehash(stored):  # parameters were raised since
             with self._hashing():
                 rehashed = self.hasher.hash(password)
             with self.db.transaction() as cur:
@@ -252,15 +277,18 @@ class UserStore:
         row = owned_row(self.db, "users", _USER_COLUMNS, organisation_id, user_id)
         return _user(tuple(row.values())) if row else None
 
-    def find_user(self, email: str) -> User | None:
-        """By e-mail, across organisations: for the CLI and for attributing failed logins."""
+    def find_user(self, email: str, organisation: str | None = None) -> User | None:
+        """By e-mail (and organisation name when given), across organisations: for the
+        CLI and for attributing failed logins. None unless exactly one user matches."""
         with self.db.transaction() as cur:
             cur.execute(
-                f"SELECT {_USER_COLUMNS} FROM users WHERE email = %s",
-                (clean(email.strip().lower()),),
+                f"SELECT {_qualified('u')} FROM users u "
+                "JOIN organisations o ON o.id = u.organisation_id "
+                "WHERE u.email = %s AND (%s::text IS NULL OR o.name = %s) LIMIT 2",
+                (clean(email.strip().lower()), organisation, organisation),
             )
-            row = cur.fetchone()
-        return _user(row) if row else None
+            rows = cur.fetchall()
+        return _user(rows[0]) if len(rows) == 1 else None
 
     def list_users(self, organisation_id: str) -> list[User]:
         org = uuid_or_none(organisation_id)

@@ -14,12 +14,12 @@ from typing import ClassVar
 import falcon
 
 from dgp.apps.web.auth import SIGNED_IN, clear_session_cookie, set_session_cookie
-from dgp.apps.web.errors import unauthorized
+from dgp.apps.web.errors import bad_request, unauthorized
 from dgp.apps.web.openapi import Op
 from dgp.apps.web.resources.common import Api, Resource, Scopes, caller, field, read_json
 from dgp.apps.web.services import Services
 from dgp.apps.web.throttle import PasswordGuard
-from dgp.plumbing.store.users import SESSION_SECONDS
+from dgp.plumbing.store.users import SESSION_SECONDS, AmbiguousLogin
 
 
 class Session(Resource):
@@ -45,12 +45,19 @@ class Session(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = read_json(req)
         email, password = field(body, "email", str), field(body, "password", str)
+        org_name = body.get("organisation")
+        if org_name is not None and not isinstance(org_name, str):
+            raise bad_request("'organisation' must be a string", "invalid_input")
         users, store = self.services.users, self.services.store
         attempt = self.guard.attempt(req, email)
-        user = self.services.db(users.authenticate, email, password)
+        try:
+            user = self.services.db(users.authenticate, email, password, org_name)
+        except AmbiguousLogin as e:
+            attempt.succeeded()  # the password was right: not a guess
+            raise bad_request(str(e), "organisation_needed") from None
         if user is None:
             attempt.failed()
-            known = self.services.db(users.find_user, email)
+            known = self.services.db(users.find_user, email, org_name)
             self.services.db(
                 store.audit,
                 known.organisation_id if known else None,
