@@ -39,10 +39,15 @@ class Handler(BaseHTTPRequestHandler):
     server: LocalServer
 
     def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
         sni = getattr(self.connection, "dgp_sni", None)
-        self.server.seen.append(
-            Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, sni)
-        )
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server.seen.append(Seen(self.command, self.path, headers, sni))
         self.server.respond(self)
 
     def reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:

@@ -18,6 +18,7 @@ from dgp.documents.textcodec import SNIFF_BYTES, decode, looks_binary
 from dgp.domain.finding import Location
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, TargetUnavailable
 from dgp.domain.options import CodeOptions, FileOptions
+from dgp.net import NetPolicy
 from dgp.scanners import archives, git
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import Skipped, TreeEntry, walk
@@ -77,8 +78,6 @@ def _resolve(
             raise ScanInputError(f"a {job.kind} scan does not clone repositories")
         dest = work.path / "repo"
         try:
-            if not options.allow_private_hosts:
-                git.refuse_private_host(job.target)
             git.clone(
                 job.target,
                 dest,
@@ -88,6 +87,7 @@ def _resolve(
                 # commit that wrote a line, not the shallow clone's only commit
                 full_history=options.since is not None or options.git_metadata,
                 timeout=min(options.clone_timeout_seconds, time_left),
+                policy=NetPolicy(allow_private=options.allow_private_hosts),
             )
         except git.GitError as e:
             message = f"cannot clone the repository: {e.reason}"

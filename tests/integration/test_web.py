@@ -536,6 +536,22 @@ def test_a_local_path_from_a_non_admin_is_refused_by_the_worker(
             {"kind": "code", "target": "https://alice:ghp_SECRET123@github.com/acme/app.git"},
             "credentials in the URL",
         ),
+        (  # issue 12, item 6: the scheme in upper case got past the old check
+            {"kind": "code", "target": "HTTPS://user:SECRET123@github.com/x/y.git"},
+            "credentials in the URL",
+        ),
+        (
+            {"kind": "code", "target": "https://github.com/x/y.git?access_token=SECRET123"},
+            "the parameter 'access_token'",
+        ),
+        (
+            {"kind": "code", "target": "https://git.example/x/y.git?X-Amz-Signature=SECRET123"},
+            "credentials in the URL",
+        ),
+        (
+            {"kind": "code", "target": "ghp_SECRET123:x@github.com:x/y.git"},
+            "credentials in the URL",
+        ),
         (
             {
                 "kind": "code",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dgp.domain.options import CodeOptions
 from dgp.kinds import Input, KindSpec
+from dgp.net import redact_text
 from dgp.scanners import git
 from dgp.scanners.code.rules import RULE_IDS
 
@@ -16,7 +17,7 @@ SPEC = KindSpec(
     options=CodeOptions,
     rules=RULE_IDS,
     check_target=git.refuse_credentials,
-    show_target=git.redact_url,  # the clone needs the URL whole; reports do not
+    show_target=redact_text,  # the clone needs the URL whole; reports do not
     endpoint=git.endpoint_of,
     system_packages=("git",),
 )

@@ -38,6 +38,7 @@ from dgp.apps.web.services import REDIS_OUTAGES
 from dgp.domain.job import ScanInputError
 from dgp.domain.options import OptionsError
 from dgp.kinds import Input, KindSpec
+from dgp.net import TargetRefused, refuse_credentials
 from dgp.plumbing.breakers import BreakerOpen
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import uploads
@@ -119,6 +120,10 @@ class Scans(Resource):
             raise bad_request(f"a {kind} scan takes no upload", "invalid_input")
         if not target.strip() or len(target) > MAX_TARGET:
             raise bad_request(f"'target' must be 1 to {MAX_TARGET} characters", "invalid_input")
+        try:  # any kind, any scheme and case, user info or tokens in the query
+            refuse_credentials(target)
+        except TargetRefused as e:
+            raise bad_request(e.reason, "invalid_input") from None
         if upload_id is None:
             try:
                 spec.check_target(target)
