@@ -36,6 +36,7 @@ class Seen:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes
     server: LocalServer
 
     def do_GET(self) -> None:

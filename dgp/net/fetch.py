@@ -476,7 +476,10 @@ class Fetcher:
 
 def _redirected(current: TargetURL, location: str) -> TargetURL:
     """The target a Location header sends us to, parsed like any other target."""
-    following = urllib.parse.urljoin(current.url, location.strip())
+    try:
+        following = urllib.parse.urljoin(current.url, location.strip())
+    except ValueError:
+        raise TargetRefused(f"{current.display} redirects to an invalid URL") from None
     target = parse_url(following, WEB_SCHEMES)
     if target.has_userinfo:
         raise TargetRefused(f"{current.display} redirects to a URL with credentials; refused")

@@ -183,7 +183,10 @@ def parse_url(text: str, schemes: Iterable[str] = WEB_SCHEMES) -> TargetURL:
     name = scheme.group(1).lower()
     if name not in allowed:
         raise TargetRefused(f"{name}:// URLs are not accepted here (only {', '.join(allowed)})")
-    parts = urllib.parse.urlsplit(text)
+    try:
+        parts = urllib.parse.urlsplit(text)
+    except ValueError:  # an unbalanced [ ] in the host
+        raise TargetRefused(f"{shown!r} is not a valid URL") from None
     if "\\" in parts.netloc:
         raise TargetRefused(f"{shown!r}: a backslash in the host part is ambiguous; refused")
     userinfo, at, hostport = parts.netloc.rpartition("@")

@@ -105,6 +105,7 @@ def test_every_numeric_host_form_is_the_address_the_c_library_reads(numeric: str
         ("http://example.com\\@evil.test/", "backslash"),
         ("http://[fe80::1%25eth0]/", "zone"),
         ("http://example.com:0/", "port 0"),
+        ("http://[::1/", "not a valid URL"),
         ("http://example.com:99999/", "not a valid port"),
         ("file:///etc/passwd", "file:// URLs are not accepted"),
         ("ftp://example.com/", "ftp:// URLs are not accepted"),
