@@ -145,6 +145,27 @@ CRASH_BEFORE_SAVING = (
 )
 
 
+def stall_after_the_first_file(marker: Path) -> str:
+    """Test-only code for start_worker: the code scanner, once it has scanned its first
+    file, creates `marker` and waits for ever, so a test can kill it there: at a known
+    point of a scan, however fast the machine is."""
+    return (
+        "import dataclasses, threading, dgp.scanners.code.scanner as c\n"
+        "def stalling(scan):\n"
+        "    def wrapper(job, inputs):\n"
+        "        reports = []\n"
+        "        def report(percent, message):\n"
+        "            inputs.progress(percent, message)\n"
+        "            reports.append(message)\n"
+        "            if len(reports) == 2:  # reported before each file: the first is done\n"
+        f"                open({str(marker)!r}, 'w').close()\n"
+        "                threading.Event().wait()\n"
+        "        return scan(job, dataclasses.replace(inputs, progress=report))\n"
+        "    return wrapper\n"
+        "c.scan = stalling(c.scan)\n"
+    )
+
+
 def start_worker(
     env: dict[str, str], consumer: str, *, once: bool = False, crash: bool = False, setup: str = ""
 ) -> subprocess.Popen:
@@ -200,25 +221,26 @@ def test_kill_9_in_the_middle_of_a_scan(
     org: str,
     tmp_path: Path,
 ) -> None:
-    tree = small_tree(tmp_path / "big", files=1500)  # a few seconds of scanning
+    tree = small_tree(tmp_path / "tree", files=20)
     env = worker_env(settings, database_dsn, tmp_path)
     scan_id = submit(store, queue, org, "code", str(tree))
-    first = start_worker(env, "c1")
-
-    def running() -> bool:
-        scan = store.get_scan(org, scan_id)
-        return scan is not None and scan.status.value == "running" and scan.progress > 0
-
-    wait_for(running)
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=30)
+    marker = tmp_path / "first-file-scanned"
+    first = start_worker(env, "c1", setup=stall_after_the_first_file(marker))
+    try:
+        wait_for(marker.exists)  # the scan is under way: one file of twenty done
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    assert first.returncode == -signal.SIGKILL
     assert store.get_scan(org, scan_id).status.value == "running"  # type: ignore[union-attr]
     # the restarted process (same stable consumer name) finds the job in its pending list
     second = start_worker(env, "c1", once=True)
     assert second.wait(timeout=120) == 0
     scan = store.get_scan(org, scan_id)
     assert scan is not None and scan.status.value == "done"
+    assert deliveries(store, [scan_id]) == {2}
     same_findings(store, org, scan_id, "code", str(tree))
+    assert queue.depth("code").pending == 0
 
 
 def test_quick_jobs_are_saved_together_and_acked_only_after_the_commit(
