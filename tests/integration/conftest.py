@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+import redis
 from psycopg2.extensions import make_dsn
 
 from dgp.plumbing.store import Database, ScanStore, migrate
@@ -131,3 +132,12 @@ def child_env(
         "DGP_KEY_PREFIX": prefix,
         **{f"DGP_{name.upper()}": value for name, value in settings.items()},
     }
+
+
+def waiting_in_xreadgroup(client: redis.Redis, name: str) -> bool:
+    """True while a connection named `name` is blocked in XREADGROUP (CLIENT LIST): the
+    event a test waits for before it pulls a stream from under a waiting reader."""
+    return any(
+        c["name"] == name and c["cmd"] == "xreadgroup" and "b" in c["flags"]
+        for c in client.client_list()
+    )
