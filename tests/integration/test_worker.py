@@ -7,6 +7,7 @@ crash is injected in the subprocess only, never in a production code path.
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
@@ -24,13 +25,13 @@ from dgp.domain.job import ScanInputs, ScanJob
 from dgp.domain.options import ScanOptions
 from dgp.plumbing import worker as worker_module
 from dgp.plumbing.janitor import Janitor
-from dgp.plumbing.queue import JobQueue, Liveness
+from dgp.plumbing.queue import GROUP, JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, StoreUnavailable
 from dgp.plumbing.worker import Worker
 from dgp.scanners.code import scanner as code
 from dgp.scanners.document import scanner as document
-from tests.integration.conftest import REDIS_URL, child_env
+from tests.integration.conftest import REDIS_URL, child_env, waiting_in_xreadgroup
 
 pytestmark = pytest.mark.integration
 
@@ -648,3 +649,65 @@ def test_a_consumer_that_stops_cleanly_is_no_longer_alive(
         worker.stop.set()
         thread.join(timeout=30)
     assert Liveness(queue).alive("code") == []
+
+
+# -- Redis loses the stream or its group (FLUSHALL, a restore without AOF) ---------------
+
+
+def queue_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [
+        r for r in caplog.records if r.name == "dgp.plumbing.queue" and r.levelno >= logging.WARNING
+    ]
+
+
+def test_a_worker_waiting_on_a_stream_that_is_deleted_goes_on_consuming(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    org: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    name = f"{settings.key_prefix}-worker"
+    own = JobQueue(redis.Redis.from_url(REDIS_URL, client_name=name), settings.key_prefix)
+    worker = Worker.for_kind("code", own, store, settings, "c1")
+    thread = run_in_thread(worker)
+    try:
+        wait_for(lambda: waiting_in_xreadgroup(queue.redis, name))
+        queue.redis.delete(queue.stream("code"))  # its XREADGROUP answers UNBLOCKED
+        wait_for(lambda: waiting_in_xreadgroup(queue.redis, name))  # waiting again
+        tree = str(small_tree(tmp_path / "t", files=1))
+        scan_id = submit(store, queue, org, "code", tree)
+        wait_for(lambda: all_done(store, org, [scan_id]))
+        assert thread.is_alive()
+    finally:
+        worker.stop.set()
+        thread.join(timeout=30)
+        own.redis.close()
+    same_findings(store, org, scan_id, "code", tree)
+    assert len(queue_warnings(caplog)) == 1
+
+
+@pytest.mark.parametrize("lost", ["every key", "the group"])
+def test_an_idle_worker_whose_stream_or_group_was_lost_consumes_the_next_job(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    org: str,
+    tmp_path: Path,
+    lost: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
+    assert not worker.run_once(block_ms=50)  # the group is made and known
+    if lost == "every key":  # as FLUSHDB would, but only this test's keys
+        for key in queue.redis.scan_iter(f"{settings.key_prefix}:*"):
+            queue.redis.delete(key)
+    else:
+        queue.redis.xgroup_destroy(queue.stream("code"), GROUP)
+    scan_id = submit(store, queue, org, "code", str(small_tree(tmp_path / "t", files=1)))
+    assert worker.run_once(block_ms=100)
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None and scan.status.value == "done"
+    assert len(queue_warnings(caplog)) == 1
+    assert queue.depth("code").pending == 0
