@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 
 import pytest
 import redis
 
 from dgp.plumbing.queue import GROUP, JobQueue, Liveness
-from tests.integration.conftest import REDIS_URL, waiting_in_xreadgroup
+from tests.integration.conftest import REDIS_URL, delete_keys, wait_for, waiting_in_xreadgroup
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def queue() -> Iterator[JobQueue]:
-    client = redis.Redis.from_url(os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0"))
-    prefix = f"dgptest-{uuid.uuid4().hex[:8]}"
-    yield JobQueue(client, prefix)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
 
 
 def test_submit_read_ack(queue: JobQueue) -> None:
@@ -132,8 +120,7 @@ def lose(queue: JobQueue, what: str) -> None:
     """`stream`: every key of this test's prefix goes, as in a FLUSHDB (never the shared
     Redis's other keys); `group`: only the consumer group (XGROUP DESTROY)."""
     if what == "stream":
-        for key in queue.redis.scan_iter(f"{queue.prefix}:*"):
-            queue.redis.delete(key)
+        delete_keys(queue.redis, queue.prefix)
     else:
         queue.redis.xgroup_destroy(queue.stream("code"), GROUP)
 
@@ -202,10 +189,3 @@ def test_a_reader_waiting_on_a_stream_that_is_deleted_makes_it_again_and_goes_on
         reader.redis.close()
     assert [job.scan_id for job in got] == ["after"]
     assert len(lost_warnings(caplog)) == 1
-
-
-def wait_for(condition, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)

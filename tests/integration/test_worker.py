@@ -13,8 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 
@@ -31,39 +29,21 @@ from dgp.plumbing.store import ScanStore, StoreUnavailable
 from dgp.plumbing.worker import Worker
 from dgp.scanners.code import scanner as code
 from dgp.scanners.document import scanner as document
-from tests.integration.conftest import REDIS_URL, child_env, waiting_in_xreadgroup
+from tests.integration.conftest import (
+    HASH_KEY,
+    REDIS_URL,
+    code_tree,
+    delete_keys,
+    wait_for,
+    waiting_in_xreadgroup,
+)
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.settings(max_deliveries=3, reclaim_idle_seconds=0.5),
+]
 
-KEY = b"k" * 32
 ROOT = Path(__file__).resolve().parents[2]
-PII_LINE = 'customer = {"bsn": "111222333", "email": "jan.jansen@example.nl"}  # klant\n'
-
-
-@pytest.fixture
-def settings() -> Settings:
-    return Settings(
-        hash_key=KEY,
-        redis_url=REDIS_URL,
-        key_prefix=f"dgptest-{uuid.uuid4().hex[:8]}",
-        max_deliveries=3,
-        reclaim_idle_seconds=0.5,
-    )
-
-
-@pytest.fixture
-def queue(settings: Settings) -> Iterator[JobQueue]:
-    client = redis.Redis.from_url(REDIS_URL)
-    yield JobQueue(client, settings.key_prefix)
-    for key in client.scan_iter(f"{settings.key_prefix}:*"):
-        client.delete(key)
-
-
-def small_tree(base: Path, files: int = 3) -> Path:
-    base.mkdir(parents=True, exist_ok=True)
-    for i in range(files):
-        (base / f"m{i}.py").write_text(PII_LINE * 3)
-    return base
 
 
 def submit(store: ScanStore, queue: JobQueue, org: str, kind: str, target: str) -> str:
@@ -74,7 +54,7 @@ def submit(store: ScanStore, queue: JobQueue, org: str, kind: str, target: str) 
 
 def direct(kind: str, target: str, scan_id: str):
     module = {"code": code, "document": document}[kind]
-    return module.scan(ScanJob(kind, target, ScanOptions(), scan_id=scan_id), ScanInputs(KEY))
+    return module.scan(ScanJob(kind, target, ScanOptions(), scan_id=scan_id), ScanInputs(HASH_KEY))
 
 
 def stored_findings(store: ScanStore, org: str, scan_id: str) -> list:
@@ -102,7 +82,7 @@ def same_findings(store: ScanStore, org: str, scan_id: str, kind: str, target: s
 def test_code_and_document_scans_end_done_with_the_direct_findings(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "tree"))
+    tree = str(code_tree(tmp_path / "tree"))
     docs = str(ROOT / "samples" / "documents")
     code_scan = submit(store, queue, org, "code", tree)
     doc_scan = submit(store, queue, org, "document", docs)
@@ -127,16 +107,6 @@ def test_an_input_error_fails_the_scan_with_the_reason(
 
 
 # -- processes that die --------------------------------------------------------------
-
-
-def worker_env(settings: Settings, database_dsn: str, tmp_path: Path) -> dict[str, str]:
-    return child_env(
-        database_dsn,
-        settings.key_prefix,
-        KEY,
-        tmp_path,
-        max_deliveries=str(settings.max_deliveries),
-    )
 
 
 CRASH_IN_SCANNER = "import os, dgp.scanners.code.scanner as c; c.scan = lambda *a: os._exit(137)\n"
@@ -184,23 +154,15 @@ def start_worker(
     )
 
 
-def wait_for(condition, seconds: float = 30.0, step: float = 0.05) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(step)
-
-
 def test_a_job_that_crashes_its_scanner_every_time_is_dead_lettered(
     store: ScanStore,
     queue: JobQueue,
     settings: Settings,
-    database_dsn: str,
+    env: dict[str, str],
     org: str,
     tmp_path: Path,
 ) -> None:
-    env = worker_env(settings, database_dsn, tmp_path)
-    scan_id = submit(store, queue, org, "code", str(small_tree(tmp_path / "t")))
+    scan_id = submit(store, queue, org, "code", str(code_tree(tmp_path / "t")))
     codes = []
     for _ in range(settings.max_deliveries + 1):  # systemd would restart it like this
         process = start_worker(env, "c1", once=True, crash=True)
@@ -218,12 +180,11 @@ def test_kill_9_in_the_middle_of_a_scan(
     store: ScanStore,
     queue: JobQueue,
     settings: Settings,
-    database_dsn: str,
+    env: dict[str, str],
     org: str,
     tmp_path: Path,
 ) -> None:
-    tree = small_tree(tmp_path / "tree", files=20)
-    env = worker_env(settings, database_dsn, tmp_path)
+    tree = code_tree(tmp_path / "tree", files=20)
     scan_id = submit(store, queue, org, "code", str(tree))
     marker = tmp_path / "first-file-scanned"
     first = start_worker(env, "c1", setup=stall_after_the_first_file(marker))
@@ -247,7 +208,7 @@ def test_kill_9_in_the_middle_of_a_scan(
 def test_quick_jobs_are_saved_together_and_acked_only_after_the_commit(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(40)]
     batches: list[int] = []
     save_results = store.save_results
@@ -281,7 +242,7 @@ def lenient_quick(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_quick_jobs_are_read_several_at_a_time_and_a_slow_one_sets_that_back(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     quick = [submit(store, queue, org, "code", tree) for _ in range(40)]
     slow = submit(store, queue, org, "code", tree)
     after: list[str] = []  # submitted while the slow one runs
@@ -349,7 +310,7 @@ def warm(store: ScanStore, queue: JobQueue, org: str, tree: str, worker: Worker)
 def test_jobs_waiting_behind_a_slow_one_go_back_to_the_queue_for_another_consumer(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     first, second = (Worker.for_kind("code", queue, store, settings, name) for name in ("c1", "c2"))
     scan = first.scan
     slow: list[str] = []
@@ -386,7 +347,7 @@ def test_jobs_waiting_behind_a_slow_one_go_back_to_the_queue_for_another_consume
 def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     worker = Worker.for_kind("code", queue, store, settings, "c1")
     scan = worker.scan
     batch: list[str] = []
@@ -424,7 +385,7 @@ def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
 def test_an_outage_in_the_middle_of_a_batch_costs_no_job_a_delivery(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     worker = Worker.for_kind("code", queue, store, settings, "c1")
     scan = worker.scan
     batch: list[str] = []
@@ -454,7 +415,7 @@ def test_an_outage_in_the_middle_of_a_batch_costs_no_job_a_delivery(
 def test_the_heartbeat_keeps_waiting_and_unsaved_jobs_from_the_janitor(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(3)]
     worker = Worker.for_kind("code", queue, store, settings, "c1")
     jobs = queue.read_many("code", "c1", 3, block_ms=100)
@@ -476,13 +437,12 @@ def test_results_lost_before_their_commit_are_run_again(
     store: ScanStore,
     queue: JobQueue,
     settings: Settings,
-    database_dsn: str,
+    env: dict[str, str],
     org: str,
     tmp_path: Path,
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(10)]
-    env = worker_env(settings, database_dsn, tmp_path)
     dying = start_worker(env, "c1", setup=CRASH_BEFORE_SAVING)
     assert dying.wait(timeout=60) == 137  # scans ran, the process died before saving
     assert queue.depth("code").pending >= 1
@@ -500,7 +460,7 @@ def test_results_lost_before_their_commit_are_run_again(
 def test_the_janitor_hands_a_dead_consumers_job_to_a_live_one(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    scan_id = submit(store, queue, org, "code", str(small_tree(tmp_path / "t")))
+    scan_id = submit(store, queue, org, "code", str(code_tree(tmp_path / "t")))
     assert queue.read("code", "dead-host-code", block_ms=100) is not None  # then it died
     live = Worker.for_kind("code", queue, store, settings, "live-host-code")
     assert not live.run_once(block_ms=50)  # not its job (yet); also marks it alive
@@ -537,7 +497,7 @@ def run_through_an_outage(
 ) -> None:
     """Run `jobs` scans through a worker, run the `outage` command after `outage_after`
     are done, and check that every job then ends done exactly once."""
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(jobs)]
     worker = Worker.for_kind("code", queue, store, settings, "c1")
     thread = run_in_thread(worker)
@@ -613,7 +573,7 @@ def test_a_target_host_that_keeps_failing_makes_scans_degraded(
 def test_an_unexpected_scanner_error_fails_the_scan_instead_of_the_consumer(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    target = str(small_tree(tmp_path / "t"))
+    target = str(code_tree(tmp_path / "t"))
     scan_id = store.create_scan(org, None, "code", target, {"limits": {"max_items": "lots"}})
     queue.submit("code", scan_id)
     worker = Worker.for_kind("code", queue, store, settings, "c1")
@@ -676,7 +636,7 @@ def test_a_worker_waiting_on_a_stream_that_is_deleted_goes_on_consuming(
         wait_for(lambda: waiting_in_xreadgroup(queue.redis, name))
         queue.redis.delete(queue.stream("code"))  # its XREADGROUP answers UNBLOCKED
         wait_for(lambda: waiting_in_xreadgroup(queue.redis, name))  # waiting again
-        tree = str(small_tree(tmp_path / "t", files=1))
+        tree = str(code_tree(tmp_path / "t", files=1))
         scan_id = submit(store, queue, org, "code", tree)
         wait_for(lambda: all_done(store, org, [scan_id]))
         assert thread.is_alive()
@@ -701,11 +661,10 @@ def test_an_idle_worker_whose_stream_or_group_was_lost_consumes_the_next_job(
     worker = Worker.for_kind("code", queue, store, settings, "c1")
     assert not worker.run_once(block_ms=50)  # the group is made and known
     if lost == "every key":  # as FLUSHDB would, but only this test's keys
-        for key in queue.redis.scan_iter(f"{settings.key_prefix}:*"):
-            queue.redis.delete(key)
+        delete_keys(queue.redis, settings.key_prefix)
     else:
         queue.redis.xgroup_destroy(queue.stream("code"), GROUP)
-    scan_id = submit(store, queue, org, "code", str(small_tree(tmp_path / "t", files=1)))
+    scan_id = submit(store, queue, org, "code", str(code_tree(tmp_path / "t", files=1)))
     assert worker.run_once(block_ms=100)
     scan = store.get_scan(org, scan_id)
     assert scan is not None and scan.status.value == "done"
