@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import falcon.testing
@@ -386,7 +387,9 @@ def test_dgp_web_under_gunicorn_takes_chunked_bodies_within_the_limits(
         try:
             headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
             chunks = (body[i : i + 1000] for i in range(0, len(body), 1000))
-            conn.request("POST", "/api/v1/scans", chunks, headers, encode_chunked=True)
+            # refused before the whole body was sent (gunicorn answers, then closes): read why
+            with suppress(BrokenPipeError):
+                conn.request("POST", "/api/v1/scans", chunks, headers, encode_chunked=True)
             response = conn.getresponse()
             # the server names neither itself nor its version; answers are not sniffed
             assert "gunicorn" not in (response.getheader("Server") or "").lower()
