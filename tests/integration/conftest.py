@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg2
 import pytest
@@ -30,6 +33,9 @@ from psycopg2.extensions import make_dsn
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ROLE_SCOPES, Database, ScanStore, User, UserStore, migrate
+
+if TYPE_CHECKING:
+    from dgp.plumbing.worker import Worker
 
 ADMIN_DSN = os.environ.get("DGP_TEST_DATABASE_URL", "postgresql:///postgres")
 _HERE = Path(__file__).resolve().parent
@@ -226,6 +232,23 @@ def code_tree(base: Path, files: int = 3, lines: int = 3, padding: int = 0) -> P
     for i in range(files):
         (base / f"m{i}.py").write_text(("x = 1\n" * padding + PII_LINE) * lines)
     return base
+
+
+@contextmanager
+def consuming(*workers: Worker) -> Iterator[list[threading.Thread]]:
+    """Each worker's consumer loop in a thread of its own while the block runs; then
+    they are asked to stop, and must have stopped."""
+    threads = [threading.Thread(target=worker.run, daemon=True) for worker in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        yield threads
+    finally:
+        for worker in workers:
+            worker.stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a worker did not stop"
 
 
 def wait_for(condition: Callable[[], object], seconds: float = 30.0, step: float = 0.05) -> None:

@@ -19,7 +19,7 @@ from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, UserStore
 from dgp.plumbing.worker import Worker
-from tests.integration.conftest import new_token, new_user
+from tests.integration.conftest import consuming, new_token, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,13 +42,10 @@ def served(
     server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     worker = Worker.for_kind("code", queue, store, settings, "c1")
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", token, worker
+        with consuming(worker):
+            yield f"http://127.0.0.1:{server.server_port}", token, worker
     finally:
-        worker.stop.set()
-        thread.join(timeout=30)
         server.shutdown()
         server.server_close()
 

@@ -11,9 +11,8 @@ import logging
 import signal
 import subprocess
 import sys
-import threading
 import time
-from contextlib import suppress
+from contextlib import ExitStack, closing, suppress
 from pathlib import Path
 
 import pytest
@@ -33,6 +32,7 @@ from tests.integration.conftest import (
     HASH_KEY,
     REDIS_URL,
     code_tree,
+    consuming,
     delete_keys,
     wait_for,
     waiting_in_xreadgroup,
@@ -221,12 +221,8 @@ def test_quick_jobs_are_saved_together_and_acked_only_after_the_commit(
 
     store.save_results = save_and_record  # type: ignore[method-assign]
     worker = Worker.for_kind("code", queue, store, settings, "c1")
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker):
         wait_for(lambda: all_done(store, org, ids), seconds=60)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
     assert sum(batches) == len(ids) and max(batches) > 1
     assert queue.depth("code").pending == 0
 
@@ -266,12 +262,8 @@ def test_quick_jobs_are_read_several_at_a_time_and_a_slow_one_sets_that_back(
         return scan(job, inputs)
 
     worker.scan = scan_slowly_once  # type: ignore[method-assign]
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker):
         wait_for(lambda: len(after) == 5 and all_done(store, org, [*quick, slow, *after]), 60)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
     assert sum(len(got) for _, got in reads) == 46  # each job read once
     assert len(reads) < 20 and max(count for count, _ in reads) > 4
     slow_read = next(n for n, (_, got) in enumerate(reads) if slow in got)
@@ -319,25 +311,19 @@ def test_jobs_waiting_behind_a_slow_one_go_back_to_the_queue_for_another_consume
 
     def slow_until_the_others_are_done(job, inputs):
         if job.scan_id in slow:  # the others were read with it: c2 must run them meanwhile
-            threads.append(run_in_thread(second))
+            later.enter_context(consuming(second))
             with suppress(AssertionError):
                 wait_for(lambda: all_done(store, org, behind), seconds=20)
             slow_ended_with.append(all_done(store, org, behind))
         return scan(job, inputs)
 
     first.scan = slow_until_the_others_are_done  # type: ignore[method-assign]
-    threads = [run_in_thread(first)]
-    try:
+    with consuming(first), ExitStack() as later:  # `later`: the second, once started
         warm(store, queue, org, tree, first)
         slow_first, *others = queue_at_once(store, queue, org, tree, 11)
         slow.append(slow_first)
         behind += others
         wait_for(lambda: all_done(store, org, [*slow, *behind]), seconds=60)
-    finally:
-        first.stop.set()
-        second.stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
     assert slow_ended_with == [True]
     assert second.stats.processed == len(behind) and deliveries(store, behind) == {1}
     assert queue.depth("code").pending == 0
@@ -358,26 +344,19 @@ def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
         return scan(job, inputs)
 
     worker.scan = stop_at_the_third  # type: ignore[method-assign]
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker) as threads:
         warm(store, queue, org, tree, worker)
         ids = queue_at_once(store, queue, org, tree, 10)
         batch += ids
-    finally:
-        thread.join(timeout=30)
-    assert not thread.is_alive()
+        wait_for(lambda: not threads[0].is_alive(), seconds=60)  # it stopped itself
     ran = [i for i in ids if store.get_scan(org, i).status.value == "done"]  # type: ignore[union-attr]
     assert ran == ids[:3]
     rest = [store.get_scan(org, i) for i in ids[3:]]
     assert {s.status.value for s in rest if s} == {"queued"} and deliveries(store, ids[3:]) == {0}
     assert queue.depth("code").pending == 0  # handed back: new entries, not pending here
     again = Worker.for_kind("code", queue, store, settings, "c1")
-    thread = run_in_thread(again)
-    try:
+    with consuming(again):
         wait_for(lambda: all_done(store, org, ids), seconds=60)
-    finally:
-        again.stop.set()
-        thread.join(timeout=30)
     assert deliveries(store, ids) == {1}
 
 
@@ -398,15 +377,11 @@ def test_an_outage_in_the_middle_of_a_batch_costs_no_job_a_delivery(
         return scan(job, inputs)
 
     worker.scan = postgres_gone_once  # type: ignore[method-assign]
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker):
         warm(store, queue, org, tree, worker)
         ids = queue_at_once(store, queue, org, tree, 10)
         batch += ids
         wait_for(lambda: all_done(store, org, ids), seconds=60)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
     assert cut == [ids[4]]  # the outage happened, in the middle of the batch
     assert deliveries(store, ids) == {1}
     assert queue.depth("code").pending == 0
@@ -475,12 +450,6 @@ def test_the_janitor_hands_a_dead_consumers_job_to_a_live_one(
 # -- Redis and Postgres restarted under load --------------------------------------------
 
 
-def run_in_thread(worker: Worker) -> threading.Thread:
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    return thread
-
-
 def all_done(store: ScanStore, org: str, ids: list[str]) -> bool:
     return all(store.get_scan(org, i).status.value == "done" for i in ids)  # type: ignore[union-attr]
 
@@ -500,14 +469,10 @@ def run_through_an_outage(
     tree = str(code_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(jobs)]
     worker = Worker.for_kind("code", queue, store, settings, "c1")
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker):
         wait_for(lambda: worker.stats.processed >= outage_after, seconds=60)
         subprocess.run(outage, check=True, stdout=subprocess.DEVNULL)
         wait_for(lambda: _quietly(lambda: all_done(store, org, ids)), seconds=120, step=0.5)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
     expected = len(direct("code", tree, ids[0]).findings)
     assert expected > 0
     for scan_id in ids:  # every job done exactly once: the same findings, no duplicates
@@ -602,12 +567,8 @@ def test_a_consumer_that_stops_cleanly_is_no_longer_alive(
     store: ScanStore, queue: JobQueue, settings: Settings
 ) -> None:
     worker = Worker.for_kind("code", queue, store, settings, "c1")
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker):
         wait_for(lambda: Liveness(queue).alive("code") == ["c1"], seconds=10)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
     assert Liveness(queue).alive("code") == []
 
 
@@ -631,19 +592,14 @@ def test_a_worker_waiting_on_a_stream_that_is_deleted_goes_on_consuming(
     name = f"{settings.key_prefix}-worker"
     own = JobQueue(redis.Redis.from_url(REDIS_URL, client_name=name), settings.key_prefix)
     worker = Worker.for_kind("code", own, store, settings, "c1")
-    thread = run_in_thread(worker)
-    try:
+    with closing(own.redis), consuming(worker) as threads:
         wait_for(lambda: waiting_in_xreadgroup(queue.redis, name))
         queue.redis.delete(queue.stream("code"))  # its XREADGROUP answers UNBLOCKED
         wait_for(lambda: waiting_in_xreadgroup(queue.redis, name))  # waiting again
         tree = str(code_tree(tmp_path / "t", files=1))
         scan_id = submit(store, queue, org, "code", tree)
         wait_for(lambda: all_done(store, org, [scan_id]))
-        assert thread.is_alive()
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
-        own.redis.close()
+        assert threads[0].is_alive()
     same_findings(store, org, scan_id, "code", tree)
     assert len(queue_warnings(caplog)) == 1
 
