@@ -5,16 +5,34 @@ its own pending entries first (work it was given before a crash), then new ones,
 and ACKs only after the result is committed. Redis counts every delivery
 (re-reads and XAUTOCLAIM included), which decides when a job goes to the
 dead-letter stream.
+
+Redis can lose a stream or its group (FLUSHALL, a restore without the append-only
+file, a key deleted by hand). A consumer then makes them again and goes on: what
+was pending in them is gone, but the consumer is not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 import redis
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 GROUP = "scanners"
+# Replies that mean the stream or its group no longer exists: NOGROUP (either is
+# missing), UNBLOCKED (the stream was deleted while XREADGROUP waited on it), and
+# XINFO's "no such key".
+_LOST_REPLIES = ("NOGROUP", "UNBLOCKED", "no such key")
+
+
+class _GroupLost(Exception):
+    """The stream exists but its group does not (XINFO GROUPS lists no such group)."""
 
 
 @dataclass(frozen=True)
@@ -45,15 +63,40 @@ class JobQueue:
         return f"{self.prefix}:dead:{kind}"
 
     def ensure_group(self, kind: str) -> None:
-        """Create the stream and its group; id 0 so jobs added before the group still run."""
-        if kind in self._groups:
-            return
+        """Create the stream and its group once per process (see _create_group)."""
+        if kind not in self._groups:
+            self._create_group(kind)
+            self._groups.add(kind)
+
+    def _create_group(self, kind: str) -> bool:
+        """Create the stream and its group; id 0 so jobs added before the group still
+        run. False when the group was there already."""
         try:
             self.redis.xgroup_create(self.stream(kind), GROUP, id="0", mkstream=True)
         except redis.ResponseError as e:
             if "BUSYGROUP" not in str(e):
                 raise
-        self._groups.add(kind)
+            return False
+        return True
+
+    def in_group(self, kind: str, command: Callable[[], T]) -> T:
+        """Run a command on the kind's group; if Redis lost the stream or the group,
+        make them again and run it once more. Of the consumers that notice a loss,
+        the one that makes the group again says so."""
+        self.ensure_group(kind)
+        try:
+            return command()
+        except (redis.ResponseError, _GroupLost) as error:
+            if isinstance(error, redis.ResponseError) and not str(error).startswith(_LOST_REPLIES):
+                raise
+        if self._create_group(kind):
+            log.warning(
+                "the job stream %s or its consumer group was lost (Redis flushed, or "
+                "restored without its append-only file?): made again; the jobs it held "
+                "are gone",
+                self.stream(kind),
+            )
+        return command()
 
     def submit(self, kind: str, scan_id: str) -> str:
         self.ensure_group(kind)
@@ -84,15 +127,22 @@ class JobQueue:
         the caller knows it has none), else new ones. A new entry is always on its
         first delivery; only re-read ones need their counts looked up. `block_ms` 0:
         do not wait."""
-        self.ensure_group(kind)
         stream = self.stream(kind)
         wait = block_ms if block_ms > 0 else None  # BLOCK 0 would wait forever
         starts = (("0", None), (">", wait)) if own_first else ((">", wait),)
         if own_only:
             starts = (("0", None),)
         for start, block in starts:
-            reply = self.redis.xreadgroup(
-                GROUP, consumer, {stream: start}, count=count, block=block
+            reply = self.in_group(
+                kind,
+                partial(
+                    self.redis.xreadgroup,
+                    GROUP,
+                    consumer,
+                    {stream: start},
+                    count=count,
+                    block=block,
+                ),
             )
             entries = [(_str(e), fields) for e, fields in (reply[0][1] if reply else [])]
             gone = [e for e, fields in entries if not fields]  # deleted while pending
@@ -145,11 +195,19 @@ class JobQueue:
 
     def reclaim(self, kind: str, consumer: str, min_idle_ms: int, count: int = 100) -> list[Job]:
         """Hand jobs that sat unacknowledged longer than `min_idle_ms` to `consumer`."""
-        self.ensure_group(kind)
         jobs, start = [], "0-0"
         while True:
-            reply = self.redis.xautoclaim(
-                self.stream(kind), GROUP, consumer, min_idle_ms, start_id=start, count=count
+            reply = self.in_group(
+                kind,
+                partial(
+                    self.redis.xautoclaim,
+                    self.stream(kind),
+                    GROUP,
+                    consumer,
+                    min_idle_ms,
+                    start_id=start,
+                    count=count,
+                ),
             )
             start, entries = _str(reply[0]), reply[1]
             for entry_id, fields in entries:
@@ -166,9 +224,7 @@ class JobQueue:
                 return jobs
 
     def depth(self, kind: str) -> Depth:
-        self.ensure_group(kind)
-        groups = self.redis.xinfo_groups(self.stream(kind))
-        info = next(g for g in groups if _str(g["name"]) == GROUP)
+        info = self.in_group(kind, partial(self._group_info, kind))
         lag = info.get("lag")
         return Depth(
             length=int(lag or 0) + int(info["pending"]),
@@ -176,17 +232,35 @@ class JobQueue:
             consumers=int(info["consumers"]),
         )
 
+    def _group_info(self, kind: str) -> dict:
+        for group in self.redis.xinfo_groups(self.stream(kind)):
+            if _str(group["name"]) == GROUP:
+                return group
+        raise _GroupLost(kind)
+
     def _deliveries_of(
         self, kind: str, consumer: str, entries: list[tuple[str, object]]
     ) -> dict[str, int]:
         """Delivery counts of a consumer's own pending entries, in one XPENDING."""
-        rows = self.redis.xpending_range(
-            self.stream(kind), GROUP, entries[0][0], entries[-1][0], len(entries), consumer
+        rows = self.in_group(
+            kind,
+            partial(
+                self.redis.xpending_range,
+                self.stream(kind),
+                GROUP,
+                entries[0][0],
+                entries[-1][0],
+                len(entries),
+                consumer,
+            ),
         )
         return {_str(row["message_id"]): int(row["times_delivered"]) for row in rows}
 
     def _deliveries(self, kind: str, entry_id: str) -> int:
-        rows = self.redis.xpending_range(self.stream(kind), GROUP, entry_id, entry_id, 1)
+        rows = self.in_group(
+            kind,
+            partial(self.redis.xpending_range, self.stream(kind), GROUP, entry_id, entry_id, 1),
+        )
         return int(rows[0]["times_delivered"]) if rows else 1
 
 
@@ -228,11 +302,16 @@ class Liveness:
     def keep_fresh(self, jobs: Sequence[Job], consumer: str) -> None:
         """Reset the idle time of jobs of one kind that `consumer` holds."""
         if jobs:
-            self.queue.redis.xclaim(
-                self.queue.stream(jobs[0].kind),
-                GROUP,
-                consumer,
-                0,
-                [job.entry_id for job in jobs],
-                justid=True,
+            kind = jobs[0].kind
+            self.queue.in_group(
+                kind,
+                partial(
+                    self.queue.redis.xclaim,
+                    self.queue.stream(kind),
+                    GROUP,
+                    consumer,
+                    0,
+                    [job.entry_id for job in jobs],
+                    justid=True,
+                ),
             )

@@ -3,7 +3,6 @@ with a worker consuming the job: the whole path a user takes from the command li
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -12,18 +11,17 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-import redis
 
 from dgp.apps.web.app import create_app
 from dgp.cli import main
 from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
-from dgp.plumbing.store import Database, ScanStore, UserStore
+from dgp.plumbing.store import ScanStore, UserStore
 from dgp.plumbing.worker import Worker
+from tests.integration.conftest import consuming, new_token, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0")
 
 
 class _Server(ThreadingMixIn, WSGIServer):
@@ -36,31 +34,20 @@ class _Quiet(WSGIRequestHandler):
 
 
 @pytest.fixture
-def served(database: Database, store: ScanStore, org: str) -> Iterator[tuple[str, str, Worker]]:
-    settings = Settings(
-        hash_key=b"k" * 32, redis_url=REDIS_URL, key_prefix=f"dgptest-{uuid.uuid4().hex[:8]}"
-    )
-    client = redis.Redis.from_url(REDIS_URL)
-    queue = JobQueue(client, settings.key_prefix)
-    users = UserStore(database)
-    user = users.create_user(
-        org, f"analyst-{uuid.uuid4().hex[:6]}@example.nl", "a long enough password 1", "analyst"
-    )
-    _, token = users.create_token(user, "cli", ["scans:read", "scans:write"])
+def served(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings, org: str
+) -> Iterator[tuple[str, str, Worker]]:
+    token = new_token(users, new_user(users, org, "analyst"), ["scans:read", "scans:write"])
     app = create_app(store, users, queue, settings, Breakers())
     server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     worker = Worker.for_kind("code", queue, store, settings, "c1")
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", token, worker
+        with consuming(worker):
+            yield f"http://127.0.0.1:{server.server_port}", token, worker
     finally:
-        worker.stop.set()
-        thread.join(timeout=30)
         server.shutdown()
-        for key in client.scan_iter(f"{settings.key_prefix}:*"):
-            client.delete(key)
+        server.server_close()
 
 
 def test_submit_wait_and_status(served: tuple[str, str, Worker], capsys) -> None:

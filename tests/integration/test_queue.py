@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
+import logging
+import threading
 import time
-import uuid
-from collections.abc import Iterator
 
 import pytest
 import redis
 
-from dgp.plumbing.queue import JobQueue, Liveness
+from dgp.plumbing.queue import GROUP, JobQueue, Liveness
+from tests.integration.conftest import REDIS_URL, delete_keys, wait_for, waiting_in_xreadgroup
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def queue() -> Iterator[JobQueue]:
-    client = redis.Redis.from_url(os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0"))
-    prefix = f"dgptest-{uuid.uuid4().hex[:8]}"
-    yield JobQueue(client, prefix)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
 
 
 def test_submit_read_ack(queue: JobQueue) -> None:
@@ -120,3 +111,81 @@ def test_liveness(queue: JobQueue) -> None:
     liveness.beat("code", "host-b-code")
     liveness.beat("document", "host-a-document")
     assert liveness.alive("code") == ["host-a-code", "host-b-code"]
+
+
+# -- Redis loses the stream or its group (FLUSHALL, a restore without AOF) ---------------
+
+
+def lose(queue: JobQueue, what: str) -> None:
+    """`stream`: every key of this test's prefix goes, as in a FLUSHDB (never the shared
+    Redis's other keys); `group`: only the consumer group (XGROUP DESTROY)."""
+    if what == "stream":
+        delete_keys(queue.redis, queue.prefix)
+    else:
+        queue.redis.xgroup_destroy(queue.stream("code"), GROUP)
+
+
+def lost_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "dgp.plumbing.queue" and r.levelno == logging.WARNING
+    ]
+
+
+@pytest.mark.parametrize("what", ["stream", "group"])
+def test_a_stream_or_group_lost_between_reads_is_made_again(
+    queue: JobQueue, what: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    queue.submit("code", "before")
+    assert queue.read("code", "c1", block_ms=100) is not None  # pending when lost
+    lose(queue, what)
+    queue.submit("code", "after")  # the group is known here: a bare XADD, as the web app does
+    read = [job.scan_id for job in queue.read_many("code", "c1", 10, block_ms=100)]
+    # a lost group with its stream kept: its entries run again (id 0); a lost stream: gone
+    assert read == (["after"] if what == "stream" else ["before", "after"])
+    assert lost_warnings(caplog) == [
+        f"the job stream {queue.stream('code')} or its consumer group was lost (Redis "
+        "flushed, or restored without its append-only file?): made again; the jobs it "
+        "held are gone"
+    ]
+
+
+@pytest.mark.parametrize("what", ["stream", "group"])
+def test_depth_reclaim_and_keep_fresh_make_a_lost_group_again(
+    queue: JobQueue, what: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    queue.submit("code", "scan-1")
+    job = queue.read("code", "c1", block_ms=100)
+    assert job is not None
+    lose(queue, what)
+    assert queue.depth("code").pending == 0
+    lose(queue, what)
+    assert queue.reclaim("code", "c2", min_idle_ms=0) == []  # nothing pending in a new group
+    lose(queue, what)
+    Liveness(queue).keep_fresh([job], "c1")
+    assert len(lost_warnings(caplog)) == 3  # one per loss
+
+
+def test_a_reader_waiting_on_a_stream_that_is_deleted_makes_it_again_and_goes_on(
+    queue: JobQueue, caplog: pytest.LogCaptureFixture
+) -> None:
+    name = f"{queue.prefix}-reader"
+    reader = JobQueue(redis.Redis.from_url(REDIS_URL, client_name=name), queue.prefix)
+    got: list = []
+    thread = threading.Thread(
+        target=lambda: got.append(reader.read("code", "c1", block_ms=60_000, own_first=False))
+    )
+    thread.start()
+    try:
+        wait_for(lambda: waiting_in_xreadgroup(queue.redis, name))
+        queue.redis.delete(queue.stream("code"))  # XREADGROUP answers UNBLOCKED
+        wait_for(lambda: waiting_in_xreadgroup(queue.redis, name))  # waiting again
+        queue.submit("code", "after")
+        thread.join(timeout=30)
+    finally:
+        queue.submit("code", "stop")  # ends the read if the test failed before
+        thread.join(timeout=30)
+        reader.redis.close()
+    assert [job.scan_id for job in got] == ["after"]
+    assert len(lost_warnings(caplog)) == 1

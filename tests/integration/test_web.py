@@ -45,7 +45,6 @@ from dgp.plumbing.login_throttle import FREE_TRIES, MAX_DELAY, PER_CLIENT, Login
 from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import (
-    ROLE_SCOPES,
     Database,
     PasswordWorkBusy,
     ScanStore,
@@ -55,39 +54,18 @@ from dgp.plumbing.store import (
 from dgp.plumbing.worker import Worker
 from dgp.scanners.code import scanner as code
 from tests import toykind
+from tests.integration.conftest import (
+    FAST_HASHER,
+    HASH_KEY,
+    PASSWORD,
+    PII_LINE,
+    code_tree,
+    new_token,
+    new_user,
+)
 
-pytestmark = pytest.mark.integration
-
-KEY = b"w" * 32
-REDIS_URL = os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0")
-PASSWORD = "correct horse battery staple"
-PII_LINE = 'customer = {"bsn": "111222333", "email": "jan.jansen@example.nl"}  # klant\n'
 UPLOAD_LIMIT = 64 * 1024
-# Cheap argon2id parameters: the tests log in often; production uses the library defaults.
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-@pytest.fixture
-def settings() -> Settings:
-    return Settings(
-        hash_key=KEY,
-        redis_url=REDIS_URL,
-        key_prefix=f"dgptest-{uuid.uuid4().hex[:8]}",
-        upload_max_bytes=UPLOAD_LIMIT,
-    )
-
-
-@pytest.fixture
-def queue(settings: Settings) -> Iterator[JobQueue]:
-    client = redis.Redis.from_url(REDIS_URL)
-    yield JobQueue(client, settings.key_prefix)
-    for key in client.scan_iter(f"{settings.key_prefix}:*"):
-        client.delete(key)
-
-
-@pytest.fixture
-def users(database: Database) -> UserStore:
-    return UserStore(database, FAST_HASHER)
+pytestmark = [pytest.mark.integration, pytest.mark.settings(upload_max_bytes=UPLOAD_LIMIT)]
 
 
 @pytest.fixture
@@ -97,15 +75,8 @@ def client(
     return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
 
 
-def new_user(users: UserStore, org: str, role: str) -> User:
-    return users.create_user(org, f"{role}-{secrets.token_hex(4)}@example.org", PASSWORD, role)
-
-
 def bearer(users: UserStore, user: User, scopes: Any = None) -> dict[str, str]:
-    _, token = users.create_token(
-        user, "test", ROLE_SCOPES[user.role] if scopes is None else scopes
-    )
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {new_token(users, user, scopes)}"}
 
 
 def auth(users: UserStore, org: str, role: str) -> dict[str, str]:
@@ -158,14 +129,11 @@ def finding_key(finding: dict[str, Any]) -> tuple[Any, ...]:
 
 def finished_scan(store: ScanStore, org: str, tmp_path: Path) -> str:
     """A done code scan with findings, stored the way a worker stores it."""
-    tree = tmp_path / f"tree-{secrets.token_hex(3)}"
-    tree.mkdir()
-    for i in range(3):
-        (tree / f"m{i}.py").write_text(PII_LINE * 3)
+    tree = code_tree(tmp_path / f"tree-{secrets.token_hex(3)}")
     scan_id = store.create_scan(org, None, "code", str(tree), {})
     job = ScanJob("code", str(tree), ScanOptions(), scan_id=scan_id, organisation=org)
     assert store.claim_scan(scan_id) is not None
-    assert store.save_result(scan_id, code.scan(job, ScanInputs(KEY)))
+    assert store.save_result(scan_id, code.scan(job, ScanInputs(HASH_KEY)))
     return scan_id
 
 
@@ -395,13 +363,13 @@ def test_failed_sign_ins_slow_that_client_but_do_not_lock_the_owner_out(
     assert keys and not any(
         part in k for k in keys for part in (user.email.split("@")[0], attacker, owner)
     )
-    throttle = LoginThrottle(queue.redis, queue.prefix, KEY)
+    throttle = LoginThrottle(queue.redis, queue.prefix, HASH_KEY)
     assert throttle.unlock(user.email) == 1  # the admin's unlock: the attacker's pair
     assert login_from(client, attacker, user.email, PASSWORD).status_code == 200
 
 
 def test_each_further_failure_of_a_pair_doubles_its_wait(queue: JobQueue) -> None:
-    throttle = LoginThrottle(queue.redis, queue.prefix, KEY, free_tries=2)
+    throttle = LoginThrottle(queue.redis, queue.prefix, HASH_KEY, free_tries=2)
     email, ip, now = "someone@example.org", "192.0.2.1", 1_000_000.0
     waits = []
     for _ in range(8):
@@ -749,7 +717,7 @@ def test_a_scan_goes_from_post_to_done_with_the_direct_findings(
     ).json["items"]
     (tmp_path / "tree.zip").write_bytes(data)
     job = ScanJob("code", "upload:tree.zip", ScanOptions(), scan_id=scan_id)
-    expected = code.scan(job, ScanInputs(KEY, upload=tmp_path / "tree.zip")).findings
+    expected = code.scan(job, ScanInputs(HASH_KEY, upload=tmp_path / "tree.zip")).findings
     assert sorted(map(finding_key, got)) == sorted(finding_key(f.to_dict()) for f in expected)
     assert got
 
@@ -770,7 +738,7 @@ def test_cli_creates_the_first_admin_and_a_token_that_the_api_accepts(
         ("DGP_CONFIG", str(tmp_path / "none.conf")),
         ("DGP_SECRETS", str(tmp_path / "none.secrets")),
         ("DGP_DATABASE_URL", database_dsn),
-        ("DGP_HASH_KEY", KEY.hex()),
+        ("DGP_HASH_KEY", settings.hash_key.hex()),
     ):
         monkeypatch.setenv(name, value)
     org_name, email = f"cli-{secrets.token_hex(4)}", f"root-{secrets.token_hex(4)}@example.org"

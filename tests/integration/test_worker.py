@@ -7,14 +7,12 @@ crash is injected in the subprocess only, never in a production code path.
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
-import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import ExitStack, closing, suppress
 from pathlib import Path
 
 import pytest
@@ -24,45 +22,28 @@ from dgp.domain.job import ScanInputs, ScanJob
 from dgp.domain.options import ScanOptions
 from dgp.plumbing import worker as worker_module
 from dgp.plumbing.janitor import Janitor
-from dgp.plumbing.queue import JobQueue, Liveness
+from dgp.plumbing.queue import GROUP, JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, StoreUnavailable
 from dgp.plumbing.worker import Worker
 from dgp.scanners.code import scanner as code
 from dgp.scanners.document import scanner as document
-from tests.integration.conftest import REDIS_URL, child_env
+from tests.integration.conftest import (
+    HASH_KEY,
+    REDIS_URL,
+    code_tree,
+    consuming,
+    delete_keys,
+    wait_for,
+    waiting_in_xreadgroup,
+)
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.settings(max_deliveries=3, reclaim_idle_seconds=0.5),
+]
 
-KEY = b"k" * 32
 ROOT = Path(__file__).resolve().parents[2]
-PII_LINE = 'customer = {"bsn": "111222333", "email": "jan.jansen@example.nl"}  # klant\n'
-
-
-@pytest.fixture
-def settings() -> Settings:
-    return Settings(
-        hash_key=KEY,
-        redis_url=REDIS_URL,
-        key_prefix=f"dgptest-{uuid.uuid4().hex[:8]}",
-        max_deliveries=3,
-        reclaim_idle_seconds=0.5,
-    )
-
-
-@pytest.fixture
-def queue(settings: Settings) -> Iterator[JobQueue]:
-    client = redis.Redis.from_url(REDIS_URL)
-    yield JobQueue(client, settings.key_prefix)
-    for key in client.scan_iter(f"{settings.key_prefix}:*"):
-        client.delete(key)
-
-
-def small_tree(base: Path, files: int = 3) -> Path:
-    base.mkdir(parents=True, exist_ok=True)
-    for i in range(files):
-        (base / f"m{i}.py").write_text(PII_LINE * 3)
-    return base
 
 
 def submit(store: ScanStore, queue: JobQueue, org: str, kind: str, target: str) -> str:
@@ -73,7 +54,7 @@ def submit(store: ScanStore, queue: JobQueue, org: str, kind: str, target: str) 
 
 def direct(kind: str, target: str, scan_id: str):
     module = {"code": code, "document": document}[kind]
-    return module.scan(ScanJob(kind, target, ScanOptions(), scan_id=scan_id), ScanInputs(KEY))
+    return module.scan(ScanJob(kind, target, ScanOptions(), scan_id=scan_id), ScanInputs(HASH_KEY))
 
 
 def stored_findings(store: ScanStore, org: str, scan_id: str) -> list:
@@ -101,7 +82,7 @@ def same_findings(store: ScanStore, org: str, scan_id: str, kind: str, target: s
 def test_code_and_document_scans_end_done_with_the_direct_findings(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "tree"))
+    tree = str(code_tree(tmp_path / "tree"))
     docs = str(ROOT / "samples" / "documents")
     code_scan = submit(store, queue, org, "code", tree)
     doc_scan = submit(store, queue, org, "document", docs)
@@ -128,21 +109,32 @@ def test_an_input_error_fails_the_scan_with_the_reason(
 # -- processes that die --------------------------------------------------------------
 
 
-def worker_env(settings: Settings, database_dsn: str, tmp_path: Path) -> dict[str, str]:
-    return child_env(
-        database_dsn,
-        settings.key_prefix,
-        KEY,
-        tmp_path,
-        max_deliveries=str(settings.max_deliveries),
-    )
-
-
 CRASH_IN_SCANNER = "import os, dgp.scanners.code.scanner as c; c.scan = lambda *a: os._exit(137)\n"
 CRASH_BEFORE_SAVING = (
     "import os, dgp.plumbing.store.scans as s\n"
     "s.ScanStore.save_results = lambda *a: os._exit(137)\n"
 )
+
+
+def stall_after_the_first_file(marker: Path) -> str:
+    """Test-only code for start_worker: the code scanner, once it has scanned its first
+    file, creates `marker` and waits for ever, so a test can kill it there: at a known
+    point of a scan, however fast the machine is."""
+    return (
+        "import dataclasses, threading, dgp.scanners.code.scanner as c\n"
+        "def stalling(scan):\n"
+        "    def wrapper(job, inputs):\n"
+        "        reports = []\n"
+        "        def report(percent, message):\n"
+        "            inputs.progress(percent, message)\n"
+        "            reports.append(message)\n"
+        "            if len(reports) == 2:  # reported before each file: the first is done\n"
+        f"                open({str(marker)!r}, 'w').close()\n"
+        "                threading.Event().wait()\n"
+        "        return scan(job, dataclasses.replace(inputs, progress=report))\n"
+        "    return wrapper\n"
+        "c.scan = stalling(c.scan)\n"
+    )
 
 
 def start_worker(
@@ -162,23 +154,15 @@ def start_worker(
     )
 
 
-def wait_for(condition, seconds: float = 30.0, step: float = 0.05) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(step)
-
-
 def test_a_job_that_crashes_its_scanner_every_time_is_dead_lettered(
     store: ScanStore,
     queue: JobQueue,
     settings: Settings,
-    database_dsn: str,
+    env: dict[str, str],
     org: str,
     tmp_path: Path,
 ) -> None:
-    env = worker_env(settings, database_dsn, tmp_path)
-    scan_id = submit(store, queue, org, "code", str(small_tree(tmp_path / "t")))
+    scan_id = submit(store, queue, org, "code", str(code_tree(tmp_path / "t")))
     codes = []
     for _ in range(settings.max_deliveries + 1):  # systemd would restart it like this
         process = start_worker(env, "c1", once=True, crash=True)
@@ -196,35 +180,35 @@ def test_kill_9_in_the_middle_of_a_scan(
     store: ScanStore,
     queue: JobQueue,
     settings: Settings,
-    database_dsn: str,
+    env: dict[str, str],
     org: str,
     tmp_path: Path,
 ) -> None:
-    tree = small_tree(tmp_path / "big", files=1500)  # a few seconds of scanning
-    env = worker_env(settings, database_dsn, tmp_path)
+    tree = code_tree(tmp_path / "tree", files=20)
     scan_id = submit(store, queue, org, "code", str(tree))
-    first = start_worker(env, "c1")
-
-    def running() -> bool:
-        scan = store.get_scan(org, scan_id)
-        return scan is not None and scan.status.value == "running" and scan.progress > 0
-
-    wait_for(running)
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=30)
+    marker = tmp_path / "first-file-scanned"
+    first = start_worker(env, "c1", setup=stall_after_the_first_file(marker))
+    try:
+        wait_for(marker.exists)  # the scan is under way: one file of twenty done
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    assert first.returncode == -signal.SIGKILL
     assert store.get_scan(org, scan_id).status.value == "running"  # type: ignore[union-attr]
     # the restarted process (same stable consumer name) finds the job in its pending list
     second = start_worker(env, "c1", once=True)
     assert second.wait(timeout=120) == 0
     scan = store.get_scan(org, scan_id)
     assert scan is not None and scan.status.value == "done"
+    assert deliveries(store, [scan_id]) == {2}
     same_findings(store, org, scan_id, "code", str(tree))
+    assert queue.depth("code").pending == 0
 
 
 def test_quick_jobs_are_saved_together_and_acked_only_after_the_commit(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(40)]
     batches: list[int] = []
     save_results = store.save_results
@@ -237,12 +221,8 @@ def test_quick_jobs_are_saved_together_and_acked_only_after_the_commit(
 
     store.save_results = save_and_record  # type: ignore[method-assign]
     worker = Worker.for_kind("code", queue, store, settings, "c1")
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker):
         wait_for(lambda: all_done(store, org, ids), seconds=60)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
     assert sum(batches) == len(ids) and max(batches) > 1
     assert queue.depth("code").pending == 0
 
@@ -258,7 +238,7 @@ def lenient_quick(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_quick_jobs_are_read_several_at_a_time_and_a_slow_one_sets_that_back(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     quick = [submit(store, queue, org, "code", tree) for _ in range(40)]
     slow = submit(store, queue, org, "code", tree)
     after: list[str] = []  # submitted while the slow one runs
@@ -282,12 +262,8 @@ def test_quick_jobs_are_read_several_at_a_time_and_a_slow_one_sets_that_back(
         return scan(job, inputs)
 
     worker.scan = scan_slowly_once  # type: ignore[method-assign]
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker):
         wait_for(lambda: len(after) == 5 and all_done(store, org, [*quick, slow, *after]), 60)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
     assert sum(len(got) for _, got in reads) == 46  # each job read once
     assert len(reads) < 20 and max(count for count, _ in reads) > 4
     slow_read = next(n for n, (_, got) in enumerate(reads) if slow in got)
@@ -326,7 +302,7 @@ def warm(store: ScanStore, queue: JobQueue, org: str, tree: str, worker: Worker)
 def test_jobs_waiting_behind_a_slow_one_go_back_to_the_queue_for_another_consumer(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     first, second = (Worker.for_kind("code", queue, store, settings, name) for name in ("c1", "c2"))
     scan = first.scan
     slow: list[str] = []
@@ -335,25 +311,19 @@ def test_jobs_waiting_behind_a_slow_one_go_back_to_the_queue_for_another_consume
 
     def slow_until_the_others_are_done(job, inputs):
         if job.scan_id in slow:  # the others were read with it: c2 must run them meanwhile
-            threads.append(run_in_thread(second))
+            later.enter_context(consuming(second))
             with suppress(AssertionError):
                 wait_for(lambda: all_done(store, org, behind), seconds=20)
             slow_ended_with.append(all_done(store, org, behind))
         return scan(job, inputs)
 
     first.scan = slow_until_the_others_are_done  # type: ignore[method-assign]
-    threads = [run_in_thread(first)]
-    try:
+    with consuming(first), ExitStack() as later:  # `later`: the second, once started
         warm(store, queue, org, tree, first)
         slow_first, *others = queue_at_once(store, queue, org, tree, 11)
         slow.append(slow_first)
         behind += others
         wait_for(lambda: all_done(store, org, [*slow, *behind]), seconds=60)
-    finally:
-        first.stop.set()
-        second.stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
     assert slow_ended_with == [True]
     assert second.stats.processed == len(behind) and deliveries(store, behind) == {1}
     assert queue.depth("code").pending == 0
@@ -363,7 +333,7 @@ def test_jobs_waiting_behind_a_slow_one_go_back_to_the_queue_for_another_consume
 def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     worker = Worker.for_kind("code", queue, store, settings, "c1")
     scan = worker.scan
     batch: list[str] = []
@@ -374,26 +344,19 @@ def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
         return scan(job, inputs)
 
     worker.scan = stop_at_the_third  # type: ignore[method-assign]
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker) as threads:
         warm(store, queue, org, tree, worker)
         ids = queue_at_once(store, queue, org, tree, 10)
         batch += ids
-    finally:
-        thread.join(timeout=30)
-    assert not thread.is_alive()
+        wait_for(lambda: not threads[0].is_alive(), seconds=60)  # it stopped itself
     ran = [i for i in ids if store.get_scan(org, i).status.value == "done"]  # type: ignore[union-attr]
     assert ran == ids[:3]
     rest = [store.get_scan(org, i) for i in ids[3:]]
     assert {s.status.value for s in rest if s} == {"queued"} and deliveries(store, ids[3:]) == {0}
     assert queue.depth("code").pending == 0  # handed back: new entries, not pending here
     again = Worker.for_kind("code", queue, store, settings, "c1")
-    thread = run_in_thread(again)
-    try:
+    with consuming(again):
         wait_for(lambda: all_done(store, org, ids), seconds=60)
-    finally:
-        again.stop.set()
-        thread.join(timeout=30)
     assert deliveries(store, ids) == {1}
 
 
@@ -401,7 +364,7 @@ def test_asked_to_stop_mid_batch_the_jobs_not_started_go_back_uncounted(
 def test_an_outage_in_the_middle_of_a_batch_costs_no_job_a_delivery(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     worker = Worker.for_kind("code", queue, store, settings, "c1")
     scan = worker.scan
     batch: list[str] = []
@@ -414,15 +377,11 @@ def test_an_outage_in_the_middle_of_a_batch_costs_no_job_a_delivery(
         return scan(job, inputs)
 
     worker.scan = postgres_gone_once  # type: ignore[method-assign]
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker):
         warm(store, queue, org, tree, worker)
         ids = queue_at_once(store, queue, org, tree, 10)
         batch += ids
         wait_for(lambda: all_done(store, org, ids), seconds=60)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
     assert cut == [ids[4]]  # the outage happened, in the middle of the batch
     assert deliveries(store, ids) == {1}
     assert queue.depth("code").pending == 0
@@ -431,7 +390,7 @@ def test_an_outage_in_the_middle_of_a_batch_costs_no_job_a_delivery(
 def test_the_heartbeat_keeps_waiting_and_unsaved_jobs_from_the_janitor(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(3)]
     worker = Worker.for_kind("code", queue, store, settings, "c1")
     jobs = queue.read_many("code", "c1", 3, block_ms=100)
@@ -453,13 +412,12 @@ def test_results_lost_before_their_commit_are_run_again(
     store: ScanStore,
     queue: JobQueue,
     settings: Settings,
-    database_dsn: str,
+    env: dict[str, str],
     org: str,
     tmp_path: Path,
 ) -> None:
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(10)]
-    env = worker_env(settings, database_dsn, tmp_path)
     dying = start_worker(env, "c1", setup=CRASH_BEFORE_SAVING)
     assert dying.wait(timeout=60) == 137  # scans ran, the process died before saving
     assert queue.depth("code").pending >= 1
@@ -477,7 +435,7 @@ def test_results_lost_before_their_commit_are_run_again(
 def test_the_janitor_hands_a_dead_consumers_job_to_a_live_one(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    scan_id = submit(store, queue, org, "code", str(small_tree(tmp_path / "t")))
+    scan_id = submit(store, queue, org, "code", str(code_tree(tmp_path / "t")))
     assert queue.read("code", "dead-host-code", block_ms=100) is not None  # then it died
     live = Worker.for_kind("code", queue, store, settings, "live-host-code")
     assert not live.run_once(block_ms=50)  # not its job (yet); also marks it alive
@@ -490,12 +448,6 @@ def test_the_janitor_hands_a_dead_consumers_job_to_a_live_one(
 
 
 # -- Redis and Postgres restarted under load --------------------------------------------
-
-
-def run_in_thread(worker: Worker) -> threading.Thread:
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    return thread
 
 
 def all_done(store: ScanStore, org: str, ids: list[str]) -> bool:
@@ -514,17 +466,13 @@ def run_through_an_outage(
 ) -> None:
     """Run `jobs` scans through a worker, run the `outage` command after `outage_after`
     are done, and check that every job then ends done exactly once."""
-    tree = str(small_tree(tmp_path / "t", files=1))
+    tree = str(code_tree(tmp_path / "t", files=1))
     ids = [submit(store, queue, org, "code", tree) for _ in range(jobs)]
     worker = Worker.for_kind("code", queue, store, settings, "c1")
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker):
         wait_for(lambda: worker.stats.processed >= outage_after, seconds=60)
         subprocess.run(outage, check=True, stdout=subprocess.DEVNULL)
         wait_for(lambda: _quietly(lambda: all_done(store, org, ids)), seconds=120, step=0.5)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
     expected = len(direct("code", tree, ids[0]).findings)
     assert expected > 0
     for scan_id in ids:  # every job done exactly once: the same findings, no duplicates
@@ -590,7 +538,7 @@ def test_a_target_host_that_keeps_failing_makes_scans_degraded(
 def test_an_unexpected_scanner_error_fails_the_scan_instead_of_the_consumer(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
-    target = str(small_tree(tmp_path / "t"))
+    target = str(code_tree(tmp_path / "t"))
     scan_id = store.create_scan(org, None, "code", target, {"limits": {"max_items": "lots"}})
     queue.submit("code", scan_id)
     worker = Worker.for_kind("code", queue, store, settings, "c1")
@@ -619,10 +567,62 @@ def test_a_consumer_that_stops_cleanly_is_no_longer_alive(
     store: ScanStore, queue: JobQueue, settings: Settings
 ) -> None:
     worker = Worker.for_kind("code", queue, store, settings, "c1")
-    thread = run_in_thread(worker)
-    try:
+    with consuming(worker):
         wait_for(lambda: Liveness(queue).alive("code") == ["c1"], seconds=10)
-    finally:
-        worker.stop.set()
-        thread.join(timeout=30)
     assert Liveness(queue).alive("code") == []
+
+
+# -- Redis loses the stream or its group (FLUSHALL, a restore without AOF) ---------------
+
+
+def queue_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [
+        r for r in caplog.records if r.name == "dgp.plumbing.queue" and r.levelno >= logging.WARNING
+    ]
+
+
+def test_a_worker_waiting_on_a_stream_that_is_deleted_goes_on_consuming(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    org: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    name = f"{settings.key_prefix}-worker"
+    own = JobQueue(redis.Redis.from_url(REDIS_URL, client_name=name), settings.key_prefix)
+    worker = Worker.for_kind("code", own, store, settings, "c1")
+    with closing(own.redis), consuming(worker) as threads:
+        wait_for(lambda: waiting_in_xreadgroup(queue.redis, name))
+        queue.redis.delete(queue.stream("code"))  # its XREADGROUP answers UNBLOCKED
+        wait_for(lambda: waiting_in_xreadgroup(queue.redis, name))  # waiting again
+        tree = str(code_tree(tmp_path / "t", files=1))
+        scan_id = submit(store, queue, org, "code", tree)
+        wait_for(lambda: all_done(store, org, [scan_id]))
+        assert threads[0].is_alive()
+    same_findings(store, org, scan_id, "code", tree)
+    assert len(queue_warnings(caplog)) == 1
+
+
+@pytest.mark.parametrize("lost", ["every key", "the group"])
+def test_an_idle_worker_whose_stream_or_group_was_lost_consumes_the_next_job(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    org: str,
+    tmp_path: Path,
+    lost: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    worker = Worker.for_kind("code", queue, store, settings, "c1")
+    assert not worker.run_once(block_ms=50)  # the group is made and known
+    if lost == "every key":  # as FLUSHDB would, but only this test's keys
+        delete_keys(queue.redis, settings.key_prefix)
+    else:
+        queue.redis.xgroup_destroy(queue.stream("code"), GROUP)
+    scan_id = submit(store, queue, org, "code", str(code_tree(tmp_path / "t", files=1)))
+    assert worker.run_once(block_ms=100)
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None and scan.status.value == "done"
+    assert len(queue_warnings(caplog)) == 1
+    assert queue.depth("code").pending == 0

@@ -33,20 +33,9 @@ from dgp.output.csv_format import COLUMNS  # noqa: E402
 from tests import codefixtures as fx  # noqa: E402
 
 SCHEMA_PATH = _ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json"
-KEY_HEX = "00" * 32
+# child processes inherit the test key and config folder (tests/unit/conftest.py)
 CLI = [sys.executable, "-c", "from dgp.cli import main; raise SystemExit(main())"]
 LIMIT = ["--max-file-bytes", str(fx.MAX_FILE_BYTES)]
-
-
-@pytest.fixture(autouse=True)
-def _no_real_key_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("DGP_HASH_KEY", KEY_HEX)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-
-
-@pytest.fixture(scope="module")
-def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fx.make_tree(tmp_path_factory.mktemp("tree"))
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +60,6 @@ def scan_json(capsys: pytest.CaptureFixture[str], *args: str | Path) -> dict:
     code, out, err = dgp(capsys, "scan", *args, "--format", "json")
     assert code == 0, err
     return json.loads(out)
-
-
-def subprocess_env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(DGP_HASH_KEY=KEY_HEX, XDG_CONFIG_HOME=str(tmp_path / "xdg"))
-    return env
 
 
 # -- exit codes ------------------------------------------------------------------------
@@ -161,10 +144,8 @@ def test_zip_bomb_upload_exits_2(capsys, tmp_path: Path) -> None:
 
 
 def test_exit_status_of_a_real_process(tree: Path, tmp_path: Path) -> None:
-    env = subprocess_env(tmp_path)
     done = subprocess.run(
         [*CLI, "scan", "code", str(tree), *LIMIT, "--format", "json", "--fail-on", "high"],
-        env=env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -174,7 +155,6 @@ def test_exit_status_of_a_real_process(tree: Path, tmp_path: Path) -> None:
     assert {f["rule_id"] for f in json.loads(done.stdout)["findings"]} >= {"pii.bsn"}
     missing = subprocess.run(
         [*CLI, "scan", "code", str(tmp_path / "missing")],
-        env=env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -415,7 +395,6 @@ def test_progress_bar_on_a_real_terminal(tree: Path, tmp_path: Path) -> None:
     try:
         proc = subprocess.Popen(
             [*CLI, "scan", "code", str(tree), *LIMIT, "--format", "json", "-o", str(report)],
-            env=subprocess_env(tmp_path),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=slave,

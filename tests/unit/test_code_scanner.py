@@ -40,17 +40,6 @@ WHOLE = fx.WHOLE_ITEM  # (line, column) of a finding about a whole file
 Row = fx.Row
 
 
-@pytest.fixture(autouse=True)
-def _no_real_key_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("DGP_HASH_KEY", KEY.hex())
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-
-
-@pytest.fixture(scope="module")
-def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fx.make_tree(tmp_path_factory.mktemp("tree"))
-
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> fx.GitRepo:
     made = fx.make_git_repo(tmp_path_factory.mktemp("git"))
