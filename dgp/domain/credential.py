@@ -86,6 +86,18 @@ class Secret:
         raise TypeError("a Secret is not serialised")
 
 
+def scrubbed(value: Any, secret: Secret) -> Any:
+    """A copy of `value` (text, or lists and dicts of it, as to_dict gives) with the
+    secret replaced wherever it occurs: the last guard before a result is stored."""
+    if isinstance(value, str):
+        return secret.scrub(value)
+    if isinstance(value, dict):
+        return {k: scrubbed(v, secret) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrubbed(v, secret) for v in value]
+    return value
+
+
 def check_secret(value: str) -> str:
     """The value as stored: not empty, not huge, no NUL (Postgres text refuses it)."""
     if not isinstance(value, str) or not value:

@@ -1,0 +1,274 @@
+"""Credentials at rest on real Postgres: the store, the API and the worker.
+
+The secret goes in once and must come out only in the worker's ScanInputs: never
+in an API answer, a log record, the audit table, a finding or a scan's error.
+Each test makes its own organisations, users and Redis key prefix.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterator
+
+import falcon
+import falcon.testing
+import psycopg2.errors
+import pytest
+import redis
+
+from dgp.apps.web import create_app
+from dgp.domain.credential import CredentialKind
+from dgp.domain.scan import ScanStatus
+from dgp.plumbing.breakers import Breakers
+from dgp.plumbing.credential_cipher import (
+    CredentialCipher,
+    CredentialUnreadable,
+    KeyNotConfigured,
+    key_id,
+)
+from dgp.plumbing.queue import JobQueue
+from dgp.plumbing.settings import Settings
+from dgp.plumbing.store import Database, ScanStore, UserStore
+from dgp.plumbing.store.credentials import CANCELLED_REASON, CredentialExists, CredentialStore
+from dgp.plumbing.store.errors import CredentialMissing
+from tests.integration.conftest import REDIS_URL, TestDatabases
+from tests.integration.test_web import FAST_HASHER, new_user
+
+pytestmark = pytest.mark.integration
+
+HASH_KEY = b"h" * 32
+KEY_A = bytes(range(32))
+KEY_B = bytes(range(100, 132))
+KEY_C = bytes(range(200, 232))
+# looks like a GitHub token, so the code scanner reports it when it meets it in a file
+SECRET = "ghp_" + "Zq8x3Lr0Wt5Yb2Nc7Vk4Hm1Pj6Gd9Fs2Ea5D"
+
+
+def unique_secret() -> str:
+    return f"pw-{secrets.token_urlsafe(24)}"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        hash_key=HASH_KEY,
+        redis_url=REDIS_URL,
+        key_prefix=f"dgptest-{uuid.uuid4().hex[:8]}",
+        credentials_key=KEY_A,
+    )
+
+
+@pytest.fixture
+def queue(settings: Settings) -> Iterator[JobQueue]:
+    client = redis.Redis.from_url(REDIS_URL)
+    yield JobQueue(client, settings.key_prefix)
+    for key in client.scan_iter(f"{settings.key_prefix}:*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def users(database: Database) -> UserStore:
+    return UserStore(database, FAST_HASHER)
+
+
+@pytest.fixture
+def credentials(database: Database) -> CredentialStore:
+    return CredentialStore(database, CredentialCipher(KEY_A))
+
+
+@pytest.fixture
+def client(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
+) -> falcon.testing.TestClient:
+    return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
+
+
+def raw_row(db: Database, table: str, row_id: str) -> str:
+    """A row as Postgres has it, every column as text (bytea as hex)."""
+    with db.transaction() as cur:
+        cur.execute(f"SELECT row_to_json(t)::text FROM {table} t WHERE id = %s", (row_id,))
+        return str(cur.fetchone()[0])
+
+
+def everything_stored(db: Database, org: str) -> str:
+    """The organisation's audit entries, scans and findings as Postgres has them."""
+    with db.transaction() as cur:
+        cur.execute(
+            "SELECT coalesce(json_agg(a)::text, '') FROM audit_log a WHERE organisation_id = %s",
+            (org,),
+        )
+        audit = cur.fetchone()[0]
+        cur.execute(
+            "SELECT coalesce(json_agg(s)::text, '') FROM scans s WHERE organisation_id = %s",
+            (org,),
+        )
+        scans = cur.fetchone()[0]
+        cur.execute(
+            "SELECT coalesce(json_agg(f)::text, '') FROM findings f WHERE organisation_id = %s",
+            (org,),
+        )
+        return f"{audit}\n{scans}\n{cur.fetchone()[0]}"
+
+
+def log_text(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(
+        f"{r.getMessage()} {r.args!r} {vars(r)!r} {r.exc_text or ''}" for r in caplog.records
+    )
+
+
+# -- the store -----------------------------------------------------------------------
+
+
+def test_stored_sealed_and_scoped_by_organisation(
+    credentials: CredentialStore, store: ScanStore, users: UserStore, org: str, database: Database
+) -> None:
+    other = store.create_organisation(f"other-{secrets.token_hex(4)}")
+    admin = new_user(users, org, "admin")
+    secret = unique_secret()
+    made = credentials.create(org, " crm db ", "database_password", secret, admin.id)
+    assert (made.name, made.kind, made.created_by) == ("crm db", "database_password", admin.id)
+    assert made.key_id == key_id(KEY_A) and made.last_used_at is None
+    row = raw_row(database, "credentials", made.id)
+    assert secret not in row and secret.encode().hex() not in row  # only ciphertext
+    assert credentials.get(org, made.id) == made
+    assert [c.id for c in credentials.list(org)] == [made.id]
+    # another organisation sees nothing of it, by any method
+    assert credentials.get(other, made.id) is None
+    assert credentials.list(other) == []
+    assert credentials.delete(other, made.id) is None
+    with pytest.raises(CredentialMissing):
+        credentials.reveal(other, made.id)
+    with pytest.raises(ValueError, match="unknown organisation or user"):
+        credentials.create(other, "x", "api_token", "v", admin.id)  # a user of another org
+    with pytest.raises(CredentialExists):
+        credentials.create(org, "crm db", "api_token", "v")
+    assert credentials.create(other, "crm db", "api_token", "v").name == "crm db"  # per org
+    # revealed for a scan of its own organisation, and the use noted
+    revealed = credentials.reveal(org, made.id)
+    assert revealed.secret.reveal() == secret and revealed.kind is CredentialKind.DATABASE_PASSWORD
+    assert credentials.get(org, made.id).last_used_at is not None  # type: ignore[union-attr]
+    assert credentials.delete(org, made.id) == 0
+    assert credentials.get(org, made.id) is None
+    for bad in ("", "not-a-uuid", str(uuid.uuid4())):
+        assert credentials.get(org, bad) is None and credentials.delete(org, bad) is None
+
+
+def test_a_value_moved_to_another_row_or_organisation_does_not_decrypt(
+    credentials: CredentialStore, store: ScanStore, org: str, database: Database
+) -> None:
+    first = credentials.create(org, "first", "api_token", unique_secret())
+    second = credentials.create(org, "second", "api_token", unique_secret())
+    with database.transaction() as cur:  # someone with write access, but not the key
+        cur.execute(
+            "UPDATE credentials SET nonce = f.nonce, ciphertext = f.ciphertext "
+            "FROM credentials f WHERE f.id = %s AND credentials.id = %s",
+            (first.id, second.id),
+        )
+    with pytest.raises(CredentialUnreadable, match=f"credential {second.id} does not decrypt"):
+        credentials.reveal(org, second.id)
+    other = store.create_organisation(f"other-{secrets.token_hex(4)}")
+    with database.transaction() as cur:
+        cur.execute("UPDATE credentials SET organisation_id = %s WHERE id = %s", (other, first.id))
+    with pytest.raises(CredentialUnreadable, match="altered or moved"):
+        credentials.reveal(other, first.id)
+
+
+def test_a_wrong_or_missing_key_is_a_clear_error(
+    credentials: CredentialStore, org: str, database: Database
+) -> None:
+    secret = unique_secret()
+    made = credentials.create(org, "token", "git_token", secret)
+    wrong = CredentialStore(database, CredentialCipher(KEY_B))
+    with pytest.raises(KeyNotConfigured) as raised:
+        wrong.reveal(org, made.id)
+    message = str(raised.value)
+    assert key_id(KEY_A) in message and made.id in message and secret not in message
+    with pytest.raises(KeyNotConfigured, match="no credentials_key is set"):
+        CredentialStore(database, CredentialCipher(None)).create(org, "x", "api_token", "v")
+
+
+@pytest.fixture
+def own_database(test_databases: TestDatabases) -> Iterator[Database]:
+    """A database of this test's own: rotation re-encrypts every row in it."""
+    db = Database(test_databases.create(), minconn=1, maxconn=2)
+    yield db
+    db.close()
+
+
+def test_rotation_reseals_every_row_in_batches_and_is_safe_to_rerun(
+    own_database: Database,
+) -> None:
+    database = own_database
+    store = ScanStore(database)
+    credentials = CredentialStore(database, CredentialCipher(KEY_A))
+    orgs = [store.create_organisation(f"rot-{secrets.token_hex(4)}") for _ in range(2)]
+    made = {
+        credentials.create(org, f"c{i}", "api_token", f"value-{org}-{i}").id: (org, i)
+        for org in orgs
+        for i in range(3)
+    }
+    # a row under a key nobody has any more is reported, not lost, and blocks nothing
+    lost = CredentialStore(database, CredentialCipher(KEY_C)).create(
+        orgs[0], "lost", "api_token", "v"
+    )
+    rotated = CredentialStore(database, CredentialCipher(KEY_B, old=[KEY_A]))
+    report = rotated.rotate(batch=2)
+    assert report.key_id == key_id(KEY_B)
+    assert dict(report.resealed) == {orgs[0]: 3, orgs[1]: 3}
+    assert len(report.unreadable) == 1 and lost.id in report.unreadable[0]
+    assert key_id(KEY_C) in report.unreadable[0]
+    only_new = CredentialStore(database, CredentialCipher(KEY_B))  # the old key can go
+    for cid, (org, i) in made.items():
+        assert only_new.reveal(org, cid).secret.reveal() == f"value-{org}-{i}"
+        with pytest.raises(KeyNotConfigured):
+            credentials.reveal(org, cid)  # KEY_A alone no longer opens it
+    again = rotated.rotate(batch=2)
+    assert sum(again.resealed.values()) == 0 and again.current == 6
+    with pytest.raises(KeyNotConfigured):
+        CredentialStore(database, CredentialCipher(None, old=[KEY_A])).rotate()
+
+
+def test_a_scan_names_a_credential_of_its_own_organisation_only(
+    credentials: CredentialStore, store: ScanStore, org: str, database: Database
+) -> None:
+    other = store.create_organisation(f"other-{secrets.token_hex(4)}")
+    mine = credentials.create(org, "mine", "git_token", unique_secret())
+    theirs = credentials.create(other, "theirs", "git_token", unique_secret())
+    scan = store.start_scan(org, None, "code", "https://git.example.org/a.git", {}, None, mine.id)
+    claimed = store.claim_scans([scan.id])[scan.id]
+    assert claimed.credential_id == mine.id
+    for bad in (theirs.id, str(uuid.uuid4()), "nope"):
+        with pytest.raises(ValueError, match="unknown credential"):
+            store.start_scan(org, None, "code", "t", {}, None, bad)
+    # the database itself refuses a cross-organisation reference
+    with (
+        pytest.raises(psycopg2.errors.ForeignKeyViolation),
+        database.transaction() as cur,
+    ):
+        cur.execute("UPDATE scans SET credential_id = %s WHERE id = %s", (theirs.id, scan.id))
+    audit = store.list_audit(org)[-1]
+    assert audit.action == "scan.started" and audit.details["credential"] == mine.id
+
+
+def test_deleting_a_credential_cancels_the_scans_waiting_for_it(
+    credentials: CredentialStore, store: ScanStore, org: str
+) -> None:
+    made = credentials.create(org, "db", "database_password", unique_secret())
+    queued = store.start_scan(org, None, "code", "t1", {}, None, made.id)
+    running = store.start_scan(org, None, "code", "t2", {}, None, made.id)
+    finished = store.start_scan(org, None, "code", "t3", {}, None, made.id)
+    unrelated = store.start_scan(org, None, "code", "t4", {})
+    store.claim_scans([running.id, finished.id])
+    store.fail_scan(finished.id, "done with it")
+    assert credentials.delete(org, made.id) == 2
+    for scan_id, status in (
+        (queued.id, ScanStatus.CANCELLED),
+        (running.id, ScanStatus.CANCELLED),
+        (finished.id, ScanStatus.FAILED),
+        (unrelated.id, ScanStatus.QUEUED),
+    ):
+        got = store.get_scan(org, scan_id)
+        assert got is not None and got.status is status
+    assert store.get_scan(org, queued.id).error == CANCELLED_REASON  # type: ignore[union-attr]
+    assert store.claim_scans([queued.id, running.id]) == {}  # their jobs only get acked
