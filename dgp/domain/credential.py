@@ -86,15 +86,16 @@ class Secret:
         raise TypeError("a Secret is not serialised")
 
 
-def scrubbed(value: Any, secret: Secret) -> Any:
+def scrubbed(value: Any, credential: Credential) -> Any:
     """A copy of `value` (text, or lists and dicts of it, as to_dict gives) with the
-    secret replaced wherever it occurs: the last guard before a result is stored."""
+    credential's secret replaced wherever it occurs: the last guard before a result
+    is stored."""
     if isinstance(value, str):
-        return secret.scrub(value)
+        return credential.scrub(value)
     if isinstance(value, dict):
-        return {k: scrubbed(v, secret) for k, v in value.items()}
+        return {k: scrubbed(v, credential) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [scrubbed(v, secret) for v in value]
+        return [scrubbed(v, credential) for v in value]
     return value
 
 
@@ -133,6 +134,15 @@ class Credential:
         if not colon:
             raise ValueError(f"credential {self.id} is not of the form user:password")
         return user, Secret(password)
+
+    def scrub(self, text: str) -> str:
+        """`text` without the secret, nor (basic_auth) the password on its own."""
+        text = self.secret.scrub(text)
+        if self.kind is CredentialKind.BASIC_AUTH:
+            _, colon, password = self.secret.reveal().partition(":")
+            if colon and password:
+                text = Secret(password).scrub(text)
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         """What may be shown: never the secret."""

@@ -7,9 +7,14 @@ Each test makes its own organisations, users and Redis key prefix.
 
 from __future__ import annotations
 
+import io
+import logging
 import secrets
 import uuid
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
 
 import falcon
 import falcon.testing
@@ -17,8 +22,11 @@ import psycopg2.errors
 import pytest
 import redis
 
+from dgp import kinds
 from dgp.apps.web import create_app
-from dgp.domain.credential import CredentialKind
+from dgp.domain.credential import Credential, CredentialKind
+from dgp.domain.finding import Location
+from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult
 from dgp.domain.scan import ScanStatus
 from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.credential_cipher import (
@@ -27,13 +35,15 @@ from dgp.plumbing.credential_cipher import (
     KeyNotConfigured,
     key_id,
 )
-from dgp.plumbing.queue import JobQueue
+from dgp.plumbing.queue import GROUP, JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import Database, ScanStore, UserStore
 from dgp.plumbing.store.credentials import CANCELLED_REASON, CredentialExists, CredentialStore
 from dgp.plumbing.store.errors import CredentialMissing
+from dgp.plumbing.worker import Worker
+from dgp.scanners.session import ScanSession
 from tests.integration.conftest import REDIS_URL, TestDatabases
-from tests.integration.test_web import FAST_HASHER, new_user
+from tests.integration.test_web import FAST_HASHER, auth, bearer, new_user
 
 pytestmark = pytest.mark.integration
 
@@ -272,3 +282,269 @@ def test_deleting_a_credential_cancels_the_scans_waiting_for_it(
         assert got is not None and got.status is status
     assert store.get_scan(org, queued.id).error == CANCELLED_REASON  # type: ignore[union-attr]
     assert store.claim_scans([queued.id, running.id]) == {}  # their jobs only get acked
+
+
+# -- the API -------------------------------------------------------------------------
+
+
+class Recorded:
+    """A test client that keeps every answer, to look for the secret in all of them."""
+
+    def __init__(self, client: falcon.testing.TestClient) -> None:
+        self.client = client
+        self.answers: list[falcon.testing.Result] = []
+
+    def __call__(self, method: str, path: str, **kwargs: Any) -> falcon.testing.Result:
+        result = self.client.simulate_request(method, f"/api/v1{path}", **kwargs)
+        self.answers.append(result)
+        return result
+
+    def leaked(self, secret: str) -> list[str]:
+        return [
+            f"{r.status} {r.text[:200]}"
+            for r in self.answers
+            if secret in r.text or secret in repr(r.headers)
+        ]
+
+
+def test_the_api_stores_lists_and_deletes_credentials_and_never_shows_a_secret(
+    client: falcon.testing.TestClient,
+    store: ScanStore,
+    users: UserStore,
+    queue: JobQueue,
+    org: str,
+    database: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    call = Recorded(client)
+    other = store.create_organisation(f"other-{secrets.token_hex(4)}")
+    analyst_user = new_user(users, org, "analyst")
+    analyst = bearer(users, analyst_user)
+    viewer = auth(users, org, "viewer")
+    outsider = auth(users, other, "admin")
+    scans_only = bearer(users, analyst_user, ["scans:read", "scans:write"])
+    secret = unique_secret()
+    body = {"name": "crm read-only", "kind": "database_password", "secret": secret}
+    with caplog.at_level(logging.DEBUG):
+        made = call("POST", "/credentials", json=body, headers=analyst)
+        assert made.status_code == 201, made.text
+        cid = made.json["id"]
+        assert made.json == {
+            "id": cid,
+            "organisation": org,
+            "name": "crm read-only",
+            "kind": "database_password",
+            "created_by": analyst_user.id,
+            "created_at": made.json["created_at"],
+            "last_used_at": None,
+        }
+        assert made.headers["location"] == f"/api/v1/credentials/{cid}"
+        listed = call("GET", "/credentials", headers=analyst)
+        assert [c["id"] for c in listed.json["items"]] == [cid]
+        one = call("GET", f"/credentials/{cid}", headers=analyst)
+        assert one.json == made.json
+        for answer in (made, listed, one):
+            assert answer.headers["cache-control"] == "no-store"
+        # roles and token scopes
+        assert call("GET", "/credentials", headers=viewer).status_code == 403
+        assert call("POST", "/credentials", json=body, headers=viewer).status_code == 403
+        assert call("GET", "/credentials", headers=scans_only).status_code == 403
+        # another organisation sees nothing and can touch nothing
+        assert call("GET", "/credentials", headers=outsider).json["items"] == []
+        assert call("GET", f"/credentials/{cid}", headers=outsider).status_code == 404
+        assert call("DELETE", f"/credentials/{cid}", headers=outsider).status_code == 404
+        # bad input: clear errors, without the value in them
+        assert call("POST", "/credentials", json=body, headers=analyst).status_code == 409
+        for bad in (
+            {**body, "name": "other", "kind": "ssh_key"},
+            {**body, "name": "other", "secret": ""},
+            {**body, "name": "other", "secret": ["a", "list"]},
+            {"name": "other", "kind": "api_token"},
+            {**body, "name": "two\nlines"},
+        ):
+            answer = call("POST", "/credentials", json=bad, headers=analyst)
+            assert answer.status_code == 400, (bad, answer.text)
+        # a scan names it; another organisation's id is unknown to the caller
+        request = {"kind": "code", "target": "https://git.example.org/a.git"}
+        started = call("POST", "/scans", json={**request, "credential": cid}, headers=analyst)
+        assert started.status_code == 202, started.text
+        theirs = CredentialStore(database, CredentialCipher(KEY_A)).create(
+            other, "theirs", "git_token", unique_secret()
+        )
+        for wrong in (theirs.id, str(uuid.uuid4()), "nope", 42):
+            answer = call(
+                "POST",
+                "/scans",
+                json={
+                    "kind": "code",
+                    "target": "https://git.example.org/a.git",
+                    "credential": wrong,
+                },
+                headers=analyst,
+            )
+            assert answer.status_code == 400, answer.text
+        # deleting it cancels the scan that waits for it
+        assert call("DELETE", f"/credentials/{cid}", headers=analyst).status_code == 204
+        assert call("GET", f"/credentials/{cid}", headers=analyst).status_code == 404
+        assert call("DELETE", f"/credentials/{cid}", headers=analyst).status_code == 404
+        scan = call("GET", f"/scans/{started.json['id']}", headers=analyst).json
+        assert scan["status"] == "cancelled" and scan["error"] == CANCELLED_REASON
+    assert call.leaked(secret) == []
+    assert secret not in log_text(caplog)
+    assert secret not in everything_stored(database, org)
+    audit = {e.action: e for e in store.list_audit(org)}
+    assert audit["credential.created"].details == {
+        "name": "crm read-only",
+        "kind": "database_password",
+    }
+    assert audit["credential.deleted"].details == {"cancelled_scans": 1}
+    assert audit["credential.created"].object_id == cid
+
+
+def test_without_a_credentials_key_the_api_says_so(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings, org: str
+) -> None:
+    app = create_app(store, users, queue, replace(settings, credentials_key=None), Breakers())
+    client = falcon.testing.TestClient(app)
+    admin = auth(users, org, "admin")
+    body = {"name": "x", "kind": "api_token", "secret": "value"}
+    answer = client.simulate_post("/api/v1/credentials", json=body, headers=admin)
+    assert answer.status_code == 503
+    assert "credentials_key" in answer.json["error"]["message"]
+    assert int(answer.headers["retry-after"]) > 0
+    assert client.simulate_get("/api/v1/credentials", headers=admin).json == {"items": []}
+
+
+# -- the worker ----------------------------------------------------------------------
+
+
+ScanFunction = Callable[[ScanJob, ScanInputs], ScanResult]
+
+
+def recording(seen: list[Credential | None], scan: ScanFunction | None = None) -> ScanFunction:
+    """A scan function that records the credential each scan gets, then runs `scan`
+    (default: the code kind's own)."""
+    run = scan or kinds.get("code").scan_function()
+
+    def scan_recording(job: ScanJob, inputs: ScanInputs) -> ScanResult:
+        seen.append(inputs.credential)
+        return run(job, inputs)
+
+    return scan_recording
+
+
+def worker_with(
+    settings: Settings, queue: JobQueue, store: ScanStore, scan: ScanFunction
+) -> Worker:
+    return Worker("code", queue, store, settings, "w1", scan=scan)
+
+
+def start(
+    store: ScanStore, queue: JobQueue, org: str, credential: str, upload: str | None = None
+) -> str:
+    target = "upload:tree.zip" if upload else "https://git.example.org/team/app.git"
+    scan = store.start_scan(org, None, "code", target, {}, upload, credential)
+    queue.submit("code", scan.id)
+    return scan.id
+
+
+def test_the_worker_hands_the_credential_to_the_scan_and_stores_no_trace_of_it(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    credentials: CredentialStore,
+    org: str,
+    database: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    made = credentials.create(org, "ci", "git_token", SECRET)
+    # the scanned files hold the very same token: the finding shows it masked only
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app/settings.py", f'GITHUB_TOKEN = "{SECRET}"\n')
+    buffer.seek(0)
+    upload = store.save_upload(org, "tree.zip", buffer, 1 << 20)
+    scan_id = start(store, queue, org, made.id, upload)
+    seen: list[Credential | None] = []
+    worker = worker_with(settings, queue, store, recording(seen))
+    with caplog.at_level(logging.DEBUG):
+        assert worker.run_once(block_ms=100)
+    assert len(seen) == 1 and seen[0] is not None
+    assert (seen[0].id, seen[0].name, seen[0].kind) == (made.id, "ci", CredentialKind.GIT_TOKEN)
+    assert seen[0].secret.reveal() == SECRET
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None and scan.status is ScanStatus.DONE
+    findings, _ = store.list_findings(org, scan_id)
+    assert "secret.github.token" in {f.rule_id for f in findings}
+    assert credentials.get(org, made.id).last_used_at is not None  # type: ignore[union-attr]
+    assert SECRET not in everything_stored(database, org)
+    assert SECRET not in log_text(caplog)
+
+
+def test_a_scan_that_echoes_its_secret_stores_it_nowhere(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    credentials: CredentialStore,
+    org: str,
+    database: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = unique_secret()
+    made = credentials.create(org, "site", "basic_auth", f"jan:{secret}")
+
+    def careless(job: ScanJob, inputs: ScanInputs) -> ScanResult:
+        """A scanner that puts the password wherever it can."""
+        assert inputs.credential is not None
+        _, password = inputs.credential.basic_auth()
+        value = password.reveal()
+        session = ScanSession(job, inputs.hasher(), inputs.progress)
+        session.progress(50, f"logged in with {value}")
+        session.add(
+            "secret.github.token",
+            Location(path=f"conf/{value}.txt", line=3),
+            value=value,
+            evidence=f"password={value}",
+            description=f"the password {value} is in the page",
+        )
+        return session.finish()
+
+    def failing(job: ScanJob, inputs: ScanInputs) -> ScanResult:
+        assert inputs.credential is not None
+        raise ScanInputError(f"fatal: could not read from https://jan:{secret}@host/")
+
+    done = start(store, queue, org, made.id)
+    with caplog.at_level(logging.DEBUG):
+        assert worker_with(settings, queue, store, careless).run_once(block_ms=100)
+        failed = start(store, queue, org, made.id)
+        assert worker_with(settings, queue, store, failing).run_once(block_ms=100)
+    findings, total = store.list_findings(org, done)
+    assert total == 1 and "[credential]" in findings[0].description
+    error = store.get_scan(org, failed).error  # type: ignore[union-attr]
+    assert error == "fatal: could not read from https://[credential]@host/"
+    assert secret not in everything_stored(database, org)
+    assert secret not in log_text(caplog)
+
+
+def test_a_credential_this_host_cannot_decrypt_fails_its_scan_with_the_key_id(
+    store: ScanStore,
+    queue: JobQueue,
+    settings: Settings,
+    org: str,
+    database: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = unique_secret()
+    elsewhere = CredentialStore(database, CredentialCipher(KEY_C))  # a key this host lacks
+    made = elsewhere.create(org, "db", "database_password", secret)
+    scan_id = start(store, queue, org, made.id)
+    seen: list[Credential | None] = []
+    worker = worker_with(settings, queue, store, recording(seen))
+    with caplog.at_level(logging.DEBUG):
+        assert worker.run_once(block_ms=100)
+    assert seen == []  # the scanner never ran
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None and scan.status is ScanStatus.FAILED
+    assert key_id(KEY_C) in (scan.error or "") and made.id in (scan.error or "")
+    assert "Traceback" not in log_text(caplog) and secret not in log_text(caplog)
+    assert queue.redis.xpending(queue.stream("code"), GROUP)["pending"] == 0

@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from dgp.domain.credential import Credential, CredentialKind, Secret, check_name, check_secret
+from dgp.domain.credential import (
+    Credential,
+    CredentialKind,
+    Secret,
+    check_name,
+    check_secret,
+    scrubbed,
+)
+from dgp.domain.job import ScanInputs
 from dgp.plumbing.credential_cipher import (
     Binding,
     CredentialCipher,
@@ -23,7 +31,6 @@ from dgp.plumbing.credential_cipher import (
     key_id,
 )
 from dgp.plumbing.settings import SettingsError, load_settings
-from dgp.domain.job import ScanInputs
 
 SECRET = "ghp_s3cr3tTokenValue0123456789abcdefABCD"
 KEY_A = bytes(range(32))
@@ -87,6 +94,17 @@ def test_basic_auth_splits_at_the_first_colon() -> None:
         credential().basic_auth()
     with pytest.raises(ValueError, match="user:password"):
         replace(item, secret=Secret("no colon")).basic_auth()
+
+
+def test_scrubbing_removes_the_secret_and_a_basic_auth_password_alone() -> None:
+    item = Credential(ROW, "site", CredentialKind.BASIC_AUTH, Secret("jan:hunter2hunter2"))
+    text = {"a": ["login jan:hunter2hunter2", "pw hunter2hunter2"], "n": 3, "user": "jan"}
+    assert scrubbed(text, item) == {
+        "a": ["login [credential]", "pw [credential]"],
+        "n": 3,
+        "user": "jan",  # the user name is not secret
+    }
+    assert credential().scrub(f"x{SECRET}y") == "x[credential]y"
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 16385, "a\x00b"])
