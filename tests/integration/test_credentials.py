@@ -14,15 +14,15 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import falcon
 import falcon.testing
 import psycopg2.errors
 import pytest
-import redis
 
-from dgp import kinds
+from dgp import cli, kinds
 from dgp.apps.web import create_app
 from dgp.domain.credential import Credential, CredentialKind
 from dgp.domain.finding import Location
@@ -42,44 +42,20 @@ from dgp.plumbing.store.credentials import CANCELLED_REASON, CredentialExists, C
 from dgp.plumbing.store.errors import CredentialMissing
 from dgp.plumbing.worker import Worker
 from dgp.scanners.session import ScanSession
-from tests.integration.conftest import REDIS_URL, TestDatabases
-from tests.integration.test_web import FAST_HASHER, auth, bearer, new_user
+from tests.integration.conftest import HASH_KEY, TestDatabases, new_user
+from tests.integration.test_web import auth, bearer
 
-pytestmark = pytest.mark.integration
-
-HASH_KEY = b"h" * 32
 KEY_A = bytes(range(32))
 KEY_B = bytes(range(100, 132))
 KEY_C = bytes(range(200, 232))
 # looks like a GitHub token, so the code scanner reports it when it meets it in a file
 SECRET = "ghp_" + "Zq8x3Lr0Wt5Yb2Nc7Vk4Hm1Pj6Gd9Fs2Ea5D"
+# the settings fixture (conftest) of every test here: the web app and the worker hold KEY_A
+pytestmark = [pytest.mark.integration, pytest.mark.settings(credentials_key=KEY_A)]
 
 
 def unique_secret() -> str:
     return f"pw-{secrets.token_urlsafe(24)}"
-
-
-@pytest.fixture
-def settings() -> Settings:
-    return Settings(
-        hash_key=HASH_KEY,
-        redis_url=REDIS_URL,
-        key_prefix=f"dgptest-{uuid.uuid4().hex[:8]}",
-        credentials_key=KEY_A,
-    )
-
-
-@pytest.fixture
-def queue(settings: Settings) -> Iterator[JobQueue]:
-    client = redis.Redis.from_url(REDIS_URL)
-    yield JobQueue(client, settings.key_prefix)
-    for key in client.scan_iter(f"{settings.key_prefix}:*"):
-        client.delete(key)
-
-
-@pytest.fixture
-def users(database: Database) -> UserStore:
-    return UserStore(database, FAST_HASHER)
 
 
 @pytest.fixture
@@ -548,3 +524,77 @@ def test_a_credential_this_host_cannot_decrypt_fails_its_scan_with_the_key_id(
     assert key_id(KEY_C) in (scan.error or "") and made.id in (scan.error or "")
     assert "Traceback" not in log_text(caplog) and secret not in log_text(caplog)
     assert queue.redis.xpending(queue.stream("code"), GROUP)["pending"] == 0
+
+
+# -- the command line ----------------------------------------------------------------
+
+
+def test_the_cli_adds_lists_rotates_and_deletes_without_showing_a_secret(
+    own_database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    store = ScanStore(own_database)
+    org_name = f"cli-{secrets.token_hex(4)}"
+    org = store.create_organisation(org_name)
+    with own_database.connection() as conn:
+        dsn = conn.dsn
+    for name, value in (
+        ("DGP_CONFIG", str(tmp_path / "none.conf")),
+        ("DGP_SECRETS", str(tmp_path / "none.secrets")),
+        ("DGP_DATABASE_URL", dsn),
+        ("DGP_HASH_KEY", HASH_KEY.hex()),
+        ("DGP_CREDENTIALS_KEY", KEY_A.hex()),
+    ):
+        monkeypatch.setenv(name, value)
+    from_env, from_file, from_stdin = unique_secret(), unique_secret(), unique_secret()
+    monkeypatch.setenv("DGP_TEST_TOKEN", from_env)
+    secret_file = tmp_path / "token.txt"
+    secret_file.write_text(from_file + "\n")
+    seen: list[str] = []
+
+    def run(*argv: str, stdin: str = "") -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = cli.main(["credentials", *argv])
+        out, err = capsys.readouterr()
+        seen.extend((out, err))
+        return code
+
+    add = ("add", "--org", org_name, "--kind", "api_token")
+    assert run(*add, "--name", "env", "--secret-env", "DGP_TEST_TOKEN") == 0
+    assert run(*add, "--name", "file", "--secret-file", str(secret_file)) == 0
+    assert run(*add, "--name", "stdin", stdin=from_stdin + "\n") == 0
+    ids = {c.name: c.id for c in CredentialStore(own_database, CredentialCipher(KEY_A)).list(org)}
+    assert sorted(ids) == ["env", "file", "stdin"]
+    revealed = CredentialStore(own_database, CredentialCipher(KEY_A))
+    assert [revealed.reveal(org, ids[n]).secret.reveal() for n in ("env", "file", "stdin")] == [
+        from_env,
+        from_file,
+        from_stdin,
+    ]
+    assert run(*add, "--name", "env", "--secret-env", "DGP_TEST_TOKEN") == 2  # name taken
+    assert run(*add, "--name", "x", "--secret-env", "DGP_UNSET_VARIABLE") == 2
+    assert "is not set" in seen[-1]
+    assert run("list", "--org", org_name) == 0
+    assert all(ids[n] in seen[-2] for n in ids) and key_id(KEY_A) in seen[-2]
+    # a new key: the old one only opens, rotate-key re-encrypts, a rerun has nothing to do
+    monkeypatch.setenv("DGP_CREDENTIALS_KEY", KEY_B.hex())
+    monkeypatch.setenv("DGP_CREDENTIALS_OLD_KEYS", KEY_A.hex())
+    assert run("rotate-key", "--batch", "2") == 0
+    assert "re-encrypted 3 credentials" in seen[-2] and f"{key_id(KEY_B)} 3" in seen[-2]
+    assert run("rotate-key") == 0 and "re-encrypted 0" in seen[-2]
+    rotated = store.list_audit(org)[0]
+    assert (rotated.action, rotated.details["resealed"]) == ("credentials.rotated", 3)
+    # a host with the wrong key: each row it cannot read is named, with the key it needs
+    monkeypatch.setenv("DGP_CREDENTIALS_KEY", KEY_C.hex())
+    monkeypatch.delenv("DGP_CREDENTIALS_OLD_KEYS")
+    assert run("rotate-key") == 1
+    assert seen[-1].count(key_id(KEY_B)) >= 3 and "Traceback" not in seen[-1]
+    monkeypatch.delenv("DGP_CREDENTIALS_KEY")
+    assert run(*add, "--name", "nokey", "--secret-env", "DGP_TEST_TOKEN") == 2
+    assert "no credentials_key is set" in seen[-1]
+    assert run("delete", "--org", org_name, ids["env"]) == 0
+    assert run("delete", "--org", org_name, ids["env"]) == 2
+    for secret in (from_env, from_file, from_stdin):
+        assert all(secret not in text for text in seen)
