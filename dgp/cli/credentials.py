@@ -5,7 +5,7 @@ history): it is read from a file (--secret-file), an environment variable
 (--secret-env), a prompt on a terminal (twice), or the first line of standard
 input. Nothing prints it back. `rotate-key` re-encrypts every credential with the
 current `credentials_key` after a new key was set and the old one moved to
-`credentials_old_keys` (packaging/debian/README.md says how, step by step).
+`credentials_old_keys` (README.md, "Credentials", says how, step by step).
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dgp.cli.accounts import CommandError, read_password, report_errors
 from dgp.domain.credential import CredentialKind
 from dgp.plumbing.connections import connect
+from dgp.plumbing.credential_cipher import CredentialCipher
 from dgp.plumbing.settings import load_settings
 from dgp.plumbing.store import ScanStore
-
-if TYPE_CHECKING:
-    from dgp.plumbing.store.credentials import CredentialStore
+from dgp.plumbing.store.credentials import ROTATE_BATCH, CredentialStore
 
 EXIT_UNREADABLE = 1  # rotate-key: some rows could not be read (the others were done)
 
@@ -65,18 +63,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "rotate-key",
         help="re-encrypt every credential with the current credentials_key (safe to rerun)",
     )
-    rotate.add_argument("--batch", type=int, help="rows per transaction (default 200)")
+    rotate.add_argument(
+        "--batch", type=int, default=ROTATE_BATCH, help=f"rows per transaction ({ROTATE_BATCH})"
+    )
     rotate.set_defaults(
         run=lambda args: report_errors("dgp credentials rotate-key", lambda: _rotate(args))
     )
 
 
 def _stores() -> tuple[ScanStore, CredentialStore]:
-    # imported here: the cipher loads `cryptography`, which every other `dgp` command
-    # (the janitor runs every minute) would load for nothing
-    from dgp.plumbing.credential_cipher import CredentialCipher
-    from dgp.plumbing.store.credentials import CredentialStore
-
     settings = load_settings()
     connections = connect(settings, maxconn=2)
     cipher = CredentialCipher.from_settings(settings)
@@ -141,7 +136,7 @@ def _delete(args: argparse.Namespace) -> None:
 
 def _rotate(args: argparse.Namespace) -> int:
     store, credentials = _stores()
-    report = credentials.rotate(**({"batch": args.batch} if args.batch else {}))
+    report = credentials.rotate(batch=args.batch)
     for org, count in sorted(report.resealed.items()):
         details = {"resealed": count, "key_id": report.key_id, "via": "cli"}
         store.audit(org, None, "credentials.rotated", None, None, details)

@@ -16,6 +16,10 @@ Why this shape:
 - Rotation: the new key becomes `credentials_key`, the old one moves to
   `credentials_old_keys`, and `dgp credentials rotate-key` re-seals every row with
   the current key; then the old key can go.
+
+`cryptography` is imported on first use, not with this module: it costs 13 ms and
+7 MiB, and every `dgp` process imports the worker and the store (the janitor, run
+every minute, and a scanner whose scans use no credential never need it).
 """
 
 from __future__ import annotations
@@ -26,12 +30,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from dgp.domain.credential import CredentialKind
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     from dgp.plumbing.settings import Settings
 
 NONCE_BYTES = 12  # 96 bits
@@ -88,8 +91,8 @@ class CredentialCipher:
         for key in (current, *old):
             if key is not None and len(key) != KEY_BYTES:
                 raise ValueError(f"a credentials key is {KEY_BYTES} bytes")
-        self._current = (key_id(current), AESGCM(current)) if current else None
-        self._keys = {key_id(k): AESGCM(k) for k in (*old, *((current,) if current else ()))}
+        self._current = (key_id(current), current) if current else None
+        self._keys = {key_id(k): k for k in (*old, *((current,) if current else ()))}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CredentialCipher:
@@ -109,22 +112,24 @@ class CredentialCipher:
                 "no credentials_key is set on this host (secrets.conf or "
                 "DGP_CREDENTIALS_KEY): credentials cannot be stored"
             )
-        current_id, aead = self._current
+        current_id, key = self._current
         nonce = os.urandom(NONCE_BYTES)
-        ciphertext = aead.encrypt(nonce, secret.encode("utf-8"), binding.associated_data())
+        ciphertext = _aead(key).encrypt(nonce, secret.encode("utf-8"), binding.associated_data())
         return Sealed(current_id, nonce, ciphertext)
 
     def open(self, sealed: Sealed, binding: Binding) -> str:
-        aead = self._keys.get(sealed.key_id)
-        if aead is None:
+        key = self._keys.get(sealed.key_id)
+        if key is None:
             known = ", ".join(sorted(self._keys)) or "none"
             raise KeyNotConfigured(
                 f"credential {binding.credential_id} was encrypted with key id "
                 f"{sealed.key_id}, which is not configured on this host (credentials_key "
                 f"or credentials_old_keys in secrets.conf; this host has: {known})"
             )
+        from cryptography.exceptions import InvalidTag
+
         try:
-            plain = aead.decrypt(sealed.nonce, sealed.ciphertext, binding.associated_data())
+            plain = _aead(key).decrypt(sealed.nonce, sealed.ciphertext, binding.associated_data())
         except (InvalidTag, ValueError):  # ValueError: a nonce of the wrong size
             raise CredentialUnreadable(
                 f"credential {binding.credential_id} does not decrypt with key id "
@@ -135,3 +140,9 @@ class CredentialCipher:
     def needs_reseal(self, sealed: Sealed) -> bool:
         """Whether `sealed` is under another key than the current one (rotation)."""
         return self._current is not None and sealed.key_id != self._current[0]
+
+
+def _aead(key: bytes) -> AESGCM:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)

@@ -8,6 +8,8 @@ import copy
 import json
 import logging
 import pickle
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from dgp.plumbing.credential_cipher import (
 )
 from dgp.plumbing.settings import SettingsError, load_settings
 
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "ghp_s3cr3tTokenValue0123456789abcdefABCD"
 KEY_A = bytes(range(32))
 KEY_B = bytes(range(32, 64))
@@ -208,6 +211,25 @@ def test_key_ids_are_stable_and_distinct() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         CredentialCipher(b"short")
     assert isinstance(CredentialCipher(KEY_A).seal("x", HERE), Sealed)
+
+
+def test_cryptography_is_loaded_only_when_a_key_is_used() -> None:
+    """Every `dgp` process imports the worker and the store; only sealing or opening a
+    value may load cryptography's native part (7 MiB)."""
+    probe = (
+        "import sys, dgp.cli, dgp.plumbing.janitor, dgp.plumbing.worker, dgp.apps.web.app\n"
+        "from dgp.plumbing.credential_cipher import Binding, CredentialCipher\n"
+        "from dgp.domain.credential import CredentialKind\n"
+        "native = 'cryptography.hazmat.bindings._rust'\n"
+        "cipher = CredentialCipher(bytes(32))\n"
+        "before = native in sys.modules\n"
+        "cipher.seal('x', Binding('i', 'o', CredentialKind.API_TOKEN))\n"
+        "print(before, native in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+    assert out == ["False", "True"]
 
 
 # -- settings ------------------------------------------------------------------------

@@ -11,9 +11,6 @@ Every method takes the organisation id and scopes its statements by it, except
 cancels the queued and running scans that use it (their error says why): a scan
 must not run later without the credential it was started with, and a deletion is
 often urgent (a leaked token), so it is not refused while scans wait.
-
-Not exported by dgp.plumbing.store: the cipher loads `cryptography` (13 ms, 7 MiB),
-which the janitor and the migrations do not need.
 """
 
 from __future__ import annotations
