@@ -37,6 +37,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     submit.add_argument("target", help="a git URL, or a local file/folder to upload")
     _common(submit)
     submit.add_argument("--wait", action="store_true", help="wait for the scan to end")
+    submit.add_argument(
+        "--credential", metavar="ID", help="a stored credential the scan may use (dgp credentials)"
+    )
     submit.set_defaults(run=run_submit)
     status = sub.add_parser("status", help="show a scan's status on a server")
     status.add_argument("scan_id")
@@ -79,11 +82,15 @@ class Client:
         except (urllib.error.URLError, TimeoutError) as e:
             raise ApiError(f"cannot reach {self.base}: {getattr(e, 'reason', e)}") from None
 
-    def submit(self, kind: str, target: str) -> dict[str, Any]:
+    def submit(self, kind: str, target: str, credential: str | None = None) -> dict[str, Any]:
         path = Path(target)
         if path.exists():
+            if credential:
+                raise ApiError("--credential goes with a URL target, not with an upload")
             return self._upload(kind, path)
-        body = json.dumps({"kind": kind, "target": target}).encode()
+        request = {"kind": kind, "target": target}
+        body = json.dumps({**request, "credential": credential} if credential else request)
+        body = body.encode()
         return self.request("POST", "/scans", body, "application/json")
 
     def _upload(self, kind: str, path: Path) -> dict[str, Any]:
@@ -116,7 +123,7 @@ def _print_scan(scan: dict[str, Any]) -> None:
 def run_submit(args: argparse.Namespace) -> int:
     try:
         client = Client(args.server, args.token)
-        scan = client.submit(args.kind, args.target)
+        scan = client.submit(args.kind, args.target, args.credential)
         if args.wait:
             bar = ProgressBar()
             while scan["status"] not in FINAL:

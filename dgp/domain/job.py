@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dgp.domain.baseline import Baseline
+from dgp.domain.credential import Credential
 from dgp.domain.evidence import ValueHasher
 from dgp.domain.finding import Finding
 from dgp.domain.options import ScanOptions
@@ -52,6 +53,7 @@ class ScanInputs:
     hash_key: bytes
     progress: Progress | None = None
     upload: Path | None = None  # an uploaded file or archive, scanned in place of the target
+    credential: Credential | None = None  # decrypted for this scan; never log or store it
 
     def hasher(self) -> ValueHasher:
         return ValueHasher(self.hash_key)

@@ -17,6 +17,9 @@ and DGP_* environment variables, which win over both files.
 
     [secrets]                           # secrets.conf (mode 0640, root:dataguardian)
     hash_key = <64 hex digits>          # keys value hashes and fingerprints: keep it
+    credentials_key = <32 bytes, base64 or 64 hex digits>  # encrypts stored credentials
+    credentials_old_keys =              # earlier credentials_keys, comma-separated, until
+                                        # `dgp credentials rotate-key` has re-encrypted all
     database_password =
     redis_password =
 
@@ -26,6 +29,8 @@ setting above (DGP_DATABASE_URL, DGP_HASH_KEY, ...).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import configparser
 import ipaddress
 import os
@@ -64,6 +69,10 @@ class Settings:
     trusted_proxies: str = "127.0.0.1, ::1"
     database_password: str = ""
     redis_password: str = ""
+    # AES-256 keys of the credentials table (dgp.plumbing.credential_cipher): the current
+    # one encrypts, old ones only decrypt (key rotation); none set: credentials refused
+    credentials_key: bytes | None = None
+    credentials_old_keys: tuple[bytes, ...] = ()
 
     def trusted_proxy_networks(self) -> list[str]:
         """The trusted proxies, checked: a typo here must stop the start, not every sign-in."""
@@ -89,7 +98,14 @@ class Settings:
         return f"Settings(database_url={self.database_url!r}, redis_url={self.redis_url!r}, ...)"
 
 
-_SECRET_NAMES = ("hash_key", "database_password", "redis_password")
+_SECRET_NAMES = (
+    "hash_key",
+    "database_password",
+    "redis_password",
+    "credentials_key",
+    "credentials_old_keys",
+)
+CREDENTIALS_KEY_BYTES = 32  # AES-256
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -146,6 +162,10 @@ def _build(values: dict[str, tuple[str, str]]) -> Settings:
 def _convert(name: str, kind: object, raw: str, source: str) -> object:
     if name == "hash_key":
         return parse_hash_key(raw, source)
+    if name == "credentials_key":
+        return parse_credentials_key(raw) if raw.strip() else None
+    if name == "credentials_old_keys":
+        return tuple(parse_credentials_key(k) for k in raw.replace(",", " ").split())
     if kind in ("int", int):
         return int(raw)
     if kind in ("float", float):
@@ -156,3 +176,23 @@ def _convert(name: str, kind: object, raw: str, source: str) -> object:
             raise ValueError(f"not a yes/no value: {raw!r}")
         return lowered in ("true", "yes", "1")
     return raw.strip()
+
+
+def parse_credentials_key(text: str) -> bytes:
+    """32 bytes written as 64 hex digits or as base64 (`openssl rand -base64 32`)."""
+    value = text.strip()
+    try:
+        if len(value) == 2 * CREDENTIALS_KEY_BYTES and all(
+            c in "0123456789abcdefABCDEF" for c in value
+        ):
+            key = bytes.fromhex(value)
+        else:
+            key = base64.b64decode(value.replace("-", "+").replace("_", "/"), validate=True)
+    except (ValueError, binascii.Error):
+        key = b""
+    if len(key) != CREDENTIALS_KEY_BYTES:
+        raise ValueError(
+            f"a credentials key is {CREDENTIALS_KEY_BYTES} bytes, as 64 hex digits or base64 "
+            "(make one with `openssl rand -base64 32`)"
+        )
+    return key

@@ -15,13 +15,16 @@ import pytest
 from dgp.apps.web.app import create_app
 from dgp.cli import main
 from dgp.plumbing.breakers import Breakers
+from dgp.plumbing.credential_cipher import CredentialCipher
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
-from dgp.plumbing.store import ScanStore, UserStore
+from dgp.plumbing.store import Database, ScanStore, UserStore
+from dgp.plumbing.store.credentials import CredentialStore
 from dgp.plumbing.worker import Worker
 from tests.integration.conftest import consuming, new_token, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
+CREDENTIALS_KEY = b"c" * 32
 
 
 class _Server(ThreadingMixIn, WSGIServer):
@@ -76,3 +79,24 @@ def test_a_bad_token_is_a_clear_error(served: tuple[str, str, Worker], capsys) -
     server, _, _ = served
     assert main(["status", str(uuid.uuid4()), "--server", server, "--token", "dgp_nope"]) == 2
     assert "401" in capsys.readouterr().err
+
+
+@pytest.mark.settings(credentials_key=CREDENTIALS_KEY)
+def test_submit_names_a_stored_credential(
+    served: tuple[str, str, Worker], database: Database, org: str, capsys
+) -> None:
+    server, token, _ = served
+    stored = CredentialStore(database, CredentialCipher(CREDENTIALS_KEY))
+    credential = stored.create(org, f"git-{uuid.uuid4().hex[:6]}", "git_token", "ghp_value")
+    common = ["--server", server, "--token", token]
+    target = "https://10.255.255.1/team/app.git"  # refused by the scanner: no network used
+    assert main(["submit", "code", target, "--credential", credential.id, *common]) == 0
+    scan_id = capsys.readouterr().out.split()[0]
+    with database.transaction() as cur:
+        cur.execute("SELECT credential_id FROM scans WHERE id = %s", (scan_id,))
+        assert str(cur.fetchone()[0]) == credential.id
+    assert main(["submit", "code", target, "--credential", str(uuid.uuid4()), *common]) == 2
+    assert "400: unknown credential" in capsys.readouterr().err
+    local = str(ROOT / "samples" / "code")
+    assert main(["submit", "code", local, "--credential", credential.id, *common]) == 2
+    assert "not with an upload" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from typing import Any
 from dgp import kinds
 from dgp.apps.web.auth import SIGNED_IN, required_scope
 from dgp.apps.web.converters import plain_template
+from dgp.domain.credential import CredentialKind
 from dgp.plumbing.store import SCOPES
 
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -123,6 +124,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         kind={"type": "string", "enum": kinds.names()},
         target={"type": "string", "description": "a git URL (code), or a path (admins only)"},
         options={**_ANY_OBJECT, "description": "dgp.domain.options.ScanOptions fields"},
+        credential={**_ID, "description": "a stored credential the scan may use"},
     ),
     "ScanUpload": _object(
         ["file"],
@@ -225,6 +227,31 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "TokenList": _object(
         ["items"], items={"type": "array", "items": {"$ref": "#/components/schemas/TokenInfo"}}
+    ),
+    "CredentialKind": {"type": "string", "enum": [k.value for k in CredentialKind]},
+    "NewCredential": _object(
+        ["name", "kind", "secret"],
+        name={"type": "string", "minLength": 1, "maxLength": 200},
+        kind={"$ref": "#/components/schemas/CredentialKind"},
+        secret={
+            "type": "string",
+            "minLength": 1,
+            "writeOnly": True,
+            "description": "encrypted at rest, never shown again; basic_auth: user:password",
+        },
+    ),
+    "Credential": _object(
+        ["id", "name", "kind", "created_at"],
+        id=_ID,
+        organisation=_ID,
+        name={"type": "string"},
+        kind={"$ref": "#/components/schemas/CredentialKind"},
+        created_by={"type": ["string", "null"]},
+        created_at=_TIME,
+        last_used_at=_TIME,
+    ),
+    "CredentialList": _object(
+        ["items"], items={"type": "array", "items": {"$ref": "#/components/schemas/Credential"}}
     ),
     "NewPassword": _object(
         ["password"],

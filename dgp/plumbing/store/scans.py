@@ -103,6 +103,7 @@ class ClaimedScan:
     upload_id: str | None
     deliveries: int  # this delivery included
     created_by: str | None = None
+    credential_id: str | None = None  # decrypted by the worker for the scanner
 
 
 @dataclass(frozen=True)
@@ -174,9 +175,12 @@ class ScanStore:
         target: str,
         options: dict[str, Any],
         upload_id: str | None = None,
+        credential_id: str | None = None,
     ) -> str:
         """A queued scan's id; see start_scan."""
-        return self.start_scan(organisation_id, created_by, kind, target, options, upload_id).id
+        return self.start_scan(
+            organisation_id, created_by, kind, target, options, upload_id, credential_id
+        ).id
 
     def start_scan(
         self,
@@ -186,14 +190,17 @@ class ScanStore:
         target: str,
         options: dict[str, Any],
         upload_id: str | None = None,
+        credential_id: str | None = None,
     ) -> Scan:
         """A queued scan and its audit entry, in one statement (so one transaction and
-        one round trip: this is on the path of every submit). The upload and the
-        creating user must belong to the same organisation (else ValueError): a scan
-        must not read another tenant's upload."""
+        one round trip: this is on the path of every submit). The upload, the
+        credential and the creating user must belong to the same organisation (else
+        ValueError): a scan must not read another tenant's upload or credential."""
         org = _require(organisation_id, "organisation")
         user = None if created_by is None else _require(created_by, "user")
         upload = None if upload_id is None else _require(upload_id, "upload")
+        credential = None if credential_id is None else _require(credential_id, "credential")
+        details = {"kind": kind, **({"credential": credential} if credential else {})}
         with self.db.statement() as cur:
             _START_SCAN.execute(
                 cur,
@@ -204,12 +211,13 @@ class ScanStore:
                     clean(kind),
                     clean(target),
                     jsonb(options),
-                    jsonb({"kind": kind}),
+                    jsonb(details),
+                    credential,
                 ),
             )
             rows = fetch_dicts(cur)
             if not rows:  # a check refused it: say which (rare, so a second look is fine)
-                raise ValueError(f"unknown {_missing_owner(cur, org, user, upload)}")
+                raise ValueError(f"unknown {_missing_owner(cur, org, user, upload, credential)}")
         return scan_from_row(rows[0])
 
     def get_scan(self, organisation_id: str, scan_id: str) -> Scan | None:
@@ -295,7 +303,7 @@ class ScanStore:
                 "FROM (SELECT id FROM scans WHERE id = ANY(%s::uuid[]) AND status IN %s "
                 "ORDER BY id FOR UPDATE) AS locked WHERE scans.id = locked.id "
                 "RETURNING scans.id, organisation_id, kind, target, options, upload_id, "
-                "deliveries, created_by",
+                "deliveries, created_by, credential_id",
                 (list(wanted.values()), UNFINISHED),
             )
             rows = {str(row[0]): row for row in cur.fetchall()}
@@ -558,19 +566,23 @@ def _audit(
 
 
 # The scan row is written only when its organisation exists, the creating user (if
-# any) belongs to it and so does the upload (if any); its audit entry comes with it.
+# any) belongs to it and so do the upload and the credential (if any); its audit
+# entry comes with it.
 _START_SCAN = Prepared(
     "dgp_start_scan",
     f"""
 WITH scan AS (
-    INSERT INTO scans (organisation_id, created_by, kind, target, options, upload_id)
-    SELECT $1::uuid, $2::uuid, $4::text, $5::text, $6::jsonb, $3::uuid
+    INSERT INTO scans (organisation_id, created_by, kind, target, options, upload_id,
+                       credential_id)
+    SELECT $1::uuid, $2::uuid, $4::text, $5::text, $6::jsonb, $3::uuid, $8::uuid
     WHERE EXISTS (SELECT 1 FROM organisations WHERE id = $1)
       AND ($2::uuid IS NULL OR EXISTS (
           SELECT 1 FROM users WHERE id = $2 AND organisation_id = $1))
       AND ($3::uuid IS NULL OR EXISTS (
           SELECT 1 FROM uploads WHERE id = $3 AND organisation_id = $1
           AND deleted_at IS NULL))
+      AND ($8::uuid IS NULL OR EXISTS (
+          SELECT 1 FROM credentials WHERE id = $8 AND organisation_id = $1))
     RETURNING {SCAN_COLUMNS}
 ), audit AS (
     INSERT INTO audit_log (organisation_id, user_id, action, object_type, object_id, details)
@@ -582,8 +594,11 @@ SELECT {SCAN_COLUMNS} FROM scan
 )
 
 
-def _missing_owner(cur: PgCursor, org: str, user: str | None, upload: str | None) -> str:
-    """Which of start_scan's checks failed: "organisation", "upload" or "user"."""
+def _missing_owner(
+    cur: PgCursor, org: str, user: str | None, upload: str | None, credential: str | None
+) -> str:
+    """Which of start_scan's checks failed: "organisation", "upload", "credential" or
+    "user"."""
     cur.execute("SELECT 1 FROM organisations WHERE id = %s", (org,))
     if cur.fetchone() is None:
         return "organisation"
@@ -594,6 +609,12 @@ def _missing_owner(cur: PgCursor, org: str, user: str | None, upload: str | None
         )
         if cur.fetchone() is None:
             return "upload"
+    if credential is not None:
+        cur.execute(
+            "SELECT 1 FROM credentials WHERE id = %s AND organisation_id = %s", (credential, org)
+        )
+        if cur.fetchone() is None:
+            return "credential"
     return "user"
 
 
@@ -673,6 +694,7 @@ def _claimed(row: tuple[Any, ...]) -> ClaimedScan:
         upload_id=str(row[5]) if row[5] else None,
         deliveries=row[6],
         created_by=str(row[7]) if row[7] else None,
+        credential_id=str(row[8]) if row[8] else None,
     )
 
 

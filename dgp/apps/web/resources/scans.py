@@ -28,6 +28,7 @@ from dgp.apps.web.resources.common import (
     caller,
     field,
     found,
+    invalid,
     organisation,
     page,
     paged,
@@ -82,7 +83,7 @@ class Scans(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         media_type = (req.content_type or "").split(";")[0].strip().lower()
-        upload_id = None
+        upload_id = credential = None
         if media_type == falcon.MEDIA_MULTIPART:
             kind, target, options, upload_id = self._from_form(req)
         elif media_type in ("", falcon.MEDIA_JSON):
@@ -90,10 +91,11 @@ class Scans(Resource):
             kind = field(body, "kind", str)
             target = field(body, "target", str)
             options = field(body, "options", dict, {})
+            credential = _credential_field(body)
         else:
             raise ApiError(415, "unsupported_media_type", "send JSON or multipart/form-data")
         try:
-            scan = self._start(req, kind, target, options, upload_id)
+            scan = self._start(req, kind, target, options, upload_id, credential)
         except BaseException:
             if upload_id is not None:  # the scan never started: do not keep its upload
                 with suppress(Exception):  # best effort: the original error matters
@@ -110,6 +112,7 @@ class Scans(Resource):
         target: str,
         options: dict[str, Any],
         upload_id: str | None,
+        credential: str | None = None,
     ) -> dict[str, Any]:
         user = caller(req).user
         try:
@@ -133,8 +136,17 @@ class Scans(Resource):
             options, spec, is_admin=user.role == "admin", settings=self.services.settings
         )
         store = self.services.store
-        scan = self.services.db(  # audited as "scan.started" in the same transaction
-            store.start_scan, user.organisation_id, user.id, kind, target, options, upload_id
+        scan = invalid(  # audited as "scan.started" in the same transaction
+            lambda: self.services.db(
+                store.start_scan,
+                user.organisation_id,
+                user.id,
+                kind,
+                target,
+                options,
+                upload_id,
+                credential,  # another organisation's: "unknown credential", 400
+            )
         )
         try:
             self.services.redis(self.services.queue.submit, kind, scan.id)
@@ -241,6 +253,14 @@ def _lowered_limits(limits: object, maxima: dict[str, float]) -> dict[str, float
     if unknown:
         raise bad_request(f"unknown limits: {', '.join(unknown)}", "invalid_input")
     return {name: _at_most(name, value, maxima[name]) for name, value in limits.items()}
+
+
+def _credential_field(body: dict[str, Any]) -> str | None:
+    """The id of a stored credential the scan may use (optional)."""
+    value = body.get("credential")
+    if value is not None and not isinstance(value, str):
+        raise bad_request("'credential' must be a credential's id", "invalid_input")
+    return value
 
 
 def _options_field(text: str) -> dict[str, Any]:
