@@ -76,7 +76,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def code_scan(store: ScanStore, org: str, tree: Path) -> tuple[str, ScanResult]:
     """A queued scan and the real result of scanning `tree` for it."""
-    scan_id = store.create_scan(org, None, "code", str(tree), {"severity_threshold": "info"})
+    scan_id = store.start_scan(org, None, "code", str(tree), {"severity_threshold": "info"}).id
     job = ScanJob(kind="code", target=str(tree), options=ScanOptions(), scan_id=scan_id)
     return scan_id, code.scan(job, ScanInputs(hash_key=b"k" * 32))
 
@@ -139,9 +139,9 @@ def test_migrations_run_concurrently_apply_each_once(test_databases: TestDatabas
 # -- scans --------------------------------------------------------------------------
 
 
-def test_create_get_list_delete_scans(store: ScanStore, org: str) -> None:
-    first = store.create_scan(org, None, "code", "https://git.example/shop.git", {"branch": "x"})
-    second = store.create_scan(org, None, "document", "upload", {})
+def test_start_get_list_delete_scans(store: ScanStore, org: str) -> None:
+    first = store.start_scan(org, None, "code", "https://git.example/shop.git", {"branch": "x"}).id
+    second = store.start_scan(org, None, "document", "upload", {}).id
     scan = store.get_scan(org, first)
     assert scan is not None
     assert (scan.id, scan.kind, scan.target, scan.organisation) == (
@@ -163,13 +163,13 @@ def test_create_get_list_delete_scans(store: ScanStore, org: str) -> None:
     assert store.get_scan(org, "not-a-uuid") is None
 
 
-def test_create_scan_refuses_unknown_references(store: ScanStore, org: str) -> None:
+def test_start_scan_refuses_unknown_references(store: ScanStore, org: str) -> None:
     with pytest.raises(ValueError, match="organisation"):
-        store.create_scan(str(uuid.uuid4()), None, "code", "x", {})
+        store.start_scan(str(uuid.uuid4()), None, "code", "x", {})
     with pytest.raises(ValueError, match="upload"):
-        store.create_scan(org, None, "code", "x", {}, upload_id=str(uuid.uuid4()))
+        store.start_scan(org, None, "code", "x", {}, upload_id=str(uuid.uuid4()))
     with pytest.raises(ValueError, match="user"):
-        store.create_scan(org, str(uuid.uuid4()), "code", "x", {})
+        store.start_scan(org, str(uuid.uuid4()), "code", "x", {})
 
 
 def test_organisation_isolation(store: ScanStore, org: str, tree: Path) -> None:
@@ -191,7 +191,7 @@ def test_organisation_isolation(store: ScanStore, org: str, tree: Path) -> None:
     assert store.get_upload(other, upload_id) is None
     assert store.delete_upload(upload_id, organisation_id=other) is False
     with pytest.raises(ValueError, match="upload"):
-        store.create_scan(other, None, "document", "upload", {}, upload_id=upload_id)
+        store.start_scan(other, None, "document", "upload", {}, upload_id=upload_id)
     assert store.list_audit(other) == []
 
     # and org A's data is untouched
@@ -229,7 +229,7 @@ def test_claim_scan(store: ScanStore, org: str, tree: Path) -> None:
         cur.execute("SELECT deliveries, status, progress FROM scans WHERE id = %s", (scan_id,))
         assert cur.fetchone() == (2, "done", 100)
 
-    failing = store.create_scan(org, None, "code", "x", {})
+    failing = store.start_scan(org, None, "code", "x", {}).id
     assert store.claim_scan(failing) is not None
     assert store.fail_scan(failing, "scanner crashed 3 times") is True
     failed = store.get_scan(org, failing)
@@ -237,7 +237,7 @@ def test_claim_scan(store: ScanStore, org: str, tree: Path) -> None:
     assert failed.error == "scanner crashed 3 times" and failed.finished_at
     assert store.claim_scan(failing) is None
 
-    cancelled = store.create_scan(org, None, "code", "x", {})
+    cancelled = store.start_scan(org, None, "code", "x", {}).id
     assert store.cancel_scan(org, cancelled) is True
     assert store.claim_scan(cancelled) is None
     assert store.claim_scan(str(uuid.uuid4())) is None
@@ -247,10 +247,10 @@ def test_claim_scan(store: ScanStore, org: str, tree: Path) -> None:
 def test_claim_scans_claims_the_unfinished_ones_in_one_go(
     store: ScanStore, org: str, tree: Path
 ) -> None:
-    queued = [store.create_scan(org, None, "code", str(tree), {}) for _ in range(3)]
+    queued = [store.start_scan(org, None, "code", str(tree), {}).id for _ in range(3)]
     done, result = code_scan(store, org, tree)
     assert store.save_result(done, result)
-    cancelled = store.create_scan(org, None, "code", "x", {})
+    cancelled = store.start_scan(org, None, "code", "x", {}).id
     assert store.cancel_scan(org, cancelled)
     asked = [*queued, done, cancelled, str(uuid.uuid4()), "nonsense", queued[0].upper()]
     claimed = store.claim_scans(asked)
@@ -419,7 +419,7 @@ def test_upload_round_trip(store: ScanStore, database: Database, org: str, tmp_p
     assert in_folder == tmp_path / "archive.zip"
     assert hashlib.sha256(in_folder.read_bytes()).hexdigest() == upload.sha256
 
-    scan_id = store.create_scan(org, None, "document", "archive.zip", {}, upload_id=upload_id)
+    scan_id = store.start_scan(org, None, "document", "archive.zip", {}, upload_id=upload_id).id
     claimed = store.claim_scan(scan_id)
     assert claimed is not None and claimed.upload_id == upload_id
 
@@ -435,7 +435,7 @@ def test_upload_round_trip(store: ScanStore, database: Database, org: str, tmp_p
 
 def test_deleting_a_scan_deletes_its_upload(store: ScanStore, org: str) -> None:
     upload_id = store.save_upload(org, "a.csv", io.BytesIO(b"naam,bsn\n"), 1000)
-    scan_id = store.create_scan(org, None, "document", "a.csv", {}, upload_id=upload_id)
+    scan_id = store.start_scan(org, None, "document", "a.csv", {}, upload_id=upload_id).id
     assert store.delete_scan(org, scan_id)
     assert store.get_upload(org, upload_id) is None
 

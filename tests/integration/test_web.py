@@ -130,7 +130,7 @@ def finding_key(finding: dict[str, Any]) -> tuple[Any, ...]:
 def finished_scan(store: ScanStore, org: str, tmp_path: Path) -> str:
     """A done code scan with findings, stored the way a worker stores it."""
     tree = code_tree(tmp_path / f"tree-{secrets.token_hex(3)}")
-    scan_id = store.create_scan(org, None, "code", str(tree), {})
+    scan_id = store.start_scan(org, None, "code", str(tree), {}).id
     job = ScanJob("code", str(tree), ScanOptions(), scan_id=scan_id, organisation=org)
     assert store.claim_scan(scan_id) is not None
     assert store.save_result(scan_id, code.scan(job, ScanInputs(HASH_KEY)))
