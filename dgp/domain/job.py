@@ -52,6 +52,8 @@ class ScanInputs:
     hash_key: bytes
     progress: Progress | None = None
     upload: Path | None = None  # an uploaded file or archive, scanned in place of the target
+    # the earlier scans named by job.scan_ids that still exist, in that order (a report's)
+    scans: tuple[Scan, ...] = ()
 
     def hasher(self) -> ValueHasher:
         return ValueHasher(self.hash_key)

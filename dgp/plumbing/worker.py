@@ -33,6 +33,7 @@ from dgp.domain.job import (
     TargetUnavailable,
 )
 from dgp.domain.options import ScanOptions
+from dgp.domain.scan import Scan
 from dgp.kinds import KindSpec
 from dgp.plumbing.breakers import BreakerOpen, Breakers
 from dgp.plumbing.holding import OUTAGES, Heartbeat, Held, HeldJobs
@@ -332,8 +333,17 @@ class Worker:
                 self.options.from_dict(claimed.options),
                 scan_id=claimed.id,
                 organisation=claimed.organisation_id,
+                questionnaire=claimed.questionnaire,
+                scan_ids=claimed.scan_ids,
             )
-            inputs = ScanInputs(self.settings.hash_key, self._progress(job), upload)
+            earlier: list[Scan] = []
+            if claimed.scan_ids:  # of this organisation only, and those not deleted since
+                earlier = self._patiently(
+                    lambda: self.store.get_scans(claimed.organisation_id, claimed.scan_ids)
+                )
+            inputs = ScanInputs(
+                self.settings.hash_key, self._progress(job), upload, scans=tuple(earlier)
+            )
             endpoint = self.endpoint(claimed.target)
             if endpoint is None:
                 return self.scan(scan_job, inputs)

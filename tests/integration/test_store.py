@@ -172,6 +172,33 @@ def test_start_scan_refuses_unknown_references(store: ScanStore, org: str) -> No
         store.start_scan(org, str(uuid.uuid4()), "code", "x", {})
 
 
+def test_a_scan_keeps_its_questionnaire_and_the_earlier_scans_it_was_given(
+    store: ScanStore, org: str
+) -> None:
+    earlier = [store.start_scan(org, None, "code", "x", {}).id for _ in range(2)]
+    answers = {"purpose": "payroll", "nested": {"list": [1, "two", None]}, "nul": "a\x00b"}
+    scan = store.start_scan(
+        org, None, "dpia", "questionnaire", {}, questionnaire=answers, scan_ids=earlier
+    )
+    assert scan.scan_ids == tuple(earlier) and scan.to_dict()["scan_ids"] == earlier
+    claimed = store.claim_scan(scan.id)
+    assert claimed is not None and claimed.scan_ids == tuple(earlier)
+    assert claimed.questionnaire == {**answers, "nul": "a\ufffdb"}  # jsonb holds no NUL
+    plain = store.claim_scan(store.start_scan(org, None, "code", "x", {}).id)
+    assert plain is not None and (plain.questionnaire, plain.scan_ids) == (None, ())
+    assert [s.id for s in store.get_scans(org, [earlier[1], "nonsense", earlier[0]])] == [
+        earlier[1],
+        earlier[0],
+    ]
+    other = store.create_organisation(f"other-{uuid.uuid4().hex[:8]}")
+    assert store.get_scans(other, earlier) == []
+    with pytest.raises(ValueError, match=f"unknown scan: {earlier[0]}"):
+        store.start_scan(other, None, "report", "r", {}, scan_ids=earlier[:1])
+    with pytest.raises(ValueError, match="unknown scan"):
+        store.start_scan(org, None, "report", "r", {}, scan_ids=["nonsense"])
+    assert store.count_scans(other) == 0
+
+
 def test_organisation_isolation(store: ScanStore, org: str, tree: Path) -> None:
     other = store.create_organisation(f"other-{uuid.uuid4().hex[:8]}")
     scan_id, result = code_scan(store, org, tree)

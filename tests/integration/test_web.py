@@ -53,7 +53,7 @@ from dgp.plumbing.store import (
 )
 from dgp.plumbing.worker import Worker
 from dgp.scanners.code import scanner as code
-from tests import toykind
+from tests import toykind, toyquestionnaire, toyreport
 from tests.integration.conftest import (
     FAST_HASHER,
     HASH_KEY,
@@ -1104,3 +1104,130 @@ def test_one_password_for_accounts_in_two_organisations_asks_which(
     assert chosen.status_code == 200 and chosen.json["user"]["organisation"] == second_org
     assert users.find_user(first.email) is None  # not one user: the CLI asks for --org
     assert users.find_user(first.email, name).organisation_id == second_org
+
+
+# -- inputs beyond files: a questionnaire, earlier scans ---------------------------------
+
+
+@pytest.fixture
+def input_kinds() -> Iterator[None]:
+    """The toy kinds that take a questionnaire and earlier scans instead of a target."""
+    for spec in (toyquestionnaire.SPEC, toyreport.SPEC):
+        kinds.register(spec)
+    yield
+    for spec in (toyquestionnaire.SPEC, toyreport.SPEC):
+        kinds.unregister(spec.name)
+
+
+def test_a_kind_that_takes_a_questionnaire_gets_it_through_the_queue(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    input_kinds: None,
+) -> None:
+    headers = auth(users, org, "analyst")
+    answers = {"contact": "mail jan.jansen@example.nl", "purpose": "payroll", "staff": 12}
+    body = {"kind": "toyquestionnaire", "questionnaire": answers}
+    started = client.simulate_post("/api/v1/scans", json=body, headers=headers)
+    assert started.status_code == 202, started.text
+    assert started.json["target"] == "questionnaire" and started.json["scan_ids"] == []
+    assert Worker.for_kind("toyquestionnaire", queue, store, settings, "q1").run_once(100)
+    scan = client.simulate_get(f"/api/v1/scans/{started.json['id']}", headers=headers).json
+    assert scan["status"] == "done", scan
+    found = client.simulate_get(f"/api/v1/scans/{scan['id']}/findings", headers=headers).json
+    assert [(f["rule_id"], f["location"]["path"]) for f in found["items"]] == [
+        ("pii.email", "questionnaire/contact")
+    ]
+    assert "jan.jansen@example.nl" not in json.dumps(found)  # masked, like any evidence
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ({"kind": "toyquestionnaire"}, "a toyquestionnaire scan needs 'questionnaire'"),
+        (
+            {"kind": "toyquestionnaire", "questionnaire": {"a": "b"}, "target": "x"},
+            "takes no 'target'",
+        ),
+        (
+            {"kind": "toyquestionnaire", "questionnaire": {}, "scan_ids": [str(uuid.uuid4())]},
+            "takes no 'scan_ids'",
+        ),
+        ({"kind": "toyquestionnaire", "questionnaire": ["a"]}, "must be a JSON object"),
+        ({"kind": "toyquestionnaire", "questionnaire": "a"}, "must be a JSON object"),
+        (
+            {"kind": "toyquestionnaire", "questionnaire": {"a": "x" * (256 * 1024)}},
+            "at most 262144",
+        ),
+        (
+            {
+                "kind": "toyquestionnaire",
+                "questionnaire": json.loads('{"a":' * 40 + "1" + "}" * 40),
+            },
+            "nest at most 32",
+        ),
+        ({"kind": "code", "questionnaire": {"a": "b"}}, "a code scan takes no 'questionnaire'"),
+        ({"kind": "code"}, "a code scan needs 'target' or upload"),
+        ({"kind": "toyreport"}, "a toyreport scan needs 'scan_ids'"),
+        ({"kind": "toyreport", "scan_ids": []}, "1 to 100 scans"),
+        ({"kind": "toyreport", "scan_ids": "all"}, "a list of scan ids"),
+        ({"kind": "toyreport", "scan_ids": ["nonsense"]}, "not a scan id: 'nonsense'"),
+        ({"kind": "toyreport", "scan_ids": [str(uuid.uuid4()) for _ in range(101)]}, "1 to 100"),
+        ({"kind": "toyreport", "target": "x", "scan_ids": [str(uuid.uuid4())]}, "no 'target'"),
+    ],
+)
+def test_inputs_a_kind_does_not_take_or_beyond_the_limits_are_400_and_store_nothing(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    store: ScanStore,
+    org: str,
+    input_kinds: None,
+    body: dict[str, Any],
+    message: str,
+) -> None:
+    headers = auth(users, org, "analyst")
+    result = client.simulate_post("/api/v1/scans", json=body, headers=headers)
+    assert result.status_code == 400 and error_code(result) == "invalid_input", result.text
+    assert message in result.json["error"]["message"]
+    assert store.count_scans(org) == 0
+
+
+def test_a_kind_that_takes_earlier_scans_gets_the_organisations_own_only(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    input_kinds: None,
+    tmp_path: Path,
+) -> None:
+    headers = auth(users, org, "analyst")
+    first, second = finished_scan(store, org, tmp_path), finished_scan(store, org, tmp_path)
+    other = store.create_organisation(f"org-{secrets.token_hex(4)}")
+    theirs = finished_scan(store, other, tmp_path)
+    before = store.count_scans(org)
+
+    # another organisation's scan is refused exactly like one that does not exist
+    answers = []
+    for foreign in (theirs, str(uuid.uuid4())):
+        body = {"kind": "toyreport", "scan_ids": [first, foreign]}
+        result = client.simulate_post("/api/v1/scans", json=body, headers=headers)
+        assert result.status_code == 400 and error_code(result) == "invalid_input"
+        answers.append(result.json["error"]["message"].replace(foreign, "ID"))
+    assert answers == ["unknown scan: ID", "unknown scan: ID"]
+    assert store.count_scans(org) == before and store.count_scans(other) == 1
+
+    body = {"kind": "toyreport", "scan_ids": [first, second.upper(), first]}
+    started = client.simulate_post("/api/v1/scans", json=body, headers=headers)
+    assert started.status_code == 202, started.text
+    assert started.json["target"] == "toyreport of 2 scans"
+    assert started.json["scan_ids"] == [first, second]  # canonical, each once, in order
+    assert store.delete_scan(org, second)  # deleted before the report runs: left out
+    assert Worker.for_kind("toyreport", queue, store, settings, "r1").run_once(100)
+    scan = store.get_scan(org, started.json["id"])
+    assert scan is not None and scan.status.value == "done", scan
+    assert scan.stats.items_scanned == 1

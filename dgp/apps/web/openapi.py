@@ -16,6 +16,7 @@ from typing import Any
 from dgp import kinds
 from dgp.apps.web.auth import SIGNED_IN, required_scope
 from dgp.apps.web.converters import plain_template
+from dgp.domain import inputs
 from dgp.plumbing.store import SCOPES
 
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -116,12 +117,33 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         stats=_ANY_OBJECT,
         score={"type": ["number", "null"]},
         error={"type": ["string", "null"]},
+        scan_ids={"type": "array", "items": _ID, "description": "the earlier scans it was given"},
     ),
     "ScanPage": _page("Scan"),
     "ScanRequest": _object(
-        ["kind", "target"],
+        ["kind"],
         kind={"type": "string", "enum": kinds.names()},
-        target={"type": "string", "description": "a git URL (code), or a path (admins only)"},
+        target={
+            "type": "string",
+            "maxLength": 2048,
+            "description": "for kinds that take a target (`dgp kinds --json`: inputs): a git "
+            "URL (code), or a path (admins only). Kinds without one store what they were "
+            'given instead, e.g. "questionnaire" or "report of 3 scans".',
+        },
+        questionnaire={
+            **_ANY_OBJECT,
+            "description": "for kinds that take a questionnaire (DPIA): the answers, at most "
+            f"{inputs.MAX_QUESTIONNAIRE_BYTES // 1024} KiB as JSON and "
+            f"{inputs.MAX_QUESTIONNAIRE_DEPTH} levels deep",
+        },
+        scan_ids={
+            "type": "array",
+            "items": _ID,
+            "minItems": 1,
+            "maxItems": inputs.MAX_SCAN_IDS,
+            "description": "for kinds that take earlier scans (report): your organisation's "
+            "scan ids; an unknown one is refused (400)",
+        },
         options={**_ANY_OBJECT, "description": "dgp.domain.options.ScanOptions fields"},
     ),
     "ScanUpload": _object(

@@ -66,6 +66,8 @@ class ClaimedScan:
     upload_id: str | None
     deliveries: int  # this delivery included
     created_by: str | None = None
+    questionnaire: dict[str, Any] | None = None
+    scan_ids: tuple[str, ...] = ()
 
 
 class Scans(Aggregate):
@@ -79,14 +81,18 @@ class Scans(Aggregate):
         target: str,
         options: dict[str, Any],
         upload_id: str | None = None,
+        *,
+        questionnaire: dict[str, Any] | None = None,
+        scan_ids: Sequence[str] = (),
     ) -> Scan:
         """A queued scan and its audit entry, in one statement (so one transaction and
-        one round trip: this is on the path of every submit). The upload and the
-        creating user must belong to the same organisation (else ValueError): a scan
-        must not read another tenant's upload."""
+        one round trip: this is on the path of every submit). The upload, the creating
+        user and the earlier scans it is given must belong to the same organisation
+        (else ValueError): a scan must not read another tenant's upload or scans."""
         org = require(organisation_id, "organisation")
         user = None if created_by is None else require(created_by, "user")
         upload = None if upload_id is None else require(upload_id, "upload")
+        earlier = list(dict.fromkeys(require(s, "scan") for s in scan_ids))  # each once
         with self.db.statement() as cur:
             _START_SCAN.execute(
                 cur,
@@ -98,16 +104,33 @@ class Scans(Aggregate):
                     clean(target),
                     jsonb(options),
                     jsonb({"kind": kind}),
+                    None if questionnaire is None else jsonb(questionnaire),
+                    "{" + ",".join(earlier) + "}",  # a uuid[] literal (UUIDs need no quoting)
                 ),
             )
             rows = fetch_dicts(cur)
             if not rows:  # a check refused it: say which (rare, so a second look is fine)
-                raise ValueError(f"unknown {_missing_owner(cur, org, user, upload)}")
+                raise ValueError(f"unknown {_missing_owner(cur, org, user, upload, earlier)}")
         return scan_from_row(rows[0])
 
     def get_scan(self, organisation_id: str, scan_id: str) -> Scan | None:
         row = owned_row(self.db, "scans", SCAN_COLUMNS, organisation_id, scan_id)
         return scan_from_row(row) if row else None
+
+    def get_scans(self, organisation_id: str, scan_ids: Sequence[str]) -> list[Scan]:
+        """The organisation's scans among `scan_ids`, in that order; others are left out."""
+        org = uuid_or_none(organisation_id)
+        ids = [checked for sid in scan_ids if (checked := uuid_or_none(sid))]
+        if org is None or not ids:
+            return []
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT {SCAN_COLUMNS} FROM scans "
+                "WHERE id = ANY(%s::uuid[]) AND organisation_id = %s",
+                (ids, org),
+            )
+            found = {str(row["id"]): scan_from_row(row) for row in fetch_dicts(cur)}
+        return [found[sid] for sid in dict.fromkeys(ids) if sid in found]
 
     def list_scans(self, organisation_id: str, limit: int = 50, offset: int = 0) -> list[Scan]:
         """Newest first."""
@@ -188,7 +211,7 @@ class Scans(Aggregate):
                 "FROM (SELECT id FROM scans WHERE id = ANY(%s::uuid[]) AND status IN %s "
                 "ORDER BY id FOR UPDATE) AS locked WHERE scans.id = locked.id "
                 "RETURNING scans.id, organisation_id, kind, target, options, upload_id, "
-                "deliveries, created_by",
+                "deliveries, created_by, questionnaire, scan_ids::text[]",
                 (list(wanted.values()), UNFINISHED),
             )
             rows = {str(row[0]): row for row in cur.fetchall()}
@@ -253,19 +276,23 @@ class Scans(Aggregate):
 
 
 # The scan row is written only when its organisation exists, the creating user (if
-# any) belongs to it and so does the upload (if any); its audit entry comes with it.
+# any) belongs to it and so do the upload (if any) and the earlier scans it is given
+# (distinct ids, so counting them is the check); its audit entry comes with it.
 _START_SCAN = Prepared(
     "dgp_start_scan",
     f"""
 WITH scan AS (
-    INSERT INTO scans (organisation_id, created_by, kind, target, options, upload_id)
-    SELECT $1::uuid, $2::uuid, $4::text, $5::text, $6::jsonb, $3::uuid
+    INSERT INTO scans (organisation_id, created_by, kind, target, options, upload_id,
+                       questionnaire, scan_ids)
+    SELECT $1::uuid, $2::uuid, $4::text, $5::text, $6::jsonb, $3::uuid, $8::jsonb, $9::uuid[]
     WHERE EXISTS (SELECT 1 FROM organisations WHERE id = $1)
       AND ($2::uuid IS NULL OR EXISTS (
           SELECT 1 FROM users WHERE id = $2 AND organisation_id = $1))
       AND ($3::uuid IS NULL OR EXISTS (
           SELECT 1 FROM uploads WHERE id = $3 AND organisation_id = $1
           AND deleted_at IS NULL))
+      AND (cardinality($9::uuid[]) = 0 OR cardinality($9::uuid[]) = (
+          SELECT count(*) FROM scans WHERE id = ANY($9::uuid[]) AND organisation_id = $1))
     RETURNING {SCAN_COLUMNS}
 ), audit AS (
     INSERT INTO audit_log (organisation_id, user_id, action, object_type, object_id, details)
@@ -277,8 +304,11 @@ SELECT {SCAN_COLUMNS} FROM scan
 )
 
 
-def _missing_owner(cur: PgCursor, org: str, user: str | None, upload: str | None) -> str:
-    """Which of start_scan's checks failed: "organisation", "upload" or "user"."""
+def _missing_owner(
+    cur: PgCursor, org: str, user: str | None, upload: str | None, earlier: list[str]
+) -> str:
+    """Which of start_scan's checks failed: "organisation", "upload", the scans not
+    found (another organisation's look the same as missing ones) or "user"."""
     cur.execute("SELECT 1 FROM organisations WHERE id = %s", (org,))
     if cur.fetchone() is None:
         return "organisation"
@@ -289,6 +319,14 @@ def _missing_owner(cur: PgCursor, org: str, user: str | None, upload: str | None
         )
         if cur.fetchone() is None:
             return "upload"
+    if earlier:
+        cur.execute(
+            "SELECT id::text FROM scans WHERE id = ANY(%s::uuid[]) AND organisation_id = %s",
+            (earlier, org),
+        )
+        found = {row[0] for row in cur.fetchall()}
+        if missing := [sid for sid in earlier if sid not in found]:
+            return f"scan{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
     return "user"
 
 
@@ -355,6 +393,8 @@ def _claimed(row: tuple[Any, ...]) -> ClaimedScan:
         upload_id=str(row[5]) if row[5] else None,
         deliveries=row[6],
         created_by=str(row[7]) if row[7] else None,
+        questionnaire=row[8],
+        scan_ids=tuple(row[9] or ()),
     )
 
 
