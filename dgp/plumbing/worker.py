@@ -31,6 +31,7 @@ from dgp.domain.job import (
     ScanJob,
     ScanResult,
     TargetUnavailable,
+    check_artefacts,
 )
 from dgp.domain.options import ScanOptions
 from dgp.domain.scan import Scan
@@ -62,8 +63,8 @@ HEARTBEAT_INTERVAL = 1.0  # seconds between looks for a slow job
 CHECK_INTERVAL = 5.0  # seconds between looks at own pending jobs (and liveness beats)
 KEEP_FRESH_INTERVAL = 10.0  # seconds between resets of a running job's idle time
 OUTAGE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds, then 5 s until it is back
-# Options that do not parse, a target that is refused, an upload that is gone: retrying
-# cannot help, so the scan fails with the reason at once.
+# Options that do not parse, a target that is refused, an upload that is gone, artefacts
+# too large to store: retrying cannot help, so the scan fails with the reason at once.
 FINAL_ERRORS = (ScanInputError, ValueError, UploadMissing, UploadCorrupt)
 
 
@@ -230,9 +231,10 @@ class Worker:
             self._forget_upload(done.scan)
             self.stats.processed += 1
             log.info(
-                "scan %s done: %d findings",
+                "scan %s done: %d findings, %d artefacts",
                 done.scan.id,
                 len(done.result.findings),
+                len(done.result.artefacts),
                 extra=self._fields(done.scan.id, done.scan.organisation_id),
             )
 
@@ -346,8 +348,15 @@ class Worker:
             )
             endpoint = self.endpoint(claimed.target)
             if endpoint is None:
-                return self.scan(scan_job, inputs)
-            return self.target_breakers[f"target:{endpoint}"].call(self.scan, scan_job, inputs)
+                result = self.scan(scan_job, inputs)
+            else:
+                breaker = self.target_breakers[f"target:{endpoint}"]
+                result = breaker.call(self.scan, scan_job, inputs)
+        settings = self.settings  # what it made must fit what this server stores
+        check_artefacts(
+            result.artefacts, settings.artefact_max_bytes, settings.scan_artefacts_max_bytes
+        )
+        return result
 
     def _fail(self, job: Job, claimed: ClaimedScan, error: Exception) -> None:
         """The one failure path: the scan fails with a reason the user can read (never a

@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,11 +25,12 @@ import psycopg2.errors
 import pytest
 
 from dgp.domain.finding import FindingStatus
-from dgp.domain.job import ScanInputs, ScanJob, ScanResult
+from dgp.domain.job import Artefact, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import ScanOptions
 from dgp.domain.scan import ScanStatus
 from dgp.domain.score import score_findings
 from dgp.plumbing.store import (
+    ArtefactChanged,
     Database,
     ScanStore,
     StoreUnavailable,
@@ -358,6 +360,45 @@ def test_save_result_of_a_deleted_or_cancelled_scan_is_dropped(
     assert store.list_findings(org, scan_id) == ([], 0)
     assert store.delete_scan(org, scan_id)
     assert store.save_result(scan_id, result) is False
+
+
+def test_artefacts_are_saved_with_the_findings_and_replaced_not_added_to(
+    store: ScanStore, database: Database, org: str, tree: Path
+) -> None:
+    scan_id, result = code_scan(store, org, tree)
+    report = Artefact("report.html", "text/html; charset=utf-8", b"<p>report</p>")
+    first = ScanResult(result.scan, result.findings, [report, Artefact("a.png", "image/png", b"")])
+    assert store.save_result(scan_id, first)
+    listed = store.list_artefacts(org, scan_id)
+    assert listed is not None and [(a.name, a.size) for a in listed] == [
+        ("a.png", 0),
+        ("report.html", 13),
+    ]
+    assert listed[1].sha256 == hashlib.sha256(b"<p>report</p>").hexdigest()
+    # redelivered, with another result: replaced as a whole; a name given twice is kept once
+    again = Artefact("report.html", "text/html", b"<p>second</p>")
+    assert store.save_results(
+        [(scan_id, ScanResult(result.scan, result.findings, [report, again]))]
+    )
+    listed = store.list_artefacts(org, scan_id)
+    assert listed is not None and [(a.name, a.media_type) for a in listed] == [
+        ("report.html", "text/html")
+    ]
+    stored = listed[0]
+    assert b"".join(store.artefact_bytes(org, stored)) == b"<p>second</p>"
+    assert store.read_artefact(org, scan_id, "report.html", 3, 6) == b"second"
+    rows = count(database, "SELECT count(*) FROM artefacts WHERE scan_id = %s", scan_id)
+    assert rows == 1 and store.list_findings(org, scan_id)[1] == len(result.findings)
+
+    other = store.create_organisation(f"other-{uuid.uuid4().hex[:8]}")
+    assert store.list_artefacts(other, scan_id) is None
+    assert store.get_artefact(other, scan_id, "report.html") is None
+    assert store.read_artefact(other, scan_id, "report.html", 0, 100) is None
+    assert store.list_artefacts(org, "nonsense") is None
+    with pytest.raises(ArtefactChanged):  # replaced while it was read
+        list(store.artefact_bytes(org, replace(stored, sha256="0" * 64)))
+    assert store.delete_scan(org, scan_id)
+    assert count(database, "SELECT count(*) FROM artefacts WHERE scan_id = %s", scan_id) == 0
 
 
 def test_findings_filters_and_pagination(store: ScanStore, org: str, tree: Path) -> None:

@@ -7,14 +7,17 @@ built by create_app from real dependencies, as the gunicorn entry point does.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import os
+import random
 import re
 import secrets
 import subprocess
 import threading
 import time
+import urllib.parse
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -37,7 +40,7 @@ from dgp.apps.web import create_app
 from dgp.apps.web.converters import plain_template
 from dgp.apps.web.throttle import client_address
 from dgp.cli import accounts
-from dgp.domain.job import ScanInputs, ScanJob
+from dgp.domain.job import Artefact, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import ScanOptions
 from dgp.kinds import KindSpec
 from dgp.plumbing.breakers import Breakers
@@ -1231,3 +1234,142 @@ def test_a_kind_that_takes_earlier_scans_gets_the_organisations_own_only(
     scan = store.get_scan(org, started.json["id"])
     assert scan is not None and scan.status.value == "done", scan
     assert scan.stats.items_scanned == 1
+    report = client.simulate_get(f"/api/v1/scans/{scan.id}/artefacts/report.json", headers=headers)
+    assert report.headers["content-type"] == "application/json"
+    assert report.json["asked"] == [first, second]
+    assert [(s["id"], s["kind"], s["status"]) for s in report.json["scans"]] == [
+        (first, "code", "done")
+    ]
+
+
+# -- artefacts ---------------------------------------------------------------------------
+
+
+def artefact_rows(store: ScanStore, scan_id: str) -> int:
+    with store.db.transaction() as cur:
+        cur.execute("SELECT count(*) FROM artefacts WHERE scan_id = %s", (scan_id,))
+        return int(cur.fetchone()[0])
+
+
+def toy_scan(client: falcon.testing.TestClient, headers: dict[str, str], target: str) -> str:
+    started = client.simulate_post(
+        "/api/v1/scans", json={"kind": "toy", "target": target}, headers=headers
+    )
+    assert started.status_code == 202, started.text
+    return str(started.json["id"])
+
+
+def test_a_scans_artefact_is_stored_listed_downloaded_and_deleted_with_it(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    toy_kind: KindSpec,
+) -> None:
+    headers = auth(users, org, "viewer")
+    target = "mail jan.jansen@example.nl or piet.pieters@example.com"
+    scan_id = toy_scan(client, auth(users, org, "analyst"), target)
+    assert Worker.for_kind("toy", queue, store, settings, "t1").run_once(block_ms=100)
+    job = ScanJob("toy", target, ScanOptions(), scan_id=scan_id, organisation=org)
+    expected = toykind.scan(job, ScanInputs(HASH_KEY)).artefacts[0].data
+    assert b"jan.jansen@example.nl" not in expected and b"pii.email" in expected
+
+    listed = client.simulate_get(f"/api/v1/scans/{scan_id}/artefacts", headers=headers)
+    assert listed.status_code == 200, listed.text
+    (item,) = listed.json["items"]
+    assert (item["name"], item["media_type"], item["size"], item["sha256"]) == (
+        "summary.txt",
+        toykind.SUMMARY_TYPE,
+        len(expected),
+        hashlib.sha256(expected).hexdigest(),
+    )
+    assert item["created_at"]
+    got = client.simulate_get(f"/api/v1/scans/{scan_id}/artefacts/summary.txt", headers=headers)
+    assert got.status_code == 200 and got.content == expected  # byte-identical
+    assert got.headers["content-type"] == toykind.SUMMARY_TYPE
+    assert got.headers["content-length"] == str(len(expected))
+    assert got.headers["content-disposition"] == (
+        "attachment; filename=\"summary.txt\"; filename*=UTF-8''summary.txt"
+    )
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["cache-control"] == "no-store"
+    assert "sandbox" in got.headers["content-security-policy"]
+    assert "artefact.downloaded" in actions(store, org)
+    missing = client.simulate_get(f"/api/v1/scans/{scan_id}/artefacts/other.txt", headers=headers)
+    assert missing.status_code == 404 and error_code(missing) == "not_found"
+
+    # another organisation sees nothing of it, exactly as if it did not exist
+    other = store.create_organisation(f"org-{secrets.token_hex(4)}")
+    theirs = auth(users, other, "admin")
+    for path in (f"/api/v1/scans/{scan_id}/artefacts", f"/api/v1/scans/{scan_id}/artefacts/x"):
+        unknown = path.replace(scan_id, str(uuid.uuid4()))
+        for url in (path, unknown):
+            result = client.simulate_get(url, headers=theirs)
+            assert result.status_code == 404 and error_code(result) == "not_found", url
+    result = client.simulate_get(f"/api/v1/scans/{scan_id}/artefacts/summary.txt", headers=theirs)
+    assert result.status_code == 404 and result.json == {
+        "error": {"code": "not_found", "message": "no such artefact"}
+    }
+
+    analyst = auth(users, org, "analyst")
+    assert client.simulate_delete(f"/api/v1/scans/{scan_id}", headers=analyst).status_code == 204
+    assert artefact_rows(store, scan_id) == 0
+    gone = client.simulate_get(f"/api/v1/scans/{scan_id}/artefacts", headers=headers)
+    assert gone.status_code == 404
+
+
+def test_a_large_artefact_is_downloaded_whole_in_slices(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    store: ScanStore,
+    org: str,
+    tmp_path: Path,
+) -> None:
+    scan_id = finished_scan(store, org, tmp_path)
+    findings = store.list_findings(org, scan_id, limit=1000)[0]
+    data = random.Random(3).randbytes(2 * 1024 * 1024 + 12345)  # three slices
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None
+    name = 'Verslag – page 1 "redacted".png'
+    result = ScanResult(scan, findings, [Artefact(name, "image/png", data)])
+    assert store.save_result(scan_id, result)
+    headers = auth(users, org, "auditor")
+    url = f"/api/v1/scans/{scan_id}/artefacts/{urllib.parse.quote(name)}"
+    got = client.simulate_get(url, headers=headers)
+    assert got.status_code == 200 and got.content == data
+    assert got.headers["content-disposition"] == (
+        'attachment; filename="Verslag_page_1_redacted_.png"; '
+        "filename*=UTF-8''Verslag%20%E2%80%93%20page%201%20%22redacted%22.png"
+    )
+    assert store.list_findings(org, scan_id)[1] == len(findings)  # saved with them
+
+
+@pytest.mark.parametrize(
+    "limits,reason",
+    [
+        ({"artefact_max_bytes": 16}, "this server stores at most 16 bytes per artefact"),
+        ({"scan_artefacts_max_bytes": 16}, "this server stores at most 16 bytes per scan"),
+    ],
+)
+def test_a_scan_whose_artefacts_are_too_large_fails_with_the_reason(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    toy_kind: KindSpec,
+    limits: dict[str, int],
+    reason: str,
+) -> None:
+    headers = auth(users, org, "analyst")
+    scan_id = toy_scan(client, headers, "mail jan.jansen@example.nl please")
+    worker = Worker.for_kind("toy", queue, store, replace(settings, **limits), "t1")
+    assert worker.run_once(block_ms=100)
+    scan = client.simulate_get(f"/api/v1/scans/{scan_id}", headers=headers).json
+    assert scan["status"] == "failed" and reason in scan["error"], scan
+    assert scan["error"].startswith("artefact summary.txt is") or "artefacts are" in scan["error"]
+    assert artefact_rows(store, scan_id) == 0 and store.list_findings(org, scan_id)[1] == 0
+    assert queue.depth("toy").pending == 0  # failed for good, not retried

@@ -56,6 +56,7 @@ class Op:
     body: str | None = None  # a schema name for the JSON request body
     example: dict[str, Any] | None = None  # a request body that works
     multipart: str | None = None  # a schema name for a multipart/form-data alternative
+    download: bool = False  # the success body is a file, with its own media type
     query: tuple[Param, ...] = ()
     errors: tuple[int, ...] = ()  # beyond the derived ones
     description: str = ""
@@ -68,6 +69,10 @@ LIMIT = Param("limit", "page size", {"type": "integer", "minimum": 1, "maximum":
 OFFSET = Param("offset", "items to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET})
 
 _ID = {"type": "string", "format": "uuid"}
+# path parameters that are not ids
+_PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    "name": {"type": "string", "description": "a file name, as listed"},
+}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _ANY_OBJECT = {"type": "object", "additionalProperties": True}
 
@@ -186,6 +191,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         sha256={"type": "string"},
         created_at=_TIME,
     ),
+    "Artefact": _object(
+        ["name", "media_type", "size", "sha256", "created_at"],
+        name={"type": "string"},
+        media_type={"type": "string"},
+        size={"type": "integer"},
+        sha256={"type": "string"},
+        created_at=_TIME,
+    ),
+    "ArtefactList": _object(
+        ["items"], items={"type": "array", "items": {"$ref": "#/components/schemas/Artefact"}}
+    ),
     "Role": {"type": "string", "enum": ["admin", "analyst", "viewer", "auditor"]},
     "User": _object(
         ["id", "email", "role", "disabled"],
@@ -294,7 +310,7 @@ def document(routes: list[tuple[str, object]], version: str) -> dict[str, Any]:
         for method, op in getattr(resource, "api", {}).items():
             operations[method.lower()] = _operation(path, method, op, resource)
         params = [
-            {"name": name, "in": "path", "required": True, "schema": _ID}
+            {"name": name, "in": "path", "required": True, "schema": _PATH_SCHEMAS.get(name, _ID)}
             for name in _PATH_PARAM.findall(path)
         ]
         paths[path] = {**({"parameters": params} if params else {}), **operations}
@@ -354,6 +370,15 @@ def _operation(path: str, method: str, op: Op, resource: object) -> dict[str, An
     if op.returns:
         schema = {"$ref": f"#/components/schemas/{op.returns}"}
         success["content"] = {"application/json": {"schema": schema}}
+    if op.download:
+        success["content"] = {"application/octet-stream": {"schema": {}}}
+        success["description"] = "The file, in its own media type (Content-Type)"
+        success["headers"] = {
+            "Content-Disposition": {
+                "description": "attachment, with the file's name",
+                "schema": {"type": "string"},
+            }
+        }
     operation: dict[str, Any] = {
         "summary": op.summary,
         "operationId": f"{method.lower()}_{_slug(path)}",

@@ -1,10 +1,12 @@
 """The Postgres store: schema migrations, a fail-fast connection pool, and the tenant
-data split by aggregate (organisations, scans, findings, uploads, audit) behind
+data split by aggregate (organisations, scans, findings, uploads, artefacts, audit)
+behind
 ScanStore, and users behind UserStore.
 
 No Falcon and no Redis here: the web app and the workers build on this.
 """
 
+from dgp.plumbing.store.artefacts import ArtefactChanged, StoredArtefact
 from dgp.plumbing.store.audit import AuditEntry
 from dgp.plumbing.store.errors import (
     MigrationError,
@@ -37,6 +39,7 @@ __all__ = [
     "ROLE_SCOPES",
     "SCOPES",
     "AmbiguousLogin",
+    "ArtefactChanged",
     "AuditEntry",
     "ClaimedScan",
     "Database",
@@ -47,6 +50,7 @@ __all__ = [
     "PasswordWorkBusy",
     "ScanStore",
     "StoreUnavailable",
+    "StoredArtefact",
     "TokenInfo",
     "Upload",
     "UploadCorrupt",

@@ -25,7 +25,7 @@ from psycopg2.extras import execute_values
 
 from dgp.domain.job import ScanResult
 from dgp.domain.scan import Scan, ScanStatus
-from dgp.plumbing.store import findings, uploads
+from dgp.plumbing.store import artefacts, findings, uploads
 from dgp.plumbing.store.base import Aggregate, page_limit, require
 from dgp.plumbing.store.prepared import Prepared
 from dgp.plumbing.store.rows import (
@@ -168,7 +168,8 @@ class Scans(Aggregate):
             return cur.rowcount == 1
 
     def delete_scan(self, organisation_id: str, scan_id: str) -> bool:
-        """Delete a scan with its findings, and its upload unless another scan uses it."""
+        """Delete a scan with its findings and artefacts, and its upload unless another
+        scan uses it."""
         org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
         if org is None or sid is None:
             return False
@@ -240,9 +241,10 @@ class Scans(Aggregate):
         """Store finished scans in one transaction (one wait for the disk for all);
         per scan False if it was deleted or cancelled meanwhile.
 
-        Idempotent: a scan's findings are replaced, not added to, and
-        (scan_id, fingerprint) is unique as a second guard. Each scan row is locked
-        first, so two deliveries finishing at once write one after the other.
+        Idempotent: a scan's findings and artefacts are replaced, not added to, and
+        (scan_id, fingerprint) and (scan_id, name) are unique as a second guard. Each
+        scan row is locked first, so two deliveries finishing at once write one after the
+        other.
         """
         with self.db.transaction() as cur:
             return _save_results(cur, results)
@@ -331,8 +333,9 @@ def _missing_owner(
 
 
 def _save_results(cur: PgCursor, results: Sequence[tuple[str, ScanResult]]) -> list[bool]:
-    """save_results' statements: four for the whole batch, whatever its size. A scan
-    given twice (two entries for one scan) is saved once, with its last result."""
+    """save_results' statements: five for the whole batch, whatever its size, and one
+    per artefact. A scan given twice (two entries for one scan) is saved once, with its
+    last result."""
     ids = [uuid_or_none(scan_id) for scan_id, _ in results]
     last = {sid: n for n, sid in enumerate(ids) if sid is not None}
     cur.execute(  # in id order, so two batches that share scans cannot deadlock
@@ -352,6 +355,7 @@ def _save_results(cur: PgCursor, results: Sequence[tuple[str, ScanResult]]) -> l
     if not kept:
         return saved
     findings.replace(cur, kept, owners)
+    artefacts.replace(cur, kept, owners)
     execute_values(
         cur,
         "UPDATE scans SET status = v.status, stats = v.stats, score = v.score, "

@@ -247,7 +247,9 @@ class Scan(Resource):
     scopes: ClassVar[Scopes] = {"GET": "scans:read", "DELETE": "scans:write"}
     api: ClassVar[Api] = {
         "GET": Op("A scan: status, progress, counters, score", returns="Scan", tags=TAGS),
-        "DELETE": Op("Delete a scan with its findings and upload", status=204, tags=TAGS),
+        "DELETE": Op(
+            "Delete a scan with its findings, artefacts and upload", status=204, tags=TAGS
+        ),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, scan_id: str) -> None:

@@ -8,3 +8,25 @@
 ALTER TABLE scans
     ADD COLUMN questionnaire jsonb,
     ADD COLUMN scan_ids uuid[] NOT NULL DEFAULT '{}';
+
+-- What a scan makes besides findings (a report, a redacted image, screenshots, a data
+-- map), stored here where every host can read it. Written with the scan's result, in
+-- the transaction that writes its findings, and replaced with them (so a retried job
+-- never doubles them); deleted with its scan, and so by retention. Sizes are bounded by
+-- the settings artefact_max_bytes and scan_artefacts_max_bytes before anything is
+-- written; the CHECKs only keep the recorded size honest.
+CREATE TABLE artefacts (
+    scan_id          uuid NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+    organisation_id  uuid NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    name             text NOT NULL CHECK (name <> '' AND strpos(name, '/') = 0),
+    media_type       text NOT NULL,
+    size             bigint NOT NULL CHECK (size = octet_length(data)),
+    sha256           text NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    data             bytea NOT NULL,
+    PRIMARY KEY (scan_id, name)
+);
+-- Out of line and uncompressed, as upload chunks (0001): a download reads the value in
+-- slices (substring), and only an uncompressed value can be sliced without reading it
+-- all; images and PDFs would not compress anyway.
+ALTER TABLE artefacts ALTER COLUMN data SET STORAGE EXTERNAL;
