@@ -39,11 +39,12 @@ from dgp import kinds
 from dgp.apps.web import create_app
 from dgp.apps.web.converters import plain_template
 from dgp.apps.web.throttle import client_address
-from dgp.cli import accounts
+from dgp.cli import accounts, main
 from dgp.domain.job import Artefact, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import ScanOptions
 from dgp.kinds import KindSpec
 from dgp.plumbing.breakers import Breakers
+from dgp.plumbing.janitor import Janitor
 from dgp.plumbing.login_throttle import FREE_TRIES, MAX_DELAY, PER_CLIENT, LoginThrottle
 from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.settings import Settings
@@ -1373,3 +1374,76 @@ def test_a_scan_whose_artefacts_are_too_large_fails_with_the_reason(
     assert scan["error"].startswith("artefact summary.txt is") or "artefacts are" in scan["error"]
     assert artefact_rows(store, scan_id) == 0 and store.list_findings(org, scan_id)[1] == 0
     assert queue.depth("toy").pending == 0  # failed for good, not retried
+
+
+# -- retention ----------------------------------------------------------------------------
+
+
+def age(store: ScanStore, table: str, row_id: str, days: int) -> None:
+    """Make a row look `days` old (what time would do)."""
+    with store.db.transaction() as cur:
+        cur.execute(
+            f"UPDATE {table} SET created_at = now() - %s * interval '1 day' WHERE id = %s",
+            (days, row_id),
+        )
+
+
+def rows(store: ScanStore, sql: str, *params: object) -> int:
+    with store.db.transaction() as cur:
+        cur.execute(sql, params)
+        return int(cur.fetchone()[0])
+
+
+def test_retention_purges_old_scans_with_their_findings_artefacts_and_uploads(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    env: dict[str, str],
+    org: str,
+    toy_kind: KindSpec,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    headers = auth(users, org, "analyst")
+    old, new = (toy_scan(client, headers, f"mail jan{i}@example.nl") for i in range(2))
+    worker = Worker.for_kind("toy", queue, store, settings, "t1")
+    assert worker.run_once(100) and worker.run_once(100)
+    other = store.create_organisation(f"org-{secrets.token_hex(4)}")
+    theirs_old = finished_scan(store, other, tmp_path)
+    upload_old = store.save_upload(org, "old.zip", io.BytesIO(code_zip()), UPLOAD_LIMIT)
+    upload_new = store.save_upload(org, "new.zip", io.BytesIO(code_zip()), UPLOAD_LIMIT)
+    for table, row_id in (("scans", old), ("scans", theirs_old), ("uploads", upload_old)):
+        age(store, table, row_id, 400)
+    assert rows(store, "SELECT count(*) FROM findings WHERE scan_id = %s", old) == 1
+
+    keep_all = Janitor(queue, store, replace(settings, retention_days=0))
+    assert keep_all.purge() == {"scans": 0, "uploads": 0}
+    assert store.get_scan(org, old) is not None
+
+    janitor = Janitor(queue, store, replace(settings, retention_days=365))
+    assert janitor.purge() == {"scans": 2, "uploads": 1}
+    for scan_id in (old, theirs_old):
+        for table in ("scans", "findings", "artefacts"):
+            column = "id" if table == "scans" else "scan_id"
+            assert rows(store, f"SELECT count(*) FROM {table} WHERE {column} = %s", scan_id) == 0
+    assert client.simulate_get(f"/api/v1/scans/{old}/artefacts", headers=headers).status_code == 404
+    assert rows(store, "SELECT count(*) FROM uploads WHERE id = %s", upload_old) == 0
+    assert rows(store, "SELECT count(*) FROM upload_chunks WHERE upload_id = %s", upload_old) == 0
+    # what is younger stays, whole
+    listed = client.simulate_get(f"/api/v1/scans/{new}/artefacts", headers=headers).json
+    assert [a["name"] for a in listed["items"]] == ["summary.txt"]
+    assert store.list_findings(org, new)[1] == 1 and store.get_upload(org, upload_new) is not None
+    assert janitor.purge() == {"scans": 0, "uploads": 0}
+
+    # `dgp janitor` (the timer's pass) reports both of its duties
+    for name, value in {**env, "DGP_RETENTION_DAYS": "365"}.items():
+        monkeypatch.setenv(name, value)
+    age(store, "scans", new, 366)
+    capsys.readouterr()
+    assert main(["janitor", "--kind", "toy"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["purged"] == {"scans": 1, "uploads": 0} and "toy" in report["jobs"]
+    assert store.get_scan(org, new) is None

@@ -11,6 +11,7 @@ from dgp.plumbing.store.pool import Database
 from dgp.plumbing.store.rows import uuid_or_none
 
 MAX_PAGE = 1000
+PURGE_BATCH = 500  # rows deleted per transaction by retention
 
 
 class Aggregate:
@@ -30,3 +31,22 @@ def require(value: str, what: str) -> str:
 
 def page_limit(limit: int) -> int:
     return max(1, min(MAX_PAGE, int(limit)))
+
+
+def purge_older(db: Database, table: str, days: float, batch: int = PURGE_BATCH) -> int:
+    """Delete the rows of `table` created more than `days` ago, oldest first, `batch` per
+    transaction (short locks, however much is due); rows another purge holds are left
+    to it. The number deleted. `table` is one of ours, never input."""
+    deleted = 0
+    while True:
+        with db.transaction() as cur:
+            cur.execute(
+                f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} "
+                "WHERE created_at < now() - %s * interval '1 day' "
+                "ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED)",
+                (days, batch),
+            )
+            count = cur.rowcount
+        deleted += count
+        if count < batch:
+            return deleted

@@ -26,7 +26,7 @@ from psycopg2.extras import execute_values
 from dgp.domain.job import ScanResult
 from dgp.domain.scan import Scan, ScanStatus
 from dgp.plumbing.store import artefacts, findings, uploads
-from dgp.plumbing.store.base import Aggregate, page_limit, require
+from dgp.plumbing.store.base import Aggregate, page_limit, purge_older, require
 from dgp.plumbing.store.prepared import Prepared
 from dgp.plumbing.store.rows import (
     SCAN_COLUMNS,
@@ -186,6 +186,11 @@ class Scans(Aggregate):
                 if cur.fetchone() is None:
                     uploads.drop_data(cur, str(row[0]), org)
             return True
+
+    def purge_scans(self, days: float) -> int:
+        """Retention: delete every organisation's scans created more than `days` ago,
+        with their findings and artefacts. The number of scans deleted."""
+        return purge_older(self.db, "scans", days)
 
     # -- scans (worker side) -----------------------------------------------------
 

@@ -22,7 +22,7 @@ import psycopg2.errors
 from psycopg2 import Binary
 from psycopg2.extensions import cursor as PgCursor
 
-from dgp.plumbing.store.base import Aggregate, require
+from dgp.plumbing.store.base import Aggregate, purge_older, require
 from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing, UploadTooLarge
 from dgp.plumbing.store.rows import clean, uuid_or_none
 
@@ -212,3 +212,8 @@ class Uploads(Aggregate):
             return False
         with self.db.transaction() as cur:
             return drop_data(cur, uid, org)
+
+    def purge_uploads(self, days: float) -> int:
+        """Retention: delete every organisation's uploads created more than `days` ago,
+        data and record (a scan that named one keeps its other fields)."""
+        return purge_older(self.db, "uploads", days)

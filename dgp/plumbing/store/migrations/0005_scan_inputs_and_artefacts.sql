@@ -30,3 +30,14 @@ CREATE TABLE artefacts (
 -- slices (substring), and only an uncompressed value can be sliced without reading it
 -- all; images and PDFs would not compress anyway.
 ALTER TABLE artefacts ALTER COLUMN data SET STORAGE EXTERNAL;
+
+-- Retention: the janitor purges scans (their findings and artefacts go with them) and
+-- uploads older than the setting retention_days, oldest first, a batch at a time. It
+-- runs every minute, so it finds them by index; created_at never changes after the
+-- insert, so these indexes keep the scans' updates HOT (0003).
+CREATE INDEX scans_created_idx ON scans (created_at);
+CREATE INDEX uploads_created_idx ON uploads (created_at);
+
+-- Reports are scans of kind report now, their documents artefacts: this table of 0001
+-- was never written.
+DROP TABLE reports;
