@@ -122,6 +122,15 @@ def error_code(result: falcon.testing.Result) -> str:
     return str(result.json["error"]["code"])
 
 
+def start(
+    client: falcon.testing.TestClient, headers: dict[str, str], body: dict[str, Any]
+) -> dict[str, Any]:
+    """POST a JSON scan request that must be accepted; the scan as answered."""
+    started = client.simulate_post("/api/v1/scans", json=body, headers=headers)
+    assert started.status_code == 202, started.text
+    return dict(started.json)
+
+
 def actions(store: ScanStore, org: str) -> list[str]:
     return [e.action for e in store.list_audit(org)]
 
@@ -945,11 +954,9 @@ def test_a_kind_registered_by_a_test_runs_through_the_queue(
     toy_kind: KindSpec,
 ) -> None:
     headers = auth(users, org, "analyst")
-    body = {"kind": "toy", "target": "mail jan.jansen@example.nl please"}
-    started = client.simulate_post("/api/v1/scans", json=body, headers=headers)
-    assert started.status_code == 202, started.text
+    started = start(client, headers, {"kind": "toy", "target": "mail jan.jansen@example.nl please"})
     assert Worker.for_kind("toy", queue, store, settings, "t1").run_once(block_ms=100)
-    scan = client.simulate_get(f"/api/v1/scans/{started.json['id']}", headers=headers).json
+    scan = client.simulate_get(f"/api/v1/scans/{started['id']}", headers=headers).json
     assert scan["status"] == "done" and scan["kind"] == "toy"
     found = client.simulate_get(f"/api/v1/scans/{scan['id']}/findings", headers=headers).json
     assert [f["rule_id"] for f in found["items"]] == ["pii.email"]
@@ -1134,12 +1141,10 @@ def test_a_kind_that_takes_a_questionnaire_gets_it_through_the_queue(
 ) -> None:
     headers = auth(users, org, "analyst")
     answers = {"contact": "mail jan.jansen@example.nl", "purpose": "payroll", "staff": 12}
-    body = {"kind": "toyquestionnaire", "questionnaire": answers}
-    started = client.simulate_post("/api/v1/scans", json=body, headers=headers)
-    assert started.status_code == 202, started.text
-    assert started.json["target"] == "questionnaire" and started.json["scan_ids"] == []
+    started = start(client, headers, {"kind": "toyquestionnaire", "questionnaire": answers})
+    assert started["target"] == "questionnaire" and started["scan_ids"] == []
     assert Worker.for_kind("toyquestionnaire", queue, store, settings, "q1").run_once(100)
-    scan = client.simulate_get(f"/api/v1/scans/{started.json['id']}", headers=headers).json
+    scan = client.simulate_get(f"/api/v1/scans/{started['id']}", headers=headers).json
     assert scan["status"] == "done", scan
     found = client.simulate_get(f"/api/v1/scans/{scan['id']}/findings", headers=headers).json
     assert [(f["rule_id"], f["location"]["path"]) for f in found["items"]] == [
@@ -1225,14 +1230,14 @@ def test_a_kind_that_takes_earlier_scans_gets_the_organisations_own_only(
     assert answers == ["unknown scan: ID", "unknown scan: ID"]
     assert store.count_scans(org) == before and store.count_scans(other) == 1
 
-    body = {"kind": "toyreport", "scan_ids": [first, second.upper(), first]}
-    started = client.simulate_post("/api/v1/scans", json=body, headers=headers)
-    assert started.status_code == 202, started.text
-    assert started.json["target"] == "toyreport of 2 scans"
-    assert started.json["scan_ids"] == [first, second]  # canonical, each once, in order
+    started = start(
+        client, headers, {"kind": "toyreport", "scan_ids": [first, second.upper(), first]}
+    )
+    assert started["target"] == "toyreport of 2 scans"
+    assert started["scan_ids"] == [first, second]  # canonical, each once, in order
     assert store.delete_scan(org, second)  # deleted before the report runs: left out
     assert Worker.for_kind("toyreport", queue, store, settings, "r1").run_once(100)
-    scan = store.get_scan(org, started.json["id"])
+    scan = store.get_scan(org, started["id"])
     assert scan is not None and scan.status.value == "done", scan
     assert scan.stats.items_scanned == 1
     report = client.simulate_get(f"/api/v1/scans/{scan.id}/artefacts/report.json", headers=headers)
@@ -1253,11 +1258,7 @@ def artefact_rows(store: ScanStore, scan_id: str) -> int:
 
 
 def toy_scan(client: falcon.testing.TestClient, headers: dict[str, str], target: str) -> str:
-    started = client.simulate_post(
-        "/api/v1/scans", json={"kind": "toy", "target": target}, headers=headers
-    )
-    assert started.status_code == 202, started.text
-    return str(started.json["id"])
+    return str(start(client, headers, {"kind": "toy", "target": target})["id"])
 
 
 def test_a_scans_artefact_is_stored_listed_downloaded_and_deleted_with_it(

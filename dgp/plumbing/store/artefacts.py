@@ -53,49 +53,54 @@ class ArtefactChanged(RuntimeError):
 class Artefacts(Aggregate):
     def list_artefacts(self, organisation_id: str, scan_id: str) -> list[StoredArtefact] | None:
         """A scan's artefacts by name; None if the scan is not the organisation's."""
-        org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
-        if org is None or sid is None:
-            return None
-        with self.db.transaction() as cur:
-            cur.execute(
-                f"SELECT s.id, {_COLUMNS} FROM scans s LEFT JOIN artefacts a "
-                "ON a.scan_id = s.id WHERE s.id = %s AND s.organisation_id = %s "
-                "ORDER BY a.name",
-                (sid, org),
-            )
-            rows = cur.fetchall()
-        if not rows:
-            return None
-        return [_stored(row[1:]) for row in rows if row[2] is not None]
+        rows = self._scan_rows(
+            f"SELECT {_COLUMNS} FROM scans s LEFT JOIN artefacts a ON a.scan_id = s.id "
+            "WHERE s.id = %s AND s.organisation_id = %s ORDER BY a.name",
+            organisation_id,
+            scan_id,
+        )
+        return None if not rows else [_stored(row) for row in rows if row[1] is not None]
 
     def get_artefact(self, organisation_id: str, scan_id: str, name: str) -> StoredArtefact | None:
-        org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
-        if org is None or sid is None:
-            return None
-        with self.db.transaction() as cur:
-            cur.execute(
-                f"SELECT {_COLUMNS} FROM artefacts a "
-                "WHERE a.scan_id = %s AND a.name = %s AND a.organisation_id = %s",
-                (sid, clean(name), org),
-            )
-            row = cur.fetchone()
-        return _stored(row) if row else None
+        rows = self._scan_rows(
+            f"SELECT {_COLUMNS} FROM artefacts a "
+            "WHERE a.scan_id = %s AND a.organisation_id = %s AND a.name = %s",
+            organisation_id,
+            scan_id,
+            clean(name),
+        )
+        return _stored(rows[0]) if rows else None
 
     def read_artefact(
         self, organisation_id: str, scan_id: str, name: str, offset: int, length: int
     ) -> bytes | None:
         """`length` bytes from `offset` (fewer at the end); None if it is gone."""
+        rows = self._scan_rows(
+            "SELECT substring(data FROM %s FOR %s) FROM artefacts "
+            "WHERE scan_id = %s AND organisation_id = %s AND name = %s",
+            organisation_id,
+            scan_id,
+            clean(name),
+            before=(offset + 1, length),
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    def _scan_rows(
+        self,
+        sql: str,
+        organisation_id: str,
+        scan_id: str,
+        *after: Any,
+        before: tuple[Any, ...] = (),
+    ) -> list[tuple[Any, ...]]:
+        """The rows of `sql`, whose parameters are `before`, the scan id, the organisation
+        id and `after`; none for a malformed id (as for a missing or foreign one)."""
         org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
         if org is None or sid is None:
-            return None
+            return []
         with self.db.transaction() as cur:
-            cur.execute(
-                "SELECT substring(data FROM %s FOR %s) FROM artefacts "
-                "WHERE scan_id = %s AND name = %s AND organisation_id = %s",
-                (offset + 1, length, sid, clean(name), org),
-            )
-            row = cur.fetchone()
-        return bytes(row[0]) if row else None
+            cur.execute(sql, (*before, sid, org, *after))
+            return list(cur.fetchall())
 
     def artefact_bytes(self, organisation_id: str, artefact: StoredArtefact) -> Iterator[bytes]:
         """The artefact's bytes, a slice per query (no transaction held between them);
