@@ -11,19 +11,17 @@ input error (with a message on stderr).
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from dgp import __version__, kinds
+from dgp.cli.files import read_questionnaire, write_artefacts
 from dgp.cli.kinds import kind_name
 from dgp.cli.progress import ProgressBar
 from dgp.config import HashKeyError, load_hash_key
 from dgp.domain import inputs
 from dgp.domain.baseline import Baseline, BaselineError
-from dgp.domain.job import Artefact, ScanInputError, ScanInputs, ScanJob
+from dgp.domain.job import ScanInputError, ScanInputs, ScanJob
 from dgp.domain.options import OptionsError, ScanOptions
 from dgp.domain.severity import Severity
 from dgp.kinds import Input
@@ -134,43 +132,9 @@ def _job(args: argparse.Namespace) -> ScanJob:
         raise ScanInputError(
             f"{args.kind} scans are given earlier scans: start them on a server (dgp submit)"
         )
-    questionnaire = inputs.check_questionnaire(_read_json(Path(args.target)))
+    questionnaire = read_questionnaire(Path(args.target))
     target = inputs.describe(args.kind, questionnaire, ())
     return ScanJob(args.kind, target, _options(args), questionnaire=questionnaire)
-
-
-def _read_json(path: Path) -> object:
-    try:
-        with path.open("rb") as file:
-            raw = file.read(inputs.MAX_QUESTIONNAIRE_BYTES + 1)
-    except OSError as e:
-        raise ScanInputError(f"cannot read {path}: {e.strerror}") from None
-    if len(raw) > inputs.MAX_QUESTIONNAIRE_BYTES:
-        raise ScanInputError(f"{path} is larger than {inputs.MAX_QUESTIONNAIRE_BYTES} bytes")
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise ScanInputError(f"{path} is not valid JSON: {e}") from None
-
-
-def write_artefacts(artefacts: list[Artefact], folder: Path) -> None:
-    """Each artefact into `folder` under its own name, and nowhere else: written to a
-    temporary file there, then renamed over the name, so an existing file or symbolic
-    link of that name is replaced, never written through."""
-    folder.mkdir(parents=True, exist_ok=True)
-    root = folder.resolve()
-    for artefact in artefacts:
-        dest = root / artefact.name  # a plain file name (Artefact checks it)
-        if dest.parent != root:
-            raise OSError(f"artefact name {artefact.name!r} leaves {folder}")
-        fd, temporary = tempfile.mkstemp(dir=root, prefix=".dgp-artefact-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(artefact.data)
-            os.replace(temporary, dest)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
 
 
 def run(args: argparse.Namespace) -> int:
