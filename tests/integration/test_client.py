@@ -7,6 +7,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -36,21 +37,29 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
+@contextmanager
+def serving(app: object, *workers: Worker) -> Iterator[str]:
+    """The app over loopback HTTP, with the workers consuming, while the block runs;
+    its base URL."""
+    server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with consuming(*workers):
+            yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def served(
     store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings, org: str
 ) -> Iterator[tuple[str, str, Worker]]:
     token = new_token(users, new_user(users, org, "analyst"), ["scans:read", "scans:write"])
     app = create_app(store, users, queue, settings, Breakers())
-    server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     worker = Worker.for_kind("code", queue, store, settings, "c1")
-    try:
-        with consuming(worker):
-            yield f"http://127.0.0.1:{server.server_port}", token, worker
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(app, worker) as url:
+        yield url, token, worker
 
 
 def test_submit_wait_and_status(served: tuple[str, str, Worker], capsys) -> None:
@@ -90,15 +99,11 @@ def served_toys(
     scopes = ["scans:read", "scans:write", "findings:read"]  # artefacts show findings
     token = new_token(users, new_user(users, org, "analyst"), scopes)
     app = create_app(store, users, queue, settings, Breakers())
-    server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     workers = [Worker.for_kind(s.name, queue, store, settings, f"{s.name}-1") for s in specs]
     try:
-        with consuming(*workers):
-            yield ["--server", f"http://127.0.0.1:{server.server_port}", "--token", token]
+        with serving(app, *workers) as url:
+            yield ["--server", url, "--token", token]
     finally:
-        server.shutdown()
-        server.server_close()
         for spec in specs:
             kinds.unregister(spec.name)
 
