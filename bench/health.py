@@ -180,7 +180,9 @@ def main() -> int:
             store = ScanStore(database)
             org = store.create_organisation("bench")
             queue = JobQueue(redis.Redis.from_url(env["DGP_REDIS_URL"]), prefix)
-            scan_id = store.create_scan(org, None, "code", str(tree), {"allow_local_sources": True})
+            scan_id = store.start_scan(
+                org, None, "code", str(tree), {"allow_local_sources": True}
+            ).id
             queue.submit("code", scan_id)
             while store.get_scan(org, scan_id).status.value != "running":  # type: ignore[union-attr]
                 time.sleep(0.05)

@@ -7,6 +7,7 @@ never imports scanner code, and scanner code never imports the plumbing.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,13 @@ from dgp.domain.scan import Scan
 
 Progress = Callable[[int, str], None]
 MAX_ARTEFACT_BYTES = 64 * 1024 * 1024  # one artefact (a report, a redacted image), stored
+MAX_ARTEFACT_NAME_BYTES = 200  # below every file system's 255, as upload names
+# folders: a name becomes a file name (and, printable only, a header value)
+_NOT_IN_NAMES = re.compile(r"[/\\]")
+_TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+# type/subtype, with parameters such as "; charset=utf-8" (RFC 6838): no room for a
+# line break or a quote in the Content-Type header it becomes
+_MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(?:; ?[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]+)*")
 
 
 @dataclass
@@ -54,6 +62,8 @@ class ScanInputs:
     progress: Progress | None = None
     upload: Path | None = None  # an uploaded file or archive, scanned in place of the target
     credential: Credential | None = None  # decrypted for this scan; never log or store it
+    # the earlier scans named by job.scan_ids that still exist, in that order (a report's)
+    scans: tuple[Scan, ...] = ()
 
     def hasher(self) -> ValueHasher:
         return ValueHasher(self.hash_key)
@@ -69,12 +79,45 @@ class Artefact:
     data: bytes
 
     def __post_init__(self) -> None:
-        if not self.name or "/" in self.name or "\\" in self.name or self.name in (".", ".."):
+        if (
+            self.name in ("", ".", "..")
+            or _NOT_IN_NAMES.search(self.name)
+            or len(self.name.encode("utf-8", "replace")) > MAX_ARTEFACT_NAME_BYTES
+            or not self.name.isprintable()  # also lone surrogates, which UTF-8 cannot hold
+        ):
             raise ValueError(f"an artefact name is a plain file name, not {self.name!r}")
+        if not _MEDIA_TYPE.fullmatch(self.media_type):
+            raise ValueError(f"artefact {self.name}: not a media type: {self.media_type!r}")
         if len(self.data) > MAX_ARTEFACT_BYTES:
             raise ValueError(
                 f"artefact {self.name} is {len(self.data)} bytes; at most {MAX_ARTEFACT_BYTES}"
             )
+
+
+class ArtefactsTooLarge(ValueError):
+    """A scan made more artefact bytes than this installation stores: the scan fails
+    with this as its reason (retrying would make the same)."""
+
+
+def check_artefacts(artefacts: list[Artefact], max_each: int, max_total: int) -> None:
+    """The limits of what one scan may store (settings artefact_max_bytes and
+    scan_artefacts_max_bytes); names must differ, as files in one folder."""
+    names: set[str] = set()
+    for artefact in artefacts:
+        if artefact.name in names:
+            raise ValueError(f"the scan made two artefacts named {artefact.name}")
+        names.add(artefact.name)
+        if len(artefact.data) > max_each:
+            raise ArtefactsTooLarge(
+                f"artefact {artefact.name} is {len(artefact.data)} bytes; this server "
+                f"stores at most {max_each} bytes per artefact"
+            )
+    total = sum(len(a.data) for a in artefacts)
+    if total > max_total:
+        raise ArtefactsTooLarge(
+            f"the scan's {len(artefacts)} artefacts are {total} bytes together; this server "
+            f"stores at most {max_total} bytes per scan"
+        )
 
 
 @dataclass

@@ -62,6 +62,7 @@ class Scan:
     stats: ScanStats = field(default_factory=ScanStats)
     score: float | None = None
     error: str | None = None
+    scan_ids: tuple[str, ...] = ()  # the earlier scans this one was given (a report's)
 
     def to_dict(self) -> dict[str, Any]:
         def iso(t: datetime | None) -> str | None:
@@ -82,4 +83,5 @@ class Scan:
             "stats": self.stats.to_dict(),
             "score": self.score,
             "error": self.error,
+            "scan_ids": list(self.scan_ids),
         }

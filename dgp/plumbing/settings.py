@@ -9,6 +9,9 @@ and DGP_* environment variables, which win over both files.
     reclaim_idle_seconds = 300          # the janitor takes over jobs idle this long
     upload_max_bytes = 268435456
     delete_uploads_after_scan = true
+    artefact_max_bytes = 67108864       # one file a scan makes (a report, an image)
+    scan_artefacts_max_bytes = 268435456  # all of one scan's files together
+    retention_days = 365                # the janitor purges older scans; 0 keeps them
     allow_local_sources = false         # may org admins scan paths on the scanner hosts?
     allow_private_hosts = false         # may org admins clone from private addresses?
     scanner_apps = all                  # kinds whose scanner app runs on this host (for
@@ -39,6 +42,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from dgp.config import HashKeyError, parse_hash_key
+from dgp.domain.job import MAX_ARTEFACT_BYTES
 
 CONFIG_FILE = Path("/etc/dataguardian/dataguardian.conf")
 SECRETS_FILE = Path("/etc/dataguardian/secrets.conf")
@@ -58,6 +62,12 @@ class Settings:
     reclaim_idle_seconds: float = 300.0
     upload_max_bytes: int = 256 * 1024 * 1024
     delete_uploads_after_scan: bool = True
+    # what a scan may store besides findings: larger artefacts fail the scan, with why
+    artefact_max_bytes: int = MAX_ARTEFACT_BYTES
+    scan_artefacts_max_bytes: int = 256 * 1024 * 1024
+    # scans (with their findings and artefacts) and uploads older than this are purged
+    # by the janitor; 0 keeps them
+    retention_days: float = 365.0
     # what an organisation's admin may ask for per scan: off unless the operator allows it
     allow_local_sources: bool = False  # paths and file:// URLs on the scanner hosts
     allow_private_hosts: bool = False  # git URLs on loopback or private addresses
@@ -85,6 +95,14 @@ class Settings:
                     f"trusted_proxies: {network!r} is not an address or network"
                 ) from None
         return networks
+
+    def __post_init__(self) -> None:
+        if not 0 < self.artefact_max_bytes <= MAX_ARTEFACT_BYTES:
+            raise SettingsError(f"artefact_max_bytes must be 1 to {MAX_ARTEFACT_BYTES}")
+        if self.scan_artefacts_max_bytes <= 0:
+            raise SettingsError("scan_artefacts_max_bytes must be positive")
+        if not self.retention_days >= 0:
+            raise SettingsError("retention_days must be 0 (keep) or a number of days")
 
     def local_scanner_apps(self, kinds: Iterable[str]) -> list[str]:
         """Which of `kinds` have their scanner app on this host."""

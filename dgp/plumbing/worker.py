@@ -33,8 +33,10 @@ from dgp.domain.job import (
     ScanJob,
     ScanResult,
     TargetUnavailable,
+    check_artefacts,
 )
 from dgp.domain.options import ScanOptions
+from dgp.domain.scan import Scan
 from dgp.kinds import KindSpec
 from dgp.plumbing.breakers import BreakerOpen, Breakers
 from dgp.plumbing.credential_cipher import CredentialCipher
@@ -66,8 +68,8 @@ CHECK_INTERVAL = 5.0  # seconds between looks at own pending jobs (and liveness 
 KEEP_FRESH_INTERVAL = 10.0  # seconds between resets of a running job's idle time
 OUTAGE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds, then 5 s until it is back
 # Options that do not parse, a target that is refused, an upload or a credential that is
-# gone or cannot be decrypted here (a ValueError naming the key id): retrying cannot
-# help, so the scan fails with the reason at once.
+# gone or cannot be decrypted here (a ValueError naming the key id), artefacts too large
+# to store: retrying cannot help, so the scan fails with the reason at once.
 FINAL_ERRORS = (ScanInputError, ValueError, UploadMissing, UploadCorrupt, CredentialMissing)
 
 
@@ -235,9 +237,10 @@ class Worker:
             self._forget_upload(done.scan)
             self.stats.processed += 1
             log.info(
-                "scan %s done: %d findings",
+                "scan %s done: %d findings, %d artefacts",
                 done.scan.id,
                 len(done.result.findings),
+                len(done.result.artefacts),
                 extra=self._fields(done.scan.id, done.scan.organisation_id),
             )
 
@@ -352,14 +355,32 @@ class Worker:
                 self.options.from_dict(claimed.options),
                 scan_id=claimed.id,
                 organisation=claimed.organisation_id,
+                questionnaire=claimed.questionnaire,
+                scan_ids=claimed.scan_ids,
             )
+            earlier: list[Scan] = []
+            if claimed.scan_ids:  # of this organisation only, and those not deleted since
+                earlier = self._patiently(
+                    lambda: self.store.get_scans(claimed.organisation_id, claimed.scan_ids)
+                )
             inputs = ScanInputs(
-                self.settings.hash_key, self._progress(job, credential), upload, credential
+                self.settings.hash_key,
+                self._progress(job, credential),
+                upload,
+                credential=credential,
+                scans=tuple(earlier),
             )
             endpoint = self.endpoint(claimed.target)
             if endpoint is None:
-                return self.scan(scan_job, inputs)
-            return self.target_breakers[f"target:{endpoint}"].call(self.scan, scan_job, inputs)
+                result = self.scan(scan_job, inputs)
+            else:
+                breaker = self.target_breakers[f"target:{endpoint}"]
+                result = breaker.call(self.scan, scan_job, inputs)
+        settings = self.settings  # what it made must fit what this server stores
+        check_artefacts(
+            result.artefacts, settings.artefact_max_bytes, settings.scan_artefacts_max_bytes
+        )
+        return result
 
     def _fail(
         self, job: Job, claimed: ClaimedScan, error: Exception, credential: Credential | None

@@ -221,12 +221,14 @@ def test_a_scan_names_a_credential_of_its_own_organisation_only(
     other = store.create_organisation(f"other-{secrets.token_hex(4)}")
     mine = credentials.create(org, "mine", "git_token", unique_secret())
     theirs = credentials.create(other, "theirs", "git_token", unique_secret())
-    scan = store.start_scan(org, None, "code", "https://git.example.org/a.git", {}, None, mine.id)
+    scan = store.start_scan(
+        org, None, "code", "https://git.example.org/a.git", {}, None, credential_id=mine.id
+    )
     claimed = store.claim_scans([scan.id])[scan.id]
     assert claimed.credential_id == mine.id
     for bad in (theirs.id, str(uuid.uuid4()), "nope"):
         with pytest.raises(ValueError, match="unknown credential"):
-            store.start_scan(org, None, "code", "t", {}, None, bad)
+            store.start_scan(org, None, "code", "t", {}, None, credential_id=bad)
     # the database itself refuses a cross-organisation reference
     with (
         pytest.raises(psycopg2.errors.ForeignKeyViolation),
@@ -241,9 +243,9 @@ def test_deleting_a_credential_cancels_the_scans_waiting_for_it(
     credentials: CredentialStore, store: ScanStore, org: str
 ) -> None:
     made = credentials.create(org, "db", "database_password", unique_secret())
-    queued = store.start_scan(org, None, "code", "t1", {}, None, made.id)
-    running = store.start_scan(org, None, "code", "t2", {}, None, made.id)
-    finished = store.start_scan(org, None, "code", "t3", {}, None, made.id)
+    queued = store.start_scan(org, None, "code", "t1", {}, None, credential_id=made.id)
+    running = store.start_scan(org, None, "code", "t2", {}, None, credential_id=made.id)
+    finished = store.start_scan(org, None, "code", "t3", {}, None, credential_id=made.id)
     unrelated = store.start_scan(org, None, "code", "t4", {})
     store.claim_scans([running.id, finished.id])
     store.fail_scan(finished.id, "done with it")
@@ -419,7 +421,7 @@ def start(
     store: ScanStore, queue: JobQueue, org: str, credential: str, upload: str | None = None
 ) -> str:
     target = "upload:tree.zip" if upload else "https://git.example.org/team/app.git"
-    scan = store.start_scan(org, None, "code", target, {}, upload, credential)
+    scan = store.start_scan(org, None, "code", target, {}, upload, credential_id=credential)
     queue.submit("code", scan.id)
     return scan.id
 

@@ -95,3 +95,19 @@ def test_scanner_apps_names_the_kinds_whose_app_runs_here(tmp_path: Path) -> Non
     ):
         env = {"DGP_CONFIG": "/nonexistent", "DGP_HASH_KEY": "ab" * 32, "DGP_SCANNER_APPS": value}
         assert load_settings(env).local_scanner_apps(kinds) == expected
+
+
+def test_artefact_limits_and_retention_are_checked(tmp_path: Path) -> None:
+    base = {"DGP_CONFIG": "/nonexistent", "DGP_SECRETS": "/nonexistent", "DGP_HASH_KEY": KEY}
+    settings = load_settings(base)
+    assert settings.artefact_max_bytes == 64 * 1024 * 1024 and settings.retention_days == 365
+    assert load_settings({**base, "DGP_RETENTION_DAYS": "0"}).retention_days == 0  # keep all
+    for name, value, message in (
+        ("ARTEFACT_MAX_BYTES", "0", "artefact_max_bytes must be 1 to 67108864"),
+        ("ARTEFACT_MAX_BYTES", str(64 * 1024 * 1024 + 1), "artefact_max_bytes must be 1 to"),
+        ("SCAN_ARTEFACTS_MAX_BYTES", "-1", "scan_artefacts_max_bytes must be positive"),
+        ("RETENTION_DAYS", "-1", "retention_days must be 0"),
+        ("RETENTION_DAYS", "nan", "retention_days must be 0"),
+    ):
+        with pytest.raises(SettingsError, match=message):
+            load_settings({**base, f"DGP_{name}": value})

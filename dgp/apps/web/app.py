@@ -19,6 +19,7 @@ from dgp.apps.web.prometheus import RequestCounter
 from dgp.apps.web.request import Request
 from dgp.apps.web.resources import (
     accounts,
+    artefacts,
     audit,
     credentials,
     findings,
@@ -68,6 +69,8 @@ def create_app(
         (f"{API}/scans", scans.Scans(services)),
         (f"{API}/scans/{{scan_id:id}}", scans.Scan(services)),
         (f"{API}/scans/{{scan_id:id}}/findings", findings.ScanFindings(services)),
+        (f"{API}/scans/{{scan_id:id}}/artefacts", artefacts.ScanArtefacts(services)),
+        (f"{API}/scans/{{scan_id:id}}/artefacts/{{name}}", artefacts.ScanArtefact(services)),
         (f"{API}/findings/{{finding_id:id}}", findings.Finding(services)),
         (f"{API}/uploads/{{upload_id:id}}", uploads.Upload(services)),
         (f"{API}/audit", audit.AuditLog(services)),

@@ -20,7 +20,8 @@ from dgp.plumbing.store.pool import Database
 
 SCAN_COLUMNS = (
     "id, organisation_id, created_by, kind, target, options, status, progress, "
-    "progress_message, created_at, started_at, finished_at, stats, score, error"
+    "progress_message, created_at, started_at, finished_at, stats, score, error, "
+    "scan_ids::text[] AS scan_ids"
 )
 FINDING_COLUMNS = (
     "id, scan_id, scanner, rule_id, category, severity, confidence, title, description, "
@@ -84,6 +85,7 @@ def scan_from_row(row: dict[str, Any]) -> Scan:
         stats=stats_from_dict(row["stats"] or {}),
         score=row["score"],
         error=row["error"],
+        scan_ids=tuple(row["scan_ids"] or ()),
     )
 
 
