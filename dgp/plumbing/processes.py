@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import select
 import signal
+import time
 
 _PR_SET_PDEATHSIG = 1
 
@@ -59,42 +61,69 @@ def _carries(pid: int, mark: bytes) -> bool:
 def members(pgid: int, mark: str | None = None) -> set[int]:
     """The live processes of group `pgid`, and those whose environment holds `mark`
     ("NAME=value")."""
-    wanted = mark.encode() if mark else None
     found = set()
     for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
-            continue
-        pid = int(name)
-        stat = _stat(pid)
-        if stat is None or stat[0] == "Z":
-            continue
-        if stat[1] == pgid or (wanted is not None and _carries(pid, wanted)):
-            found.add(pid)
+        if name.isdigit() and int(name) != os.getpid() and _member(int(name), pgid, mark):
+            found.add(int(name))
     return found
 
 
-def end_group(pgid: int, mark: str | None = None) -> set[int]:
-    """SIGKILL every process of group `pgid` and every process that carries `mark`;
-    their pids. Each is stopped first and the search repeated until no new one
-    appears, so none can start another between the search and the kill.
+def _member(pid: int, pgid: int, mark: str | None) -> bool:
+    stat = _stat(pid)
+    if stat is None or stat[0] == "Z":
+        return False
+    return stat[1] == pgid or (mark is not None and _carries(pid, mark.encode()))
 
-    Call it before the group's leader is reaped: until then its pid, which is the
-    group's id, cannot be given to another process.
+
+def end_group(pgid: int, mark: str | None = None, wait: float = 5.0) -> set[int]:
+    """SIGKILL every process of group `pgid` and every process that carries `mark`, and
+    wait (at most `wait` seconds) until they are gone; their pids.
+
+    Each is held by a pidfd (so a pid given to another process meanwhile is never
+    signalled) and stopped first, and the search repeated until no new one appears,
+    so none can start another between the search and the kill. Call it before the
+    group's leader is reaped: until then its pid, the group's id, stays taken.
     """
     if pgid <= 1 or pgid == os.getpgrp():
         raise ValueError(f"refusing to end process group {pgid}")
-    stopped: set[int] = set()
-    while found := members(pgid, mark) - stopped:
-        for pid in found:
-            _signal(pid, signal.SIGSTOP)
-        stopped |= found
-    for pid in stopped:
-        _signal(pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)  # one that joined while we looked
-    return stopped
+    held: dict[int, int] = {}  # pid -> pidfd
+    try:
+        while found := members(pgid, mark) - held.keys():
+            for pid in found:
+                handle = _hold(pid, pgid, mark)
+                held[pid] = handle
+                if handle >= 0:
+                    _signal(handle, signal.SIGSTOP)
+        for handle in held.values():
+            _signal(handle, signal.SIGKILL)
+        _wait_gone([h for h in held.values() if h >= 0], wait)
+    finally:
+        for handle in held.values():
+            if handle >= 0:
+                os.close(handle)
+    return {pid for pid, handle in held.items() if handle >= 0}
 
 
-def _signal(pid: int, signum: int) -> None:
+def _hold(pid: int, pgid: int, mark: str | None) -> int:
+    """A pidfd of `pid` if it is (still) one of the processes to end, else -1."""
+    try:
+        handle = os.pidfd_open(pid)
+    except OSError:  # gone
+        return -1
+    if _member(pid, pgid, mark):  # the same process the search found, not a reused pid
+        return handle
+    os.close(handle)
+    return -1
+
+
+def _signal(handle: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signum)
+        signal.pidfd_send_signal(handle, signum)
+
+
+def _wait_gone(handles: list[int], seconds: float) -> None:
+    """Until every process of `handles` (pidfds) has ended, or `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while handles and (left := deadline - time.monotonic()) > 0:
+        ended, _, _ = select.select(handles, [], [], left)
+        handles = [h for h in handles if h not in ended]
