@@ -110,6 +110,10 @@ class _Malformed(Exception):
     """The child sent something that is not the protocol."""
 
 
+class _Late(Exception):
+    """The child still ran at its deadline."""
+
+
 def hard_deadline(timeout_seconds: float) -> float:
     """Seconds after which the child is ended: the scan's own time limit (it stops
     itself then and returns what it found) plus a grace to do so."""
@@ -160,7 +164,7 @@ class IsolatedScan:
                 "malformed result from the scanner",
                 crashed=True,
             ) from None
-        except TimeoutError:
+        except _Late:
             raise ScanStopped(
                 f"the scan exceeded its time limit of {limits.timeout_seconds:g} s and was stopped",
                 "time limit",
@@ -214,8 +218,8 @@ class _Child:
         progress: Progress | None,
         beat: Callable[[], None],
     ) -> ScanResult:
-        """Send the job, relay progress until the child exits (TimeoutError past the
-        deadline), and return its result or raise its failure."""
+        """Send the job, relay progress until the child exits (_Late past the deadline),
+        and return its result or raise its failure."""
         assert self.process.stdin is not None
         with contextlib.suppress(BrokenPipeError):  # it died at once: its status says why
             self.process.stdin.write(json.dumps(request).encode())
@@ -227,7 +231,7 @@ class _Child:
             while exited in watched:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError
+                    raise _Late
                 ready, _, _ = select.select(watched, [], [], min(left, BEAT_SECONDS))
                 beat()
                 if self.pipe in ready and not self._read(progress):
