@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -83,11 +83,28 @@ def live(group: int, pids: list[int]) -> list[int]:
     return found
 
 
-def helpers_ended(record: Path) -> None:
-    started = json.loads(record.read_text())
-    assert started["group"] == started["scan"]  # the scan led a process group of its own
-    assert len(started["helpers"]) == 3
-    assert live(started["group"], started["helpers"]) == []
+Ended = Callable[..., Scan]
+
+
+@pytest.fixture
+def ended_helpers(
+    store: ScanStore, queue: JobQueue, org: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> Ended:
+    """Runs a scan whose target (`hang` or `leave`) starts three helper processes, and
+    checks that the scan led a process group and that the helpers were ended and counted."""
+
+    def scan(command: str, **limits: float) -> Scan:
+        record = tmp_path / f"{command}.json"
+        with caplog.at_level(logging.INFO, logger="dgp.plumbing.isolation"):
+            ended = run(store, queue, org, f"{command} {record}", **limits)
+        started = json.loads(record.read_text())
+        assert started["group"] == started["scan"]  # it led a process group of its own
+        assert len(started["helpers"]) == 3
+        assert live(started["group"], started["helpers"]) == []
+        assert "ended 3 processes the scan left running" in caplog.messages
+        return ended
+
+    return scan
 
 
 def still_consuming(store: ScanStore, queue: JobQueue, org: str, consumer: Worker) -> None:
@@ -97,73 +114,53 @@ def still_consuming(store: ScanStore, queue: JobQueue, org: str, consumer: Worke
 
 
 def test_a_hung_scan_fails_at_its_time_limit_and_takes_its_processes_with_it(
-    store: ScanStore,
-    queue: JobQueue,
-    org: str,
-    consumer: Worker,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    store: ScanStore, queue: JobQueue, org: str, consumer: Worker, ended_helpers: Ended
 ) -> None:
-    record = tmp_path / "pids.json"
-    with caplog.at_level(logging.INFO, logger="dgp.plumbing.isolation"):
-        scan = run(store, queue, org, f"hang {record}", timeout_seconds=0.5)
+    scan = ended_helpers("hang", timeout_seconds=0.5)
     assert scan.status.value == "failed"
     assert scan.error == "the scan exceeded its time limit of 0.5 s and was stopped"
     assert (scan.progress, scan.progress_message) == (5, "hanging")  # relayed from the child
-    helpers_ended(record)
-    assert "ended 3 processes the scan left running" in caplog.messages
     still_consuming(store, queue, org, consumer)
 
 
-def test_a_scan_that_allocates_past_its_limit_fails_with_the_memory_reason(
-    store: ScanStore, queue: JobQueue, org: str, consumer: Worker
-) -> None:
-    scan = run(store, queue, org, "allocate")
-    assert scan.status.value == "failed"
-    assert scan.error == "the scan ran out of its memory limit of 256 MiB and was stopped"
-    still_consuming(store, queue, org, consumer)
-
-
-def test_a_lower_memory_limit_asked_by_the_scan_is_the_one_enforced(
-    store: ScanStore, queue: JobQueue, org: str, consumer: Worker
-) -> None:
-    scan = run(store, queue, org, "allocate", max_memory_bytes=128 * 1024 * 1024)
-    assert scan.error == "the scan ran out of its memory limit of 128 MiB and was stopped"
-
-
-def test_processes_a_finished_scan_leaves_running_are_ended(
+@pytest.mark.parametrize(
+    ("target", "limits", "reason"),
+    [
+        ("allocate", {}, "the scan ran out of its memory limit of 256 MiB and was stopped"),
+        (  # a scan may ask for less than its kind's limit
+            "allocate",
+            {"max_memory_bytes": 128 * 1024 * 1024},
+            "the scan ran out of its memory limit of 128 MiB and was stopped",
+        ),
+        ("crash", {}, "the scanner crashed (SIGSEGV); the input may be malformed"),
+        ("raise", {}, "the scanner failed (KeyError); the input may be malformed"),  # unquoted
+        ("refuse", {}, "the misbehaving kind refuses this target"),  # meant for the user
+    ],
+    ids=["past its memory limit", "past a lower one", "SIGSEGV", "an exception", "input error"],
+)
+def test_a_scan_that_fails_in_its_child_fails_with_the_reason(
     store: ScanStore,
     queue: JobQueue,
     org: str,
     consumer: Worker,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    target: str,
+    limits: dict[str, float],
+    reason: str,
 ) -> None:
-    record = tmp_path / "pids.json"
-    with caplog.at_level(logging.INFO, logger="dgp.plumbing.isolation"):
-        scan = run(store, queue, org, f"leave {record}")
-    assert scan.status.value == "done"
-    helpers_ended(record)
-    assert "ended 3 processes the scan left running" in caplog.messages
-
-
-def test_a_crashing_scanner_fails_the_scan_with_the_signal(
-    store: ScanStore, queue: JobQueue, org: str, consumer: Worker
-) -> None:
-    scan = run(store, queue, org, "crash")
-    assert scan.status.value == "failed"
-    assert scan.error == "the scanner crashed (SIGSEGV); the input may be malformed"
+    scan = run(store, queue, org, target, **limits)
+    assert (scan.status.value, scan.error) == ("failed", reason)
     still_consuming(store, queue, org, consumer)
 
 
-def test_errors_raised_in_the_child_fail_the_scan_as_they_would_in_the_consumer(
+def test_processes_a_finished_scan_leaves_running_are_ended(
+    consumer: Worker, ended_helpers: Ended
+) -> None:
+    assert ended_helpers("leave").status.value == "done"
+
+
+def test_an_unreachable_target_counts_in_its_hosts_breaker_across_the_process_boundary(
     store: ScanStore, queue: JobQueue, org: str, consumer: Worker
 ) -> None:
-    raised = run(store, queue, org, "raise")
-    assert raised.error == "the scanner failed (KeyError); the input may be malformed"
-    refused = run(store, queue, org, "refuse")
-    assert refused.error == "the misbehaving kind refuses this target"
-    # TargetUnavailable crosses the process boundary: the per-host breaker counts it
     unreachable = [run(store, queue, org, "unreachable").status.value for _ in range(4)]
     assert unreachable == ["failed", "failed", "failed", "degraded"]
     still_consuming(store, queue, org, consumer)
