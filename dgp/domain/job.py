@@ -7,6 +7,7 @@ never imports scanner code, and scanner code never imports the plumbing.
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from collections.abc import Callable
@@ -53,6 +54,35 @@ class ScanJob:
         if not self.scan_id:
             self.scan_id = str(uuid.uuid4())
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "target": self.target,
+            "options": self.options.to_dict(),
+            "scan_id": self.scan_id,
+            "organisation": self.organisation,
+            "created_by": self.created_by,
+            "baseline": self.baseline.to_dict() if self.baseline is not None else None,
+            "questionnaire": self.questionnaire,
+            "scan_ids": list(self.scan_ids),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], options: type[ScanOptions] = ScanOptions) -> ScanJob:
+        """The inverse of to_dict, with the options parsed as the kind's `options` type."""
+        baseline = data.get("baseline")
+        return cls(
+            kind=str(data["kind"]),
+            target=str(data["target"]),
+            options=options.from_dict(data.get("options") or {}),
+            scan_id=str(data["scan_id"]),
+            organisation=str(data.get("organisation", "local")),
+            created_by=str(data.get("created_by", "cli")),
+            baseline=Baseline.from_dict(baseline) if baseline is not None else None,
+            questionnaire=data.get("questionnaire"),
+            scan_ids=tuple(map(str, data.get("scan_ids") or ())),
+        )
+
 
 @dataclass
 class ScanInputs:
@@ -92,6 +122,15 @@ class Artefact:
             raise ValueError(
                 f"artefact {self.name} is {len(self.data)} bytes; at most {MAX_ARTEFACT_BYTES}"
             )
+
+    def to_dict(self) -> dict[str, str]:
+        data = base64.b64encode(self.data).decode("ascii")
+        return {"name": self.name, "media_type": self.media_type, "data": data}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Artefact:
+        payload = base64.b64decode(str(data["data"]), validate=True)
+        return cls(str(data["name"]), str(data["media_type"]), payload)
 
 
 class ArtefactsTooLarge(ValueError):

@@ -17,6 +17,9 @@ and DGP_* environment variables, which win over both files.
     scanner_apps = all                  # kinds whose scanner app runs on this host (for
                                         # the web app's /health): all, a comma list, or none
     trusted_proxies = 127.0.0.1, ::1    # peers whose X-Real-IP names the client (Nginx)
+    isolated_kinds = none               # kinds whose jobs each run in a child process with
+                                        # a hard time and memory limit, besides those whose
+                                        # spec asks for it: all, a comma list, or none
 
     [secrets]                           # secrets.conf (mode 0640, root:dataguardian)
     hash_key = <64 hex digits>          # keys value hashes and fingerprints: keep it
@@ -77,6 +80,9 @@ class Settings:
     # peers (addresses or networks, comma-separated) whose X-Real-IP / X-Forwarded-For
     # names the client: the Nginx in front; sign-in throttling counts per client
     trusted_proxies: str = "127.0.0.1, ::1"
+    # the kinds whose jobs run each in a child process with a hard time and memory limit
+    # (dgp.plumbing.isolation), besides those whose spec says so: "all", a list or "none"
+    isolated_kinds: str = "none"
     database_password: str = ""
     redis_password: str = ""
     # AES-256 keys of the credentials table (dgp.plumbing.credential_cipher): the current
@@ -106,14 +112,23 @@ class Settings:
 
     def local_scanner_apps(self, kinds: Iterable[str]) -> list[str]:
         """Which of `kinds` have their scanner app on this host."""
-        wanted = self.scanner_apps.strip().lower()
-        if wanted == "all":
-            return sorted(kinds)
-        chosen = {k.strip() for k in wanted.split(",")} - {"", "none"}
-        return sorted(k for k in kinds if k in chosen)
+        return _chosen(self.scanner_apps, kinds)
+
+    def isolates(self, kind: str) -> bool:
+        """Does the operator ask for `kind`'s jobs to run isolated (isolated_kinds)?"""
+        return bool(_chosen(self.isolated_kinds, [kind]))
 
     def __repr__(self) -> str:  # never print the secrets
         return f"Settings(database_url={self.database_url!r}, redis_url={self.redis_url!r}, ...)"
+
+
+def _chosen(value: str, kinds: Iterable[str]) -> list[str]:
+    """The kinds a setting names: "all", a comma list, or "none"."""
+    wanted = value.strip().lower()
+    if wanted == "all":
+        return sorted(kinds)
+    named = {k.strip() for k in wanted.split(",")} - {"", "none"}
+    return sorted(k for k in kinds if k in named)
 
 
 _SECRET_NAMES = (

@@ -35,12 +35,13 @@ from dgp.domain.job import (
     TargetUnavailable,
     check_artefacts,
 )
-from dgp.domain.options import ScanOptions
+from dgp.domain.options import Limits, ScanOptions
 from dgp.domain.scan import Scan
 from dgp.kinds import KindSpec
 from dgp.plumbing.breakers import BreakerOpen, Breakers
 from dgp.plumbing.credential_cipher import CredentialCipher
 from dgp.plumbing.holding import OUTAGES, Heartbeat, Held, HeldJobs
+from dgp.plumbing.isolation import IsolatedScan, ScannerRaised, ScanStopped
 from dgp.plumbing.queue import Job, JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ClaimedScan, ScanStore, StoreUnavailable
@@ -108,6 +109,7 @@ class Worker:
         scan: ScanFunction,
         endpoint: Callable[[str], str | None] = lambda target: None,
         options: type[ScanOptions] = ScanOptions,
+        limits: Limits | None = None,
         warm_up: Callable[[], None] = lambda: None,
         stop: threading.Event | None = None,
         on_beat: Callable[[], None] | None = None,
@@ -125,6 +127,7 @@ class Worker:
         self.scan = scan
         self.endpoint = endpoint
         self.options = options
+        self.limits = limits or Limits()  # the kind's: what a job's options do not set
         self.warm_up = warm_up
         self._checked_at = -CHECK_INTERVAL  # so the first read looks at own pending jobs
         self._unsaved: list[Finished] = []
@@ -150,20 +153,27 @@ class Worker:
         consumer: str,
         **kwargs: Any,
     ) -> Worker:
-        """A worker of a registered kind (a spec, or its name): imports the kind's
-        implementation."""
+        """A worker of a registered kind (a spec, or its name). It imports the kind's
+        implementation, unless its jobs run isolated (the spec's `isolated`, or the
+        `isolated_kinds` setting): then only each job's child process does."""
         if isinstance(spec, str):
             spec = kinds.get(spec)
+        if spec.isolated or settings.isolates(spec.name):
+            scan: ScanFunction = IsolatedScan.of(spec, beat=kwargs.get("on_beat"))
+            warm_up: Callable[[], None] = lambda: None  # noqa: E731 (each child starts cold)
+        else:
+            scan, warm_up = spec.scan_function(), spec.warm_up
         return cls(
             spec.name,
             queue,
             store,
             settings,
             consumer,
-            scan=spec.scan_function(),
+            scan=scan,
             endpoint=spec.endpoint,
             options=spec.options,
-            warm_up=spec.warm_up,
+            limits=spec.limits,
+            warm_up=warm_up,
             **kwargs,
         )
 
@@ -352,7 +362,7 @@ class Worker:
             scan_job = ScanJob(
                 self.kind,
                 claimed.target,
-                self.options.from_dict(claimed.options),
+                self.options.from_dict(claimed.options, self.limits),
                 scan_id=claimed.id,
                 organisation=claimed.organisation_id,
                 questionnaire=claimed.questionnaire,
@@ -388,15 +398,17 @@ class Worker:
         """The one failure path: the scan fails with a reason the user can read (never a
         library's message, which may quote the input, nor the scan's credential), its job
         is acknowledged."""
-        degraded = isinstance(error, BreakerOpen)
+        degraded, bug = isinstance(error, BreakerOpen), False
         if degraded:  # the target's host is known to be down
             reason, why = f"{error}; the scan was not tried", "target host down"
+        elif isinstance(error, ScanStopped):  # its child process ran out of time or memory
+            reason, why, bug = str(error), error.why, error.crashed
         elif isinstance(error, FINAL_ERRORS):  # the input cannot be scanned, now or later
             reason, why = str(error), "input refused"
-        else:  # a scanner bug or an odd input
-            name = type(error).__name__
+        else:  # a scanner bug or an odd input (raised here, or in an isolated job's child)
+            name = error.name if isinstance(error, ScannerRaised) else type(error).__name__
             reason = f"the scanner failed ({name}); the input may be malformed"
-            why = f"{name} in the scanner"
+            why, bug = f"{name} in the scanner", True
         if credential is not None:
             reason = credential.scrub(reason)
         self._patiently(lambda: self.store.fail_scan(claimed.id, reason, degraded=degraded))
@@ -404,7 +416,7 @@ class Worker:
         self._forget_upload(claimed)
         self.stats.failed += 1
         fields = self._fields(job.scan_id, claimed.organisation_id)
-        level = logging.ERROR if why.endswith("in the scanner") else logging.INFO
+        level = logging.ERROR if bug else logging.INFO
         status = "degraded" if degraded else "failed"
         log.log(level, "scan %s %s: %s", job.scan_id, status, why, extra=fields)
 

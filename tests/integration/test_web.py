@@ -14,6 +14,7 @@ import os
 import random
 import re
 import secrets
+import socket
 import subprocess
 import threading
 import time
@@ -47,6 +48,7 @@ from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.janitor import Janitor
 from dgp.plumbing.login_throttle import FREE_TRIES, MAX_DELAY, PER_CLIENT, LoginThrottle
 from dgp.plumbing.queue import JobQueue, Liveness
+from dgp.plumbing.scanner_health import ScannerHealth
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import (
     Database,
@@ -800,6 +802,66 @@ def test_health_reports_every_component_and_scanner_kind(
     assert body["scanners"]["document"]["status"] == "degraded"  # no live consumer
     assert body["status"] == "degraded"
     assert "queue" in body["scanners"]["code"] and "breaker" in body["scanners"]["code"]
+
+
+def test_health_answers_while_a_scanner_app_hangs_and_shows_that_kind_degraded(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
+) -> None:
+    """The kinds are asked at once: a scanner app that never answers does not hold
+    /health, and is asked once however many requests come while it hangs."""
+    for kind in kinds.names():
+        Liveness(queue).beat(kind, f"{kind}-1")
+    release = threading.Event()
+    asked: list[str] = []
+
+    def scanner_health(kind: str) -> dict[str, Any]:
+        asked.append(kind)
+        if kind == "document":
+            release.wait(timeout=120)  # accepts and never answers, until the test ends
+        return {"status": "up"}
+
+    client = falcon.testing.TestClient(
+        create_app(store, users, queue, settings, Breakers(), scanner_health)
+    )
+    try:
+        for _ in range(3):
+            result = client.simulate_get("/health")
+            assert result.status_code == 200
+            document = result.json["scanners"]["document"]
+            assert document["status"] == "degraded"
+            assert document["app"]["status"] == "no answer"
+            assert document["consumers"]["alive"] == 1  # its consumers are fine
+            assert result.json["status"] == "degraded"
+        assert asked.count("document") == 1  # the hung check is joined, not repeated
+    finally:
+        release.set()
+
+
+def test_a_scanner_app_that_never_answers_opens_its_breaker(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
+) -> None:
+    """The check of a hung app runs on after /health has answered, so its breaker
+    counts the timeout; once open, the kind shows its app unavailable."""
+    Liveness(queue).beat("document", "document-1")
+    with socket.socket() as never:  # the kernel accepts connections; nobody answers
+        never.bind(("127.0.0.1", 0))
+        never.listen(64)
+        breakers = Breakers(fail_max=2, reset_timeout=600)
+        apps = {"document": f"http://127.0.0.1:{never.getsockname()[1]}"}
+        health = ScannerHealth(breakers, apps, timeout=0.2)
+        client = falcon.testing.TestClient(
+            create_app(store, users, queue, settings, breakers, health)
+        )
+        seen = set()
+        deadline = time.monotonic() + 60  # a bound for a broken build, not a timing
+        while "unavailable" not in seen:
+            assert time.monotonic() < deadline, f"the breaker did not open: saw {seen}"
+            document = client.simulate_get("/health").json["scanners"]["document"]
+            assert document["status"] == "degraded"
+            seen.add(document["app"]["status"])
+            time.sleep(0.05)
+    assert seen <= {"no answer", "unreachable", "unavailable"}
+    assert breakers["scanner:document"].state == "open"
 
 
 def test_on_a_web_only_host_a_kinds_state_is_its_consumers_liveness(
