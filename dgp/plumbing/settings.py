@@ -197,7 +197,7 @@ def _convert_all(values: dict[str, tuple[str, str]]) -> dict[str, object]:
         try:
             kwargs[field.name] = _convert(field.name, field.type, raw, source)
         except HashKeyError as e:  # names where the key came from, never the key
-            raise SettingsError(f"{field.name} from {source}: {e}") from None
+            raise SettingsError(str(e)) from None
         except ValueError as e:
             detail = "malformed" if field.name in _SECRET_NAMES else str(e)
             raise SettingsError(f"{field.name} from {source}: {detail}") from None
@@ -206,7 +206,7 @@ def _convert_all(values: dict[str, tuple[str, str]]) -> dict[str, object]:
 
 def _convert(name: str, kind: object, raw: str, source: str) -> object:
     if name == "hash_key":
-        return parse_hash_key(raw, source)
+        return parse_hash_key(raw, f"hash_key from {source}")
     if kind in ("int", int):
         try:
             return int(raw)

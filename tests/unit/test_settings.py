@@ -193,7 +193,7 @@ def test_check_refuses_a_bad_file_naming_the_setting_and_never_a_value(
     code, out, err = check(capsys, *(["--secrets"] if secrets else []), str(path))
     assert (code, out) == (2, "")
     assert re.search(message, err), err
-    assert err.startswith(f"dgp settings check: error: {path}")
+    assert err.startswith("dgp settings check: error: ") and str(path) in err
     assert PASSWORD not in err and KEY not in err
 
 
