@@ -173,7 +173,10 @@ def test_one_more_consumer_of_a_kind_runs_the_kind_on_its_own_unix_socket(
         "/etc/systemd/system/dgp-scanner@document-2.service.d/ && systemctl daemon-reload"
     )
     try:
-        for prop in ("MemoryMax", "CPUQuotaPerSecUSec", "TasksMax", "WatchdogUSec"):
+        linked = dgp.show("dgp-scanner@document-2.service", "DropInPaths").split()
+        assert "/etc/systemd/system/dgp-scanner@document-2.service.d/20-resources.conf" in linked
+        # (WatchdogUSec is a running unit's: compared on the three-hosts deploy)
+        for prop in ("MemoryMax", "CPUQuotaPerSecUSec", "TasksMax"):
             theirs = dgp.show("dgp-scanner@document.service", prop)
             assert dgp.show("dgp-scanner@document-2.service", prop) == theirs, prop
         dgp.systemctl("start", "dgp-scanner@code-2.socket", "dgp-scanner@code-2.service")
