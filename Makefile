@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := git curl openssl python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng
+APT_PACKAGES := git curl openssl python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng \
+	ansible ansible-lint
 
 .PHONY: help deps services venv demo demo-down stack-demo scan-demo test test-unit test-integration test-system lint format bench clean deb
 
@@ -16,7 +17,7 @@ help:
 	@echo "make services start the Redis and PostgreSQL the integration tier uses (root)"
 	@echo "make test     run every test tier"
 	@echo "make test-system  the system tier: booted systemd test hosts (root; tests/system/README.md)"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check and format check, ansible-lint (production profile)"
 	@echo "make bench    print the engine speed and quality figures"
 	@echo "make deb      build build/dataguardian_VERSION_ARCH.deb (needs PyPI; root installs build tools)"
 
@@ -68,6 +69,9 @@ test-unit: venv
 lint: venv
 	$(BIN)/ruff check dgp tests bench
 	$(BIN)/ruff format --check dgp tests bench
+	@command -v ansible-lint >/dev/null || \
+		{ echo "make lint: ansible-lint is missing; \`make deps\` (root) installs it" >&2; exit 1; }
+	cd ansible && ansible-lint
 
 format: venv
 	$(BIN)/ruff format dgp tests bench

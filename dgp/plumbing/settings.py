@@ -31,6 +31,10 @@ and DGP_* environment variables, which win over both files.
 
 Environment: DGP_CONFIG and DGP_SECRETS name the files; DGP_<NAME> overrides any
 setting above (DGP_DATABASE_URL, DGP_HASH_KEY, ...).
+
+`dgp settings check FILE [--secrets]` checks one file as this module loads it (the
+playbook validates its templates with it before anything restarts). Errors name the
+setting and the line, never a value from the secrets file.
 """
 
 from __future__ import annotations
@@ -159,13 +163,41 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def _read_file(path: Path, section: str) -> dict[str, tuple[str, str]]:
     if not path.exists():
         return {}
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError) as e:
-        raise SettingsError(f"cannot read {path}: {e}") from None
+    parser = _parse(path)
     if not parser.has_section(section):
         return {}
+    return _section_values(parser, path, section)
+
+
+def _parse(path: Path) -> configparser.ConfigParser:
+    """The file as configparser reads it. Errors name the line, never its text: in the
+    secrets file that text may be a password (and the message goes to the journal)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        with path.open(encoding="utf-8") as f:
+            parser.read_file(f)
+    except OSError as e:
+        raise SettingsError(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path}: not UTF-8 text") from None
+    except configparser.MissingSectionHeaderError as e:
+        raise SettingsError(f"{path}: line {e.lineno} comes before any [section]") from None
+    except configparser.ParsingError as e:
+        where = ", ".join(str(lineno) for lineno, _ in e.errors)
+        what = "line" if len(e.errors) == 1 else "lines"
+        raise SettingsError(f"{path}: {what} {where}: not `name = value`") from None
+    except configparser.DuplicateOptionError as e:
+        raise SettingsError(f"{path}: {e.option} is set twice in [{e.section}]") from None
+    except configparser.DuplicateSectionError as e:
+        raise SettingsError(f"{path}: [{e.section}] appears twice") from None
+    except configparser.Error as e:  # none other is raised by read_file today
+        raise SettingsError(f"{path}: {type(e).__name__}") from None
+    return parser
+
+
+def _section_values(
+    parser: configparser.ConfigParser, path: Path, section: str
+) -> dict[str, tuple[str, str]]:
     known = {f.name for f in fields(Settings)}
     found = {}
     for name, value in parser.items(section):
@@ -177,9 +209,35 @@ def _read_file(path: Path, section: str) -> dict[str, tuple[str, str]]:
     return found
 
 
+def check_file(path: Path, secrets: bool = False) -> list[str]:
+    """Check one settings file as the services would load it (`dgp settings check`):
+    the names of the settings it sets, or a SettingsError that names the bad one and
+    never shows a value. Stricter than loading on two points that would otherwise be
+    silent: the file must exist, and have its section ([dataguardian], or [secrets]
+    with a hash_key) and no other."""
+    section = "secrets" if secrets else "dataguardian"
+    if not path.is_file():
+        raise SettingsError(f"{path}: no such file")
+    parser = _parse(path)
+    others = [s for s in parser.sections() if s != section]
+    if others:
+        raise SettingsError(f"{path}: unknown section [{others[0]}] (this file has [{section}])")
+    if not parser.has_section(section):
+        raise SettingsError(f"{path}: no [{section}] section")
+    values = _section_values(parser, path, section)
+    if secrets and "hash_key" not in values:
+        raise SettingsError(f"{path}: hash_key is not set")
+    _convert_all(values)
+    return sorted(values)
+
+
 def _build(values: dict[str, tuple[str, str]]) -> Settings:
     if "hash_key" not in values:
         raise SettingsError("hash_key is not set (secrets file or DGP_HASH_KEY)")
+    return Settings(**_convert_all(values))  # type: ignore[arg-type]
+
+
+def _convert_all(values: dict[str, tuple[str, str]]) -> dict[str, object]:
     kwargs: dict[str, object] = {}
     for field in fields(Settings):
         if field.name not in values:
@@ -187,22 +245,34 @@ def _build(values: dict[str, tuple[str, str]]) -> Settings:
         raw, source = values[field.name]
         try:
             kwargs[field.name] = _convert(field.name, field.type, raw, source)
-        except (ValueError, HashKeyError) as e:
-            raise SettingsError(f"{field.name} from {source}: {e}") from None
-    return Settings(**kwargs)  # type: ignore[arg-type]
+        except (HashKeyError, SettingsError) as e:  # say where it came from, never the key
+            raise SettingsError(str(e)) from None
+        except ValueError as e:
+            detail = "malformed" if field.name in _SECRET_NAMES else str(e)
+            raise SettingsError(f"{field.name} from {source}: {detail}") from None
+    return kwargs
 
 
 def _convert(name: str, kind: object, raw: str, source: str) -> object:
     if name == "hash_key":
-        return parse_hash_key(raw, source)
-    if name == "credentials_key":
-        return parse_credentials_key(raw) if raw.strip() else None
-    if name == "credentials_old_keys":
-        return tuple(parse_credentials_key(k) for k in raw.replace(",", " ").split())
+        return parse_hash_key(raw, f"hash_key from {source}")
+    if name in ("credentials_key", "credentials_old_keys"):
+        try:  # parse_credentials_key's messages never quote the key
+            if name == "credentials_key":
+                return parse_credentials_key(raw) if raw.strip() else None
+            return tuple(parse_credentials_key(k) for k in raw.replace(",", " ").split())
+        except ValueError as e:
+            raise SettingsError(f"{name} from {source}: {e}") from None
     if kind in ("int", int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"not a whole number: {raw!r}") from None
     if kind in ("float", float):
-        return float(raw)
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"not a number: {raw!r}") from None
     if kind in ("bool", bool):
         lowered = raw.strip().lower()
         if lowered not in ("true", "false", "yes", "no", "1", "0"):

@@ -222,7 +222,10 @@ def test_a_code_scan_completes_through_dgp_scanner_and_health_stays_fast(
     assert proc.returncode == 0
 
 
-def test_socket_activation_serves_the_socket_passed_as_fd_3(env: dict[str, str]) -> None:
+@pytest.mark.parametrize("instance", ["code", "code-2"])  # code-2: one more consumer of code
+def test_socket_activation_serves_the_socket_passed_as_fd_3(
+    env: dict[str, str], instance: str
+) -> None:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -235,7 +238,8 @@ def test_socket_activation_serves_the_socket_passed_as_fd_3(env: dict[str, str])
         f"os.dup2({fd}, 3)\n"
         f"os.close({fd})\n"
         "os.environ.update(LISTEN_FDS='1', LISTEN_PID=str(os.getpid()))\n"
-        "os.execv(sys.executable, [sys.executable, '-m', 'dgp.cli.serve', 'scanner', 'code'])\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'dgp.cli.serve', 'scanner', "
+        f"'{instance}'])\n"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", wrapper],
