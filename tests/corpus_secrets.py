@@ -9,7 +9,8 @@ label on every secret the generator put in it:
   bech32 checksum, the JSON inside 1Password, Sentry and Grafana tokens), written bare in
   prose and logs or assigned in any of the syntaxes below;
 * keys: PEM/OpenSSH private keys with material, JWTs with a JSON header;
-* Kubernetes Secret manifests (``data:`` base64 and ``stringData:``);
+* Kubernetes Secret manifests (``data:`` base64 and ``stringData:``), GCP service-account
+  key files and Azure storage connection strings;
 * passwords in connection strings and URLs;
 * generic passwords assigned to secret-like names in every syntax of issue 11: Python,
   JS, Go (``:=``, raw strings, ``var x string =``), Kotlin/Scala ``val``, PHP (``=``,
@@ -567,12 +568,9 @@ class SecretCorpus:
         )
 
     # ---------------------------------------------------------------- placing values
-    def assign(
-        self, name: str, value: str | Callable[[bool], str], quoted_only: bool = False
-    ) -> tuple[str, str, str]:
-        """(before, value, after): `value` written as assigned to `name` in one syntax.
-
-        `value` may be a function of `bare` (True when the syntax writes it unquoted)."""
+    def syntaxes(self, name: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(quoted, bare): every way the corpus writes a value assigned to `name`, as the
+        text (before, after) it; `bare` ones write the value without quotes."""
         quoted = [
             (f'{name} = "', '"'),
             (f"{name} = '", "'"),
@@ -626,6 +624,15 @@ class SecretCorpus:
             (f"{self.pick('2024-05-01T10:00:00Z INFO', 'DEBUG')} auth ok {name}=", " user=svc"),
             (f"- name: {name}\n  value: ", ""),
         ]
+        return quoted, bare
+
+    def assign(
+        self, name: str, value: str | Callable[[bool], str], quoted_only: bool = False
+    ) -> tuple[str, str, str]:
+        """(before, value, after): `value` written as assigned to `name` in one syntax.
+
+        `value` may be a function of `bare` (True when the syntax writes it unquoted)."""
+        quoted, bare = self.syntaxes(name)
         options = quoted if quoted_only else quoted + bare
         before, after = self.rng.choice(options)
         if callable(value):
@@ -642,7 +649,11 @@ class SecretCorpus:
         return LabelledLine(text, labels)
 
     def assigned(
-        self, name: str, value: str, rule_id: str | None, quoted_only: bool = False
+        self,
+        name: str,
+        value: str | Callable[[bool], str],
+        rule_id: str | None,
+        quoted_only: bool = False,
     ) -> LabelledLine:
         before, value, after = self.assign(name, value, quoted_only)
         return self.snippet(((before, None), (value, rule_id), (after, None)))
@@ -768,6 +779,31 @@ class SecretCorpus:
             )
         return self.snippet([("apiVersion: v1\nkind: Secret\n" + metadata, None), *section])
 
+    def cloud_file_line(self) -> LabelledLine:
+        """A GCP service-account key file or an Azure storage connection string."""
+        if self.rng.random() < 0.5:
+            key_id = self.rand(40, HEX)
+            return self.snippet(
+                (
+                    (
+                        '{\n  "type": "service_account",\n  "project_id": "acme-prod",\n'
+                        '  "private_key_id": "',
+                        None,
+                    ),
+                    (key_id, "secret.gcp.service_account"),
+                    ('",\n  "client_email": "ci@acme-prod.iam.gserviceaccount.com"\n}', None),
+                )
+            )
+        key = base64.b64encode(self.rng.randbytes(64)).decode()
+        account = self.rand(12, LOWER + DIGITS)
+        return self.snippet(
+            (
+                (f"DefaultEndpointsProtocol=https;AccountName={account};AccountKey=", None),
+                (key, "secret.azure.storage_connection_string"),
+                (";EndpointSuffix=core.windows.net", None),
+            )
+        )
+
     def high_entropy_line(self) -> LabelledLine:
         name = self.pick(
             "HMAC_SALT",
@@ -786,8 +822,8 @@ class SecretCorpus:
 
     def positive(self) -> LabelledLine:
         kind = self.rng.choices(
-            ("token", "named", "password", "connection", "key", "manifest", "entropy"),
-            (10, 4, 6, 2, 1, 1, 1),
+            ("token", "named", "password", "connection", "key", "manifest", "entropy", "cloud"),
+            (10, 4, 6, 2, 1, 1, 1, 1),
         )[0]
         return {
             "token": self.token_line,
@@ -797,6 +833,7 @@ class SecretCorpus:
             "key": self.private_key_line,
             "manifest": self.manifest_line,
             "entropy": self.high_entropy_line,
+            "cloud": self.cloud_file_line,
         }[kind]()
 
     # ---------------------------------------------------------------- hard negatives

@@ -94,7 +94,7 @@ _NOT_A_SECRET_SHAPE = re.compile(
     r"^(?:[A-Za-z][A-Za-z0-9+.-]{1,20}://|/|\./|\.\./|~/|[A-Za-z]:\\)"
     r"|\.(?i:pem|key|crt|cer|p12|pfx|jks|json|ya?ml|txt|env|ini|cfg|conf|properties|toml|xml"
     r"|gpg|asc|der|pub)$"
-    r"|^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$"
+    r"|^[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}$"
     r"|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"
 )
 _DOTTED = re.compile(r"^[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)+$")

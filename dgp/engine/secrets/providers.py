@@ -29,8 +29,8 @@ _E_B64 = r"(?![A-Za-z0-9+/=_-])"
 
 Extra = Callable[[str], bool]
 
-# Prefixes that only provider tokens carry: a value that starts with one is the provider
-# rule's to judge (a `ghp_` token with a bad checksum is no secret for any rule).
+# Prefixes that only provider tokens (and JWTs) carry: a value that starts with one is the
+# provider rule's to judge (a `ghp_` token with a bad checksum is no secret for any rule).
 _PROVIDER_PREFIX = re.compile(
     r"(?:gh[pousr]_|github_pat_|gl(?:pat|rt|dt|ptt|cbt|oas|ft|imt|agent|soat|ffct)-|GR1348941"
     r"|npm_|pypi-AgE|rubygems_|oy2[a-z0-9]{43}$|dckr_pat_|lin_(?:api|oauth)_|PMAK-|xox[abeoprs][-.]"
@@ -38,7 +38,8 @@ _PROVIDER_PREFIX = re.compile(
     r"|hv[sb]\.|dapi[a-f0-9]|ops_eyJ|dp\.(?:pt|st|sa|ct|scim|audit)\.|pul-|AGE-SECRET-KEY-1"
     r"|sk-(?:ant|proj|svcacct|admin)-|hf_|api_org_|ATBB|AT[AC]TT3|SG\.|shp(?:at|ca|pa|ss)_"
     r"|sq0(?:atp|csp)-|EAAA|AQE|sntry[us]_|gl(?:c|sa)_|eyJrIjoi|dt0c01\.|ntn_|pat-(?:na|eu)[12]-"
-    r"|HRKU-|NRA[AK]-|NRII-|xkeysib-|xsmtpsib-|key-[a-f0-9]{32}$|SK[0-9a-f]{32}$)"
+    r"|HRKU-|NRA[AK]-|NRII-|xkeysib-|xsmtpsib-|key-[a-f0-9]{32}$|SK[0-9a-f]{32}$"
+    r"|eyJ[A-Za-z0-9_-]{10,}\.eyJ)"
 )
 
 
