@@ -447,3 +447,15 @@ def test_secrets_as_a_family_on_the_generated_corpus(detector: Detector) -> None
     examples = [t for _, t in missed.fn.get(FAMILY_LABEL, [])[:5]]
     examples += [f"{d.value!r} in {t}" for d, t in missed.fp.get(FAMILY_LABEL, [])[:5]]
     assert metrics.precision >= 0.95 and metrics.recall >= 0.95, examples
+
+
+def test_a_token_is_not_cut_short_to_pass(detector: Detector) -> None:
+    """The matcher offers shorter ends of a match; a token whose tail is a stand-in must not
+    come back as its valid-looking head."""
+    gen = SecretCorpus(SEED + 8)
+    for _ in range(PER_RULE):
+        head, payload, _signature = gen.jwt().split(".")
+        fake_jwt = f"{head}.{payload}.{gen.mixed(12)}" + "x" * 30
+        fake_stripe = "sk_live_" + gen.mixed(24) + "0" * 60
+        for text in (f"Bearer {fake_jwt}", f"key = '{fake_stripe}'"):
+            assert secrets_in(detector, text) == [], text

@@ -170,15 +170,14 @@ def literal_value(value: str, name: str, quoted: bool) -> bool:
             return False
         if _IDENTIFIER_WORDS.match(core):  # a type, a variable, a boolean: no digits at all
             return False
-    if len(core) < MIN_VALUE or provider_prefixed(core) or is_placeholder(core, name):
+    # cheapest first: every candidate that is a real secret runs all of these
+    if len(core) < MIN_VALUE or provider_prefixed(core) or is_public_token(core):
         return False
     if _NOT_A_SECRET_SHAPE.search(core) or ("." in core and is_reference(core)):
         return False
     if _IDENTIFIER_WORDS.match(core) and _KW_RE.search(core):  # "PasswordInput", "api_key"
         return False
-    if is_public_token(core):
-        return False
-    return entropy(core) >= entropy_floor(core)
+    return entropy(core) >= entropy_floor(core) and not is_placeholder(core, name)
 
 
 def entropy_floor(value: str) -> float:
@@ -215,10 +214,13 @@ def entropy(value: str) -> float:
 
 def _assigned(confidence: float, quoted: bool):
     def check(text: str, start: int, end: int) -> float | None:
+        value = text[start:end]
+        if provider_prefixed(value):  # cheap, and common: `GITHUB_TOKEN=ghp_...`
+            return None
         name = name_before(text, start)
         if not name or not_a_secret_name(name):
             return None
-        return confidence if literal_value(text[start:end], name, quoted) else None
+        return confidence if literal_value(value, name, quoted) else None
 
     return check
 
@@ -317,15 +319,14 @@ ASSIGNMENT_PATTERNS: tuple[PatternSpec, ...] = (
     # NAME=value lines (.env, .properties, .ini, YAML, shell, Dockerfile, Makefile),
     # also inside a JSON string after an escaped newline
     _spec(
-        r"(?:^|\\n)[ \t]*(?:"
-        + _LINE_PREFIX
-        + r"[A-Za-z0-9_.-]*"
-        + _TRIGGER_NAME
-        + r"[ \t]*(?::*=|\?=|\+=|:)|"
+        # not anchored for hyperscan (a line-start anchor before a name costs it an
+        # automaton run from every line start); the Python regex anchors
+        _TRIGGER_NAME
+        + r"[ \t]*(?::*=|\?=|\+=|:)[ \t]*[^\s\"'`$\\]|"
         + _LINE_SPACED
         + r"[A-Za-z0-9_.-]*"
         + _TRIGGER_NAME
-        + r"[ \t]+)[ \t]*[^\s\"'`$\\]",
+        + r"[ \t]+[^\s\"'`$\\]",
         r"(?:^|\\n)" + _LINE_HEAD + r"[ \t]*[^\s\"'`$\\]",
         r"(?:\\n)?" + _LINE_HEAD + r"[ \t]*" + _LINE_VALUE + _LINE_END,
         _assigned(0.75, quoted=False),

@@ -9,8 +9,6 @@ jwt.io's demo token is in every tutorial and is no one's secret.
 
 from __future__ import annotations
 
-import re
-
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.secrets import structure
 from dgp.engine.secrets.placeholders import KNOWN_EXAMPLES, is_placeholder_token
@@ -19,18 +17,18 @@ MIN_KEY_MATERIAL = 48  # base64 characters
 KEY_WINDOW = 1024  # characters after the marker searched for material (bounded)
 MATERIAL_NEEDED = 256  # characters of material enough to tell a key from a stand-in
 
-# One line of material as it appears in files, JSON strings ("...\n...") and code
-# ("..." + "..."): quotes, commas, plus signs between the pieces are not material.
-_PIECES = re.compile(r"\\r|\\n|[\r\n]")
-_WRAPPING = str.maketrans("", "", " \t\"',")
+# Material as it appears in files, JSON strings ("...\\n...") and code ("..." + "..."):
+# quotes, commas, plus signs and blanks between the pieces are not material.
+_WRAPPING = str.maketrans("", "", " \t\r\"',")
 _BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 
 
 def key_material(text: str, after: int) -> str:
     """The base64 material that follows a BEGIN marker, up to its END or the first line that
     is neither a header (`Proc-Type: ...`) nor base64 (bounded window)."""
+    window = text[after : after + KEY_WINDOW].replace("\\r", "").replace("\\n", "\n")
     material = ""
-    for piece in _PIECES.split(text[after : after + KEY_WINDOW]):
+    for piece in window.split("\n"):
         line = piece.translate(_WRAPPING).strip("+")
         if not line:
             continue
@@ -62,7 +60,12 @@ def _putty_key(text: str, start: int, end: int) -> float | None:
     return 0.99 if len(material) >= MIN_KEY_MATERIAL else None
 
 
+_JWT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
 def _jwt(text: str, start: int, end: int) -> float | None:
+    if end < len(text) and text[end] in _JWT_CHARS:  # a shorter end the matcher offers
+        return None
     value = text[start:end]
     parts = structure.jwt_parts(value)
     if parts is None or structure.is_demo_jwt(parts[1]):

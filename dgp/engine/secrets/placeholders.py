@@ -28,6 +28,7 @@ _MARKER_WORDS = (
     "replace-me", "_here", "goeshere", "goes_here", "goes-here", "todo", "fixme", "lorem",
     "foobar",
 )  # fmt: skip
+_MARKER_RE = re.compile("|".join(map(re.escape, _MARKER_WORDS)))
 _MARKER_EDGES = re.compile(r"^(?:test|mock|my[_-]?(?:secret|pass|token|key|api))|test$")
 # Whole values that are words, not secrets.
 _WORDS = frozenset(
@@ -60,18 +61,22 @@ MADE_UP_REACH = 256  # characters of a long value (key material) that are looked
 _KEYBOARD_PAIRS = frozenset(row[i : i + 2] for row in _KEYBOARD_ROWS for i in range(len(row) - 1))
 
 
-_CLOSE = frozenset((-1, 0, 1))
+_PRINTABLE = [chr(c) for c in range(32, 127)]
+# Neighbouring characters that repeat or count up/down by one ("aa", "ab", "ba"; "12", "21").
+_STEP_PAIRS = frozenset(a + b for a in _PRINTABLE for b in _PRINTABLE if abs(ord(a) - ord(b)) <= 1)
 
 
-def _steps_share(low: bytes) -> float:
+def _pairs(low: str) -> list[str]:
+    return list(map(operator.add, low, low[1:]))
+
+
+def _steps_share(pairs: list[str]) -> float:
     """Share of neighbouring characters that repeat or count up/down by one (abc, 321, aaa)."""
-    steps = sum(map(_CLOSE.__contains__, map(operator.sub, low, low[1:])))
-    return steps / (len(low) - 1)
+    return sum(map(_STEP_PAIRS.__contains__, pairs)) / len(pairs)
 
 
-def _keyboard_share(low: str) -> float:
-    hits = sum(1 for i in range(len(low) - 1) if low[i : i + 2] in _KEYBOARD_PAIRS)
-    return hits / (len(low) - 1)
+def _keyboard_share(pairs: list[str]) -> float:
+    return sum(map(_KEYBOARD_PAIRS.__contains__, pairs)) / len(pairs)
 
 
 def _is_periodic(value: str, distinct: int) -> bool:
@@ -96,10 +101,10 @@ def looks_made_up(value: str) -> bool:
     distinct = len(set(value))
     if distinct <= 2 or len(value) < 4:
         return True
-    low = value.lower()
-    if _steps_share(low.encode("utf-8", "replace")) >= 0.5:
+    pairs = _pairs(value.lower())
+    if _steps_share(pairs) >= 0.5:
         return True
-    if len(low) <= 24 and _keyboard_share(low) >= 0.8:  # walks are short: "qwertyuiop"
+    if len(value) <= 24 and _keyboard_share(pairs) >= 0.8:  # walks are short: "qwertyuiop"
         return True
     if _is_periodic(value, distinct):
         return True
@@ -127,7 +132,7 @@ def is_placeholder(value: str, name: str = "") -> bool:
     if not stripped or stripped in KNOWN_EXAMPLES:
         return True
     low = stripped.lower()
-    if low in _WORDS or any(word in low for word in _MARKER_WORDS) or _MARKER_EDGES.search(low):
+    if low in _WORDS or _MARKER_RE.search(low) or _MARKER_EDGES.search(low):
         return True
     if (not _TEMPLATE_CHARS.isdisjoint(stripped) or "__" in stripped) and _TEMPLATE.search(
         stripped

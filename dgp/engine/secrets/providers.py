@@ -64,9 +64,19 @@ def mixed(value: str) -> bool:
 
 
 def _check(
-    prefix: str | int, confidence: float, extra: Extra | None, context: ContextWords | None
+    prefix: str | int,
+    confidence: float,
+    extra: Extra | None,
+    context: ContextWords | None,
+    end_boundary: str | None = None,
 ) -> Callable[[str, int, int], float | None]:
+    """`end_boundary`: the token must end there in the text, not only in the candidate (the
+    matcher also offers shorter ends, which would cut a long token into a valid-looking one)."""
+    boundary = re.compile(end_boundary) if end_boundary else None
+
     def check(text: str, start: int, end: int) -> float | None:
+        if boundary is not None and not boundary.match(text, end):
+            return None
         value = text[start:end]
         skip = prefix if isinstance(prefix, int) else len(prefix)
         if extra is not None and not extra(value):
@@ -98,7 +108,7 @@ def token(
     return PatternSpec(
         rule_id,
         trigger or pattern,
-        _check(prefix, confidence, extra, context),
+        _check(prefix, confidence, extra, context, end),
         caseless=caseless,
         python=start + pattern + end,
         priority=TOKEN_PRIORITY,
@@ -402,8 +412,19 @@ PROVIDER_PATTERNS: tuple[PatternSpec, ...] = (
         5,
     ),
     # -- payments ------------------------------------------------------------------------
-    token("secret.stripe.live_key", r"[rs]k_live_[0-9a-zA-Z]{24,247}", 8),
-    token("secret.stripe.test_key", r"[rs]k_test_[0-9a-zA-Z]{24,247}", 8, confidence=0.9),
+    token(
+        "secret.stripe.live_key",
+        r"[rs]k_live_[0-9a-zA-Z]{24,247}",
+        8,
+        trigger=r"[rs]k_live_[0-9a-zA-Z]{24}",
+    ),
+    token(
+        "secret.stripe.test_key",
+        r"[rs]k_test_[0-9a-zA-Z]{24,247}",
+        8,
+        trigger=r"[rs]k_test_[0-9a-zA-Z]{24}",
+        confidence=0.9,
+    ),
     token("secret.stripe.webhook_secret", r"whsec_[A-Za-z0-9+/=]{32,64}", 6, end=_E_B64),
     token(
         "secret.mollie.api_key",
