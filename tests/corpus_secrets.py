@@ -201,10 +201,6 @@ class SecretCorpus:
             ),
             "secret.stripe.test_key": lambda: "sk_test_" + self.mixed(self.pick(24, 99)),
             "secret.stripe.webhook_secret": lambda: "whsec_" + self.mixed(32),
-            "secret.mollie.api_key": lambda: self.pick(
-                "live_" + self.mixed(30), "access_" + self.mixed(40)
-            ),
-            "secret.mollie.test_key": lambda: "test_" + self.mixed(30),
             "secret.adyen.api_key": self.adyen_key,
             "secret.square.access_token": lambda: self.pick(
                 "EAAA" + self.mixed(60, ALNUM + "-_"), "sq0atp-" + self.mixed(22, URLSAFE)
@@ -291,6 +287,13 @@ class SecretCorpus:
             "secret.gocardless.access_token": Named(
                 ("GOCARDLESS_ACCESS_TOKEN", "gocardless_token"),
                 lambda: self.pick("live_", "sandbox_") + self.mixed(40, URLSAFE),
+            ),
+            "secret.mollie.api_key": Named(
+                ("MOLLIE_API_KEY", "mollie_live_key", "MOLLIE_ACCESS_TOKEN"),
+                lambda: self.pick("live_" + self.mixed(30), "access_" + self.mixed(40)),
+            ),
+            "secret.mollie.test_key": Named(
+                ("MOLLIE_TEST_KEY", "mollie_api_key"), lambda: "test_" + self.mixed(30)
             ),
             "secret.plaid.secret": Named(("PLAID_SECRET", "plaid_secret_key"), lambda: r(30, HEX)),
             "secret.binance.api_key": Named(

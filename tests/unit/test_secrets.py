@@ -316,6 +316,33 @@ def test_expressions_and_references_are_not_values(detector: Detector, text: str
     assert secrets_in(detector, text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [  # seen in installed, popular packages
+        "    'abbr', 'accept', 'accept-charset', 'accesskey', 'action', 'align',",
+        "presidio_hf_token_pipe=presidio_analyzer.nlp_engine.hf_pipe:create_hf_token_pipe",
+        '            if token == "blanks":',
+        '        elif token == "#bygroup":',
+        "            headerToken=0xE391C05F,",
+        "            tokentype=Name.Function,",
+        '        Token:                      "#d8dee9",',
+        '                    "password": "string?",',
+        "    secret = r'([a-z0-9]{64})'",
+        "    secret_keyword = r'(?:key|pwd|pw|password|pass|token)'",
+        "    password = r'([a-f0-9]{48}(?![a-f0-9]))'",
+        "localStorage.setItem('token', 'jwt_abc123');",
+        "        private_key: PKCS7PrivateKeyTypes,",
+        "        token_type_match_fallback: bool=False,",
+        '<text class="displacy-token" fill="currentColor" text-anchor="middle">',
+        "        resp.vary = ('X-Auth-Token', 'Accept-Encoding')",
+        '__lazy_modules__ = ["pathlib", "secrets", f"{__spec__.parent}._files"]',
+        "    def test_encodeUnicode4BytesUTF8Highest(self):",
+    ],
+)
+def test_code_that_is_not_a_secret(detector: Detector, text: str) -> None:
+    assert secrets_in(detector, text) == []
+
+
 def test_generated_expressions_are_not_values(detector: Detector) -> None:
     gen = SecretCorpus(SEED + 2)
     for _ in range(400):

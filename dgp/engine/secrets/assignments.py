@@ -51,9 +51,12 @@ _NAME = r"[A-Za-z0-9_.-]{0,60}" + _KW + r"[A-Za-z0-9_.-]{0,60}"
 _START = r"(?<![A-Za-z0-9_.-])"
 _QUOTE = r"(?:\"\"\"|'''|[\"'`])"
 _OP = r"(?::::=|::=|:=|=>|==?|\?=|\.=|\|\|=|\?\?=|<-|:)"
+_COLON_TYPE = r"[ \t]*:[ \t]*&?[A-Za-z_][A-Za-z0-9_.<>\[\]?]{0,40}"
+# after a quoted name only `"name": Type`; a type after a space only follows a bare name
+# (Go `var password string = ...`), not an attribute (`class="x-token" fill="..."`)
 _TYPE = (
-    r"(?:[ \t]*:[ \t]*&?[A-Za-z_][A-Za-z0-9_.<>\[\]?]{0,40}"
-    r"|[ \t]+[A-Za-z_][A-Za-z0-9_.]{0,30})?"
+    r"(?:[\"'\]]{1,2}(?:" + _COLON_TYPE + r")?"
+    r"|" + _COLON_TYPE + r"|[ \t]+[A-Za-z_][A-Za-z0-9_.]{0,30})?"
 )
 _QUOTED_VALUE = r"(?P<q>\"\"\"|'''|[\"'`])(?P<v>[^\s\"'`\\]{6,200})(?P=q)"
 _LINE_VALUE = r"(?P<v>[^\s\"'`\\]{6,200})"
@@ -86,7 +89,7 @@ _NOT_SECRET_ANY = re.compile(
     r"public|publishable|pub_key|tokeniz|pagination|continuation|cursor|next_?(?:page_?)?token"
     r"|page_?token|sync_?token|marker|(?:eos|bos|pad|unk|sep|mask|cls|stop|start|end|special)"
     r"_?tokens?|(?:max|num|total|input|output)_?tokens?|tokens?_?(?:count|limit|usage|per)"
-    r"|secretar|forgot|csrf_?token_?name|_?key_?ref|key_?ref|secret_?ref|valuefrom"
+    r"|secretar|forgot|csrf_?token_?name|_?key_?ref|key_?ref|secret_?ref|valuefrom|tokentype"
 )
 # Values that are something else than a secret: a URL, a path or file name, an e-mail
 # address, the name of an environment variable. One regex: this runs for every candidate.
@@ -96,17 +99,25 @@ _NOT_A_SECRET_SHAPE = re.compile(
     r"|gpg|asc|der|pub)$"
     r"|^[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}$"
     r"|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"
+    r"|^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"  # a colour
 )
 _DOTTED = re.compile(r"^[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)+$")
 # A part that reads as code: a word of 3+ lower-case letters (`var`, `secret_length`,
 # `getToken`), or an ALL_CAPS_NAME with an underscore (`settings.SECRET_KEY`).
 _CODE_PART = re.compile(
     r"^(?:[a-z]{3,}|[a-z]{2,}_[a-z0-9_]*|[A-Z][A-Z0-9]*_[A-Z0-9_]+|[a-z]{2,}(?:[A-Z][a-z]+[0-9]*)+"
-    r"|\$\w+)$"
+    r"|(?:[A-Z][a-z]{2,})+|\$\w+)$"
 )
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Words joined as code joins them: camelCase, PascalCase, Header-Case, kebab-case.
+_WORDY = re.compile(
+    r"^(?:[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+){2,}|[A-Z][a-z]+(?:-[A-Z][a-z]+)+|[a-z]+(?:-[a-z]+)+)$"
+)
+# A regular expression, not a value: groups, classes with ranges, counted repeats, escapes.
+_REGEX_LIKE = re.compile(r"\(\?|\[[^\]]{0,20}-[^\]]{0,20}\]|\{\d+(?:,\d*)?\}|\\[dswbDSWB]|^\^.*\$$")
 _IDENTIFIER_WORDS = re.compile(r"^[A-Za-z_]+$")
-_NUMBERISH = re.compile(r"^[\d.:_-]+$")
-_EXPRESSION = re.compile(r"[()\[\]{}<>]|^[!&*@%$#|-]")
+_NUMBERISH = re.compile(r"^(?:[\d.:_-]+|0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+)$")
+_EXPRESSION = re.compile(r"[()\[\]{}<>]|^[!&*@%$#|-]|^[a-z_][a-z0-9_]*=[A-Za-z_]\w*$")
 
 
 def snake(name: str) -> str:
@@ -152,11 +163,26 @@ def name_before(text: str, start: int) -> str:
     return ""
 
 
+_SECRET_NAME_WORDS = frozenset(
+    "password passwd pwd passphrase secret token key apikey credential credentials".split()
+)
+
+
+def _names_a_secret(identifier: str) -> bool:
+    """An identifier made of words one of which is a secret word (`PasswordInput`); a random
+    value that merely holds "pWd" somewhere is not."""
+    return not _SECRET_NAME_WORDS.isdisjoint(snake(identifier).split("_"))
+
+
 def is_reference(value: str) -> bool:
-    """`var.db_password`, `X25519.secret_length`, `settings.SECRET_KEY`: a dotted name whose
-    parts read as code, not a random value that happens to hold a dot (`DTNxf5.nKYfa`)."""
-    return _DOTTED.match(value) is not None and any(
-        _CODE_PART.match(part) for part in value.split(".")
+    """`var.db_password`, `X25519.secret_length`, `settings.SECRET_KEY`, an entry point
+    `package.module:function`: a dotted name whose parts read as code, not a random value
+    that happens to hold a dot (`DTNxf5.nKYfa`)."""
+    module, colon, attr = value.partition(":")
+    if colon and not (attr.isidentifier() and _DOTTED.match(module)):
+        return False
+    return _DOTTED.match(module) is not None and any(
+        _CODE_PART.match(part) for part in module.split(".")
     )
 
 
@@ -173,9 +199,11 @@ def literal_value(value: str, name: str, quoted: bool) -> bool:
     # cheapest first: every candidate that is a real secret runs all of these
     if len(core) < MIN_VALUE or provider_prefixed(core) or is_public_token(core):
         return False
-    if _NOT_A_SECRET_SHAPE.search(core) or ("." in core and is_reference(core)):
+    if _NOT_A_SECRET_SHAPE.search(core) or ("." in core and is_reference(core.strip("'\""))):
         return False
-    if _IDENTIFIER_WORDS.match(core) and _KW_RE.search(core):  # "PasswordInput", "api_key"
+    if _IDENTIFIER.match(core) and _names_a_secret(core):  # "PasswordInput", "PKCS7PrivateKey"
+        return False
+    if _WORDY.match(core) or _REGEX_LIKE.search(core):  # "currentColor", "Accept-Encoding"
         return False
     return entropy(core) >= entropy_floor(core) and not is_placeholder(core, name)
 
@@ -183,8 +211,12 @@ def literal_value(value: str, name: str, quoted: bool) -> bool:
 def entropy_floor(value: str) -> float:
     """Bits per character a chosen secret has at least: a short value cannot reach 3 bits
     (6 distinct characters give 2.58), and one that mixes three character classes
-    (`e0HFeue4Js`) was generated or chosen to be hard to guess even with a repeat."""
-    slack = 0.8 if character_classes(value) >= 3 else 0.25
+    (`e0HFeue4Js`) was generated or chosen to be hard to guess even with a repeat. Letters
+    of one case only are words (`blanks`, `action`) unless long and varied."""
+    classes = character_classes(value)
+    if classes == 1 and value.isalpha():
+        return ENTROPY_FLOOR if len(value) >= 12 else math.inf
+    slack = 0.8 if classes >= 3 else 0.25
     return min(ENTROPY_FLOOR, math.log2(len(value)) - slack)
 
 
@@ -220,6 +252,8 @@ def _assigned(confidence: float, quoted: bool):
         name = name_before(text, start)
         if not name or not_a_secret_name(name):
             return None
+        if "==" in text[max(0, start - 6) : start] and character_classes(value) < 3:
+            return None  # `token == "#bygroup"`: a parser's comparison, not a password check
         return confidence if literal_value(value, name, quoted) else None
 
     return check
@@ -247,8 +281,8 @@ _TRIGGER_NAME = _KW + r"[A-Za-z0-9_.-]*"
 _TRIGGER_TYPE = r"(?:[ \t]*:[ \t]*&?[A-Za-z_][A-Za-z0-9_.<>\[\]?]*|[ \t]+[A-Za-z_][A-Za-z0-9_.]*)?"
 _TRIGGER_OP = r"(?::*=|=>|==?|\?=|\.=|\|\|=|\?\?=|<-|:)"
 
-_QUOTED_HEAD = _NAME + r"[\"'\]]{0,2}" + _TYPE + r"[ \t]*" + _OP + r"[ \t]*(?:[rbuf]{1,2}|@)?"
-_CALL_HEAD = r"[({,][ \t]*[\"']" + _NAME + r"[\"'][ \t]*,[ \t]*(?:[rbuf]{1,2}|@)?"
+_QUOTED_HEAD = _NAME + _TYPE + r"[ \t]*" + _OP + r"[ \t]*(?:[rbuf]{1,2}|@)?"
+_CALL_HEAD = r"[({][ \t]*[\"']" + _NAME + r"[\"'][ \t]*,[ \t]*(?:[rbuf]{1,2}|@)?"
 _DEFINE_HEAD = r"#[ \t]*define[ \t]+" + _NAME + r"[ \t]+(?:[LuU]|u8)?"
 _XML_ATTR_HEAD = r"(?:key|name)[ \t]*=[ \t]*\"" + _NAME + r"\"[ \t]+value[ \t]*=[ \t]*"
 _HCL_START = r"variable[ \t]+\"" + _NAME + r"\"[ \t]*\{"

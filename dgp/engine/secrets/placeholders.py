@@ -15,7 +15,7 @@ import re
 # Template and reference syntax anywhere in the value: the value is filled in elsewhere.
 _TEMPLATE = re.compile(
     r"\$\{|\{\{|\}\}|\{%|%\(\w*\)[sdr]|\$\(|#\{|\[\[|\]\]|<%|%>|@@[A-Za-z_]\w*@@"
-    r"|^\$[A-Za-z_]\w*$|^%[A-Za-z_]\w*%$|^<[^<>]*>$|^__\w+__$|^\{[\w.:-]*\}$"
+    r"|^\$[A-Za-z_]\w*$|^%[A-Za-z_]\w*%$|^<[^<>]*>$|^__\w+__$|\{[A-Za-z_][\w.:\[\]-]*\}"
 )
 _TEMPLATE_CHARS = frozenset("${}%<>#[]@")  # every template above holds one, or "__"
 # References to a secret store or an encrypted value (sops, 1Password, Vault, AWS).
@@ -26,7 +26,7 @@ _MARKER_WORDS = (
     "changeit", "redacted", "your_", "your-", "yourpass", "xxxx", "***", "...", "•••", "fake",
     "notreal", "not_a_real", "not-a-real", "insert_", "insert-", "replace_me", "replaceme",
     "replace-me", "_here", "goeshere", "goes_here", "goes-here", "todo", "fixme", "lorem",
-    "foobar",
+    "foobar", "abc123", "123456",
 )  # fmt: skip
 _MARKER_RE = re.compile("|".join(map(re.escape, _MARKER_WORDS)))
 _MARKER_EDGES = re.compile(r"^(?:test|mock|my[_-]?(?:secret|pass|token|key|api))|test$")
@@ -126,6 +126,14 @@ def named_after(value: str, name: str) -> bool:
     return v == n or v in n or (len(n) >= 4 and n in v and len(v) - len(n) <= 4)
 
 
+# A type in a schema or a signature, not a value: "string?", "str", "bytes[]".
+_TYPE_NAME = re.compile(
+    r"^(?:string|str|text|int|integer|number|bool|boolean|bytes|byte|object|any|null|date"
+    r"|datetime|float|double|long|char|secret|password|secretstr)(?:\?|\[\]|\|null)*$",
+    re.IGNORECASE,
+)
+
+
 def is_placeholder(value: str, name: str = "") -> bool:
     """A whole value (a password, a config value) that only stands in for a secret."""
     stripped = value.strip()
@@ -133,6 +141,8 @@ def is_placeholder(value: str, name: str = "") -> bool:
         return True
     low = stripped.lower()
     if low in _WORDS or _MARKER_RE.search(low) or _MARKER_EDGES.search(low):
+        return True
+    if _TYPE_NAME.match(stripped):
         return True
     if (not _TEMPLATE_CHARS.isdisjoint(stripped) or "__" in stripped) and _TEMPLATE.search(
         stripped

@@ -177,6 +177,9 @@ _UUID_ANY = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-
 
 _TWILIO = ContextWords(["twilio"], before=400, after=400)
 _OKTA = ContextWords(["okta", "okta.com", "oktapreview.com"], before=300, after=300)
+# `test_` + 30 letters and digits is also a test function's name: Mollie keys count near
+# the word (MOLLIE_API_KEY=..., $mollie->setApiKey(...)); elsewhere the generic rule judges.
+_MOLLIE = ContextWords(["mollie"], before=300, after=300)
 _GOCARDLESS = ContextWords(["gocardless"], before=300, after=300)
 _VAULT = ContextWords(["vault", "vault_token", "vault-token"], before=200, after=100)
 
@@ -431,6 +434,7 @@ PROVIDER_PATTERNS: tuple[PatternSpec, ...] = (
         r"live_[A-Za-z0-9]{30}|access_[A-Za-z0-9]{40}",
         5,
         extra=lambda v: mixed(v.split("_", 1)[1]),
+        context=_MOLLIE,
         confidence=0.9,
     ),
     token(
@@ -438,6 +442,7 @@ PROVIDER_PATTERNS: tuple[PatternSpec, ...] = (
         r"test_[A-Za-z0-9]{30}",
         5,
         extra=lambda v: mixed(v[5:]),
+        context=_MOLLIE,
         confidence=0.85,
     ),
     token(
