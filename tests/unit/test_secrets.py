@@ -13,7 +13,8 @@ import zlib
 
 import pytest
 
-from dgp.engine import RULES, Detector
+from dgp.engine.detector import Detector
+from dgp.engine.rules import RULES
 from dgp.engine.secrets import SECRET_PATTERNS, fixture_note, fixture_reason, is_test_path
 from dgp.engine.secrets.placeholders import is_placeholder
 from dgp.engine.secrets.structure import base62_crc32, has_base62_crc32, is_bech32
