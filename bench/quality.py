@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok or not args.check else 1
 
 
+SECRETS_TARGET = 0.95  # issue 11: secrets as a family
+
+
 def _secrets(detector, pii_lines, args) -> bool:
     """Score the secret rules on the secrets corpus plus the PII lines (negatives for them)."""
     t0 = time.perf_counter()
@@ -102,9 +105,9 @@ def _secrets(detector, pii_lines, args) -> bool:
         f"plus the {len(pii_lines)} lines above; {time.perf_counter() - t0:.1f} s\n"
     )
     print(format_table(metrics))
-    met = family.precision >= TARGET and family.recall >= TARGET
+    met = family.precision >= SECRETS_TARGET and family.recall >= SECRETS_TARGET
     print(
-        f"\nsecrets as a family (target precision and recall >= {TARGET}):\n"
+        f"\nsecrets as a family (target precision and recall >= {SECRETS_TARGET}):\n"
         f"  {'secret.*':<20} P {family.precision:.3f}  R {family.recall:.3f}  "
         f"(tp {family.tp}, fp {family.fp}, fn {family.fn})  {'OK' if met else 'MISSED'}"
     )
