@@ -134,7 +134,10 @@ def strings(value: Any) -> Iterator[str]:
 # -- the document set ------------------------------------------------------------------
 
 ENV = f"DB_PASSWORD={PASSWORD}\n"
-ID_RSA = f"{PRIVATE_KEY_HEADER}\nMIIEowIBAAKCAQEA7bq1\n-----END RSA PRIVATE KEY-----\n"
+ID_RSA = (  # a marker only counts with key material after it
+    f"{PRIVATE_KEY_HEADER}\nMIIEowIBAAKCAQEA7bq1Lw9XkR2pVz4mN8sTq6YcHf3GdJ0aUeBiOlKnWrZtPyxM"
+    "\n-----END RSA PRIVATE KEY-----\n"
+)
 CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n"
 TEXT_FILES = {
     "notities.txt": f"Klant: {fx.EMAIL}\nTel: {INTL_PHONE}\n",
