@@ -13,7 +13,7 @@ BARE_CHECKSUM_CONFIDENCE = 0.3  # passes a checksum, nothing else: below the def
 
 
 def _bsn(text: str, start: int, end: int) -> float | None:
-    if not validators.is_bsn(text[start:end]):
+    if not validators.is_bsn(text[start:end]) or context.is_reference(text, start):
         return None
     return 0.95 if context.BSN.near(text, start, end) else BARE_CHECKSUM_CONFIDENCE
 
@@ -22,7 +22,7 @@ def _iban(text: str, start: int, end: int) -> float | None:
     return 0.95 if validators.is_iban(text[start:end]) else None
 
 
-_IBAN_PREFIX = re.compile(r"[A-Z]{2}\d{2}[ ]?(?:[A-Z0-9]{1,4}[ ]?)*$")
+_IBAN_PREFIX = re.compile(r"[A-Z]{2}\d{2}[ ]?(?:[A-Z0-9]{1,4}[ ]?)*$", re.IGNORECASE)
 
 
 def _inside_iban(text: str, start: int) -> bool:
@@ -31,18 +31,46 @@ def _inside_iban(text: str, start: int) -> bool:
 
 
 def _card(text: str, start: int, end: int) -> float | None:
-    if _inside_iban(text, start) or not validators.is_payment_card(text[start:end]):
+    if not validators.is_payment_card(text[start:end]):
+        return None
+    if _inside_iban(text, start) or context.is_reference(text, start):
         return None
     return 0.95 if context.PAYMENT_CARD.near(text, start, end) else 0.85
 
 
+# A date at the start of a phone candidate ("01-02-2024 1234") makes it no phone number.
+_DATE_START = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\d{4}-\d{2}-\d{2}")
+_DIGIT_GROUP_BEFORE = re.compile(r"\d[ .-]?$")
+
+
+def _national_phone_context(text: str, start: int, end: int, region: str) -> bool:
+    if region == "BE":
+        return "/" in text[start:end] or context.PHONE_BE.near(text, start, end)
+    return context.PHONE_DE.near(text, start, end)
+
+
 def _phone(text: str, start: int, end: int) -> float | None:
+    """A valid Dutch, Belgian or German number, not part of a longer number or a label.
+
+    A national number not valid in the Netherlands counts as Belgian or German
+    only in that country's words or writing (context.PHONE_BE, PHONE_DE).
+    """
     value = text[start:end]
-    if parse_date(value) is not None or _inside_iban(text, start):
+    if _DATE_START.match(value) or _inside_iban(text, start):
         return None
-    if not validators.is_phone(value):
+    if _DIGIT_GROUP_BEFORE.search(text, max(0, start - 2), start):
+        return None  # the tail of a card number, an amount or another longer number
+    if validators.is_payment_card(value) or context.is_reference(text, start):
         return None
-    return 0.95 if context.PHONE.near(text, start, end) else 0.85
+    international = value.lstrip("(").startswith(("+", "00"))
+    dotted = "." in value  # Belgians write 0475/12.34.56; elsewhere dots make versions, amounts
+    region = validators.phone_region(value, ("BE",) if dotted and not international else None)
+    if region is None or (dotted and region != "BE"):
+        return None
+    if not (international or region == "NL" or _national_phone_context(text, start, end, region)):
+        return None
+    near = context.PHONE.near(text, start, end)
+    return 0.95 if near else 0.85
 
 
 _EMAIL_TLD_OK = re.compile(r"\.([a-z]{2}|[a-z]{3,24})$")
@@ -50,6 +78,11 @@ _NOT_TLDS = frozenset(
     "png jpg jpeg gif svg webp ico css js ts map json xml yml yaml txt md html htm php py rb go "
     "java class jar zip gz tar exe dll so bin lock log tmp bak".split()
 )
+
+
+# "https://user@host/", "ssh://git@host", "git@github.com:org/repo": a URL's userinfo.
+_URL_USERINFO_BEFORE = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/@]*$", re.IGNORECASE)
+_SCP_PATH_AFTER = re.compile(r":[\w~./-]")
 
 
 def _email(text: str, start: int, end: int) -> float | None:
@@ -60,6 +93,10 @@ def _email(text: str, start: int, end: int) -> float | None:
     tld = domain.rsplit(".", 1)[1]
     if tld in _NOT_TLDS or not _EMAIL_TLD_OK.search(domain):
         return None
+    if _URL_USERINFO_BEFORE.search(text, max(0, start - 64), start) or _SCP_PATH_AFTER.match(
+        text, end
+    ):
+        return None  # the user part of a URL, not a mailbox
     return 0.95
 
 
@@ -180,6 +217,7 @@ _MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _TV = "|".join(re.escape(t) for t in TUSSENVOEGSELS)
 
 _YEAR = r"(?:19|20)\d{2}"
+_PHONE_SEP = r"(?:[ .]|[ ]?-[ ]?|/)"  # one space, dot or slash, or a dash with spaces around
 PII_PATTERNS: tuple[PatternSpec, ...] = (
     PatternSpec(
         "pii.bsn",
@@ -189,7 +227,14 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
         context=context.BSN,
         bare_confidence=BARE_CHECKSUM_CONFIDENCE,
     ),
-    PatternSpec("pii.iban", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", _iban, priority=70),
+    # any case ("nl91abna0417164300"), compact or in groups: stdnum decides
+    PatternSpec(
+        "pii.iban",
+        r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b",
+        _iban,
+        caseless=True,
+        priority=70,
+    ),
     # not the digits of a decimal fraction ("0.8444218515250481"): no digit + [.,] before
     PatternSpec(
         "pii.payment_card",
@@ -208,10 +253,12 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
         r"\.[A-Za-z]{2,24}\b",
         priority=80,
     ),
+    # +31 6 1234 5678, 0031 6..., +31 (0) 20 123 4567, (020) 123 45 67, 010 - 123 45 67,
+    # 0800-1234, 0475/12.34.56: a prefix, then digits with one separator between them
     PatternSpec(
         "pii.phone",
-        r"(?:(?:\+|\b00)\d{1,3}[ -]?(?:\(0\)[ -]?)?\(?\d{1,4}\)?(?:[ -]?\d){4,10}"
-        r"|(?:\(0\d{1,4}\)|\b0\d{1,4})(?:[ -]{1,2}|/)?\d(?:[ -]?\d){4,8})\b",
+        rf"(?:(?:\+|\b00)[1-9]\d{{0,2}}[ .-]?(?:\(0\)[ .-]?)?|\b0)\d(?:{_PHONE_SEP}?\d){{6,12}}\b"
+        rf"|\(0\d{{1,4}}\)[ -]?\d(?:{_PHONE_SEP}?\d){{4,10}}\b",
         _phone,
         priority=50,
     ),

@@ -67,6 +67,32 @@ def is_payment_card(value: str) -> bool:
     return 13 <= len(d) <= 19 and _card_issuer_known(d) and len(set(d)) > 2 and luhn.is_valid(d)
 
 
+# National numbers are read as Dutch first, then as Belgian and German ones.
+PHONE_REGIONS = ("NL", "BE", "DE")
+
+
+def phone_region(value: str, regions: tuple[str, ...] | None = None) -> str | None:
+    """The region in which `value` is a valid phone number, or None.
+
+    A number with a country code (+32, 0049) is judged in that country only;
+    a national one (020-1234567, 0475/12.34.56) in the first of PHONE_REGIONS
+    where phonenumbers finds it valid (or of `regions`, when given).
+    """
+    if not 8 <= len(digits(value)) <= 15:
+        return None
+    international = value.lstrip("( ").startswith(("+", "00"))
+    for region in regions or PHONE_REGIONS:
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.region_code_for_number(number)
+        if international:
+            return None  # an explicit country code: no other reading
+    return None
+
+
 def is_phone(value: str, region: str = "NL") -> bool:
     d = digits(value)
     if not 8 <= len(d) <= 15:
