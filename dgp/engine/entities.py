@@ -30,9 +30,14 @@ def _inside_iban(text: str, start: int) -> bool:
     return _IBAN_PREFIX.search(text, max(0, start - 40), start) is not None
 
 
+_PHONE_PREFIX_BEFORE = re.compile(r"(?:\+|\b00)\s?$")
+
+
 def _card(text: str, start: int, end: int) -> float | None:
     if not validators.is_payment_card(text[start:end]):
         return None
+    if _PHONE_PREFIX_BEFORE.search(text, max(0, start - 3), start):
+        return None  # "+49 151 75606644": a phone number after its "+"
     if _inside_iban(text, start) or context.is_reference(text, start):
         return None
     return 0.95 if context.PAYMENT_CARD.near(text, start, end) else 0.85
@@ -43,34 +48,51 @@ _DATE_START = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\d{4}-\d{2}-\d{2}")
 _DIGIT_GROUP_BEFORE = re.compile(r"\d[ .-]?$")
 
 
-def _national_phone_context(text: str, start: int, end: int, region: str) -> bool:
-    if region == "BE":
-        return "/" in text[start:end] or context.PHONE_BE.near(text, start, end)
-    return context.PHONE_DE.near(text, start, end)
+_BE_GROUPS = re.compile(r"\d{2}[ .]\d{2}[ .]\d{2}$")  # 0475 12 34 56, 02 512.34.56
+_RANGE = re.compile(r"(0\d{3,4}) ?- ?(0\d{3,4})")
+
+
+def _is_range(value: str) -> bool:
+    """Two zero-padded numbers of one width, rising: "03884-04048" (pages, articles)."""
+    m = _RANGE.fullmatch(value)
+    return m is not None and len(m[1]) == len(m[2]) and int(m[1]) < int(m[2])
+
+
+def _national_reading(text: str, start: int, end: int, regions: list[str]) -> bool:
+    """A national number not valid in the Netherlands counts as Belgian or German only
+    in that country's words or way of writing (context.PHONE_BE, PHONE_DE)."""
+    value = text[start:end]
+    if "BE" in regions and (
+        "/" in value
+        or context.PHONE_BE.near(text, start, end)
+        or (_BE_GROUPS.search(value) and context.PHONE.near(text, start, end))
+    ):
+        return True
+    return "DE" in regions and context.PHONE_DE.near(text, start, end)
 
 
 def _phone(text: str, start: int, end: int) -> float | None:
-    """A valid Dutch, Belgian or German number, not part of a longer number or a label.
-
-    A national number not valid in the Netherlands counts as Belgian or German
-    only in that country's words or writing (context.PHONE_BE, PHONE_DE).
-    """
+    """A valid Dutch, Belgian or German number, not part of a longer number or a label."""
     value = text[start:end]
     if _DATE_START.match(value) or _inside_iban(text, start):
         return None
     if _DIGIT_GROUP_BEFORE.search(text, max(0, start - 2), start):
         return None  # the tail of a card number, an amount or another longer number
-    if validators.is_payment_card(value) or context.is_reference(text, start):
+    if context.is_reference(text, start):
         return None
     international = value.lstrip("(").startswith(("+", "00"))
+    if not international and _is_range(value):
+        return None
     dotted = "." in value  # Belgians write 0475/12.34.56; elsewhere dots make versions, amounts
-    region = validators.phone_region(value, ("BE",) if dotted and not international else None)
-    if region is None or (dotted and region != "BE"):
+    if dotted and not international:
+        regions = validators.phone_regions(value, ("BE",))
+    else:
+        regions = validators.phone_regions(value)
+    if not regions or (dotted and regions != ["BE"]):
         return None
-    if not (international or region == "NL" or _national_phone_context(text, start, end, region)):
+    if not (international or "NL" in regions or _national_reading(text, start, end, regions)):
         return None
-    near = context.PHONE.near(text, start, end)
-    return 0.95 if near else 0.85
+    return 0.95 if context.PHONE.near(text, start, end) else 0.85
 
 
 _EMAIL_TLD_OK = re.compile(r"\.([a-z]{2}|[a-z]{3,24})$")

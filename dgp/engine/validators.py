@@ -71,26 +71,27 @@ def is_payment_card(value: str) -> bool:
 PHONE_REGIONS = ("NL", "BE", "DE")
 
 
-def phone_region(value: str, regions: tuple[str, ...] | None = None) -> str | None:
-    """The region in which `value` is a valid phone number, or None.
+def phone_regions(value: str, regions: tuple[str, ...] = PHONE_REGIONS) -> list[str]:
+    """The regions in which `value` is a valid phone number.
 
-    A number with a country code (+32, 0049) is judged in that country only;
-    a national one (020-1234567, 0475/12.34.56) in the first of PHONE_REGIONS
-    where phonenumbers finds it valid (or of `regions`, when given).
+    A number with a country code (+32, 0049) is valid in that country or in
+    none; a national one (020-1234567, 0475/12.34.56) is read in each of
+    `regions`, and may be valid in more than one.
     """
     if not 8 <= len(digits(value)) <= 15:
-        return None
+        return []
     international = value.lstrip("( ").startswith(("+", "00"))
-    for region in regions or PHONE_REGIONS:
+    found: list[str] = []
+    for region in regions:
         try:
             number = phonenumbers.parse(value, region)
         except phonenumbers.NumberParseException:
-            return None
+            return []
         if phonenumbers.is_valid_number(number):
-            return phonenumbers.region_code_for_number(number)
+            found.append(phonenumbers.region_code_for_number(number))
         if international:
-            return None  # an explicit country code: no other reading
-    return None
+            break  # the country code decides: no other reading
+    return found
 
 
 def is_phone(value: str, region: str = "NL") -> bool:
