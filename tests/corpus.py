@@ -203,6 +203,33 @@ POSITIVE_TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+POSITIVE_TEMPLATES["names"] = (
+    # greetings, salutations, sign-offs and form fields: the place says it is a name
+    "Beste {first},",
+    "Hoi {first}, ben je morgen op kantoor?",
+    "Dear {first}, please find the report attached.",
+    "Hallo {first}!",
+    "Geachte mevrouw {surname_cap},",
+    "Geachte heer {surname_cap}, hierbij ontvangt u de offerte.",
+    "Dear Mrs {surname_cap},",
+    "Met vriendelijke groet, {name}",
+    "Kind regards, {name}",
+    "Mvg, {first}",
+    "Voornaam: {first}",
+    "Achternaam: {surname_cap}",
+    "Naam: {name}",
+    'first_name = "{first}"',
+    '    "last_name": "{surname_cap}",',
+    "Contactpersoon: {name}",
+    "Rekeninghouder: {name}",
+    "Overmaken t.n.v. {name}",
+    '{"full_name": "{name}", "active": true}',
+    # running text: only a known first name or a known prefixed surname tells
+    "{name} heeft gebeld over de offerte.",
+    "Afspraak met {name} om tien uur.",
+    "I spoke to {name} about the contract.",
+)
+
 # Relative weight of each positive template family.
 POSITIVE_WEIGHTS: dict[str, int] = {
     "bsn": 2,
@@ -211,6 +238,7 @@ POSITIVE_WEIGHTS: dict[str, int] = {
     "email": 2,
     "phone": 2,
     "other": 2,
+    "names": 3,
 }
 
 NEGATIVE_TEMPLATES: dict[str, tuple[str, ...]] = {
@@ -314,6 +342,20 @@ NEGATIVE_TEMPLATES |= {
     ),
 }
 
+NEGATIVE_TEMPLATES["not_names"] = (
+    # greetings and sign-offs of groups and departments; identifiers named "name"
+    "Beste {group},",
+    "Dear {group_en}, the build is green again.",
+    "Hello World!",
+    "Met vriendelijke groet, {department}",
+    "Kind regards, {department_en}",
+    '"name": "{camel}",',
+    "name = '{camel}'",
+    "Naam: onbekend",
+    "De Kamer van Koophandel is gesloten.",
+    "Geachte heer, geachte mevrouw,",
+)
+
 NEGATIVE_WEIGHTS: dict[str, int] = {
     "bad_bsn": 3,
     "valid9": 3,
@@ -327,6 +369,7 @@ NEGATIVE_WEIGHTS: dict[str, int] = {
     "tracking": 1,
     "phone_like": 3,
     "labelled_reference": 2,
+    "not_names": 2,
 }
 
 CODE_TEMPLATES: tuple[str, ...] = (
@@ -430,6 +473,44 @@ _AREA_CODES = (
     "575",
 )
 _IBAN_LOCALES = ("de_DE", "nl_BE", "fr_FR", "es_ES", "it_IT")
+# Names from these locales are held out of the engine's name lists: found only by where
+# they stand (a greeting, a sign-off, a form field) or by a known prefixed surname.
+HELD_OUT_NAME_LOCALES = (
+    "tr_TR",
+    "pl_PL",
+    "cs_CZ",
+    "es_ES",
+    "pt_PT",
+    "it_IT",
+    "sv_SE",
+    "ro_RO",
+    "hu_HU",
+    "no_NO",
+)
+# One word of a name in letters of Latin-1 and Latin Extended-A/B: "Gönül", "Ştefan".
+_NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ɏ][a-zß-öø-ÿĀ-ɏ]+(?:-[A-ZÀ-ÖØ-ÞĀ-ɏ][a-zß-öø-ÿĀ-ɏ]+)?")
+_PREFIXES = frozenset("van de der den ter ten te het in op Van De Der Den Ter Ten Te".split())
+_NOT_SURNAME_WORDS = frozenset({"The", "Die", "Het", "Een"})
+_GROUPS_NL = ("klant", "collega's", "allemaal", "leden", "bewoners", "ouders", "Klant", "Leden")
+_GROUPS_EN = ("Customer", "Customers", "all", "Team", "Colleagues", "Sir or Madam", "Members")
+_DEPARTMENTS_NL = (
+    "Klantenservice",
+    "Team Support",
+    "de Servicedesk",
+    "Afdeling Financiën",
+    "Gemeente Utrecht",
+    "Het Bestuur",
+    "Secretariaat",
+    "Redactie",
+)
+_DEPARTMENTS_EN = ("Customer Service", "The Support Team", "Helpdesk", "Accounts Payable")
+
+
+def _capitalise(surname: str) -> str:
+    """A surname without a first name before it starts with a capital: "De Vries"."""
+    return surname[0].upper() + surname[1:]
+
+
 # Every SEPA country (Belgium's 16 characters up to Malta's 31), with the BBAN structure
 # of the IBAN registry as python-stdnum ships it ("4!a10!n": 4 letters, 10 digits).
 _SEPA_COUNTRIES = tuple(
@@ -487,7 +568,10 @@ class CorpusGenerator:
         self.en = Faker("en_GB")
         self.en_words = Faker("en_US")  # en_GB's lorem is Latin; en_US has English words
         self.iban_fakers = [Faker(loc) for loc in _IBAN_LOCALES]
-        for i, fake in enumerate((self.nl, self.en, self.en_words, *self.iban_fakers)):
+        self.be = self.iban_fakers[_IBAN_LOCALES.index("nl_BE")]
+        self.held_out = [Faker(loc) for loc in HELD_OUT_NAME_LOCALES]
+        fakers = (self.nl, self.en, self.en_words, *self.iban_fakers, *self.held_out)
+        for i, fake in enumerate(fakers):
             fake.seed_instance(seed * 31 + i)
         self._idents = sorted(
             {
@@ -509,6 +593,13 @@ class CorpusGenerator:
             "de_phone": lambda: ("pii.phone", self.de_phone(mobile=self.rng.random() < 0.4)),
             "de_mobile": lambda: ("pii.phone", self.de_phone(mobile=True)),
             "name": lambda: ("pii.name", self.name()),
+            "first": lambda: ("pii.name", self.first_name()),
+            "surname_cap": lambda: ("pii.name", _capitalise(self.surname())),
+            "group": lambda: (None, self.rng.choice(_GROUPS_NL)),
+            "group_en": lambda: (None, self.rng.choice(_GROUPS_EN)),
+            "department": lambda: (None, self.rng.choice(_DEPARTMENTS_NL)),
+            "department_en": lambda: (None, self.rng.choice(_DEPARTMENTS_EN)),
+            "camel": lambda: (None, self.camel_identifier()),
             "postcode": lambda: ("pii.postcode", self.postcode()),
             "dob_nl": lambda: ("pii.date_of_birth", self.dob(dutch=True)),
             "dob_en": lambda: ("pii.date_of_birth", self.dob(dutch=False)),
@@ -746,12 +837,43 @@ class CorpusGenerator:
             if _phone_region(value, "DE") == "DE":
                 return value
 
-    def name(self) -> str:
-        fake = self.nl if self.rng.random() < 0.7 else self.en
+    def _name_faker(self) -> Faker:
+        """Mostly Dutch, Belgian and English names; one in five from a held-out locale
+        whose first names are not in the engine's lists (scripts/build_name_lists.py)."""
+        roll = self.rng.random()
+        if roll < 0.5:
+            return self.nl
+        if roll < 0.65:
+            return self.be
+        if roll < 0.8:
+            return self.en
+        return self.rng.choice(self.held_out)
+
+    def first_name(self, fake: Faker | None = None) -> str:
+        fake = fake or self._name_faker()
         while True:
-            value = f"{fake.first_name()} {fake.last_name()}"
-            if "'" not in value:
+            value = fake.first_name()
+            if _NAME_WORD.fullmatch(value):
                 return value
+
+    def surname(self, fake: Faker | None = None) -> str:
+        fake = fake or self._name_faker()
+        while True:
+            value = fake.last_name()
+            words = value.split()
+            if all(
+                w in _PREFIXES or (_NAME_WORD.fullmatch(w) and w not in _NOT_SURNAME_WORDS)
+                for w in words
+            ) and _NAME_WORD.fullmatch(words[-1]):
+                return value
+
+    def name(self) -> str:
+        fake = self._name_faker()
+        return f"{self.first_name(fake)} {self.surname(fake)}"
+
+    def camel_identifier(self) -> str:
+        words = [self.rng.choice(self._idents).split("_")[0] for _ in range(self.rng.randint(2, 3))]
+        return "".join(w.capitalize() for w in words)
 
     def postcode(self) -> str:
         while True:

@@ -262,6 +262,10 @@ NAME = ContextWords(
         "to",
         "user",
         "gebruiker",
+        "holder",
+        "houder",
+        "rekeninghouder",
+        "kaarthouder",
     ]
 )
 VERSION = ContextWords(["version", "versie", "ver", "v", "release", "build"], before=12, after=0)

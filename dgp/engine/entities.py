@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from dgp.engine import context, validators
-from dgp.engine.lexicons import FIRST_NAMES, NOT_SURNAMES, TUSSENVOEGSELS
+from dgp.engine.names import NAME_PATTERNS
 from dgp.engine.patterns import PatternSpec
 
 BARE_CHECKSUM_CONFIDENCE = 0.3  # passes a checksum, nothing else: below the default threshold
@@ -58,39 +58,44 @@ def _is_range(value: str) -> bool:
     return m is not None and len(m[1]) == len(m[2]) and int(m[1]) < int(m[2])
 
 
-def _national_reading(text: str, start: int, end: int, regions: list[str]) -> bool:
-    """A national number not valid in the Netherlands counts as Belgian or German only
-    in that country's words or way of writing (context.PHONE_BE, PHONE_DE)."""
+def _national_region(text: str, start: int, end: int) -> str | None:
+    """The region of a national number (020-1234567, 0475/12.34.56), or None.
+
+    A number valid in the Netherlands is Dutch. One that is not counts as Belgian
+    or German only in that country's words or way of writing (context.PHONE_BE,
+    PHONE_DE): a Dutch typo is often valid in Germany's looser plan. The words are
+    looked for before phonenumbers is asked, which is the costly part.
+    """
     value = text[start:end]
-    if "BE" in regions and (
+    dotted = "." in value  # Belgians write 0475/12.34.56; elsewhere dots make versions
+    if not dotted and validators.phone_regions(value, ("NL",)):
+        return "NL"
+    belgian = (
         "/" in value
         or context.PHONE_BE.near(text, start, end)
-        or (_BE_GROUPS.search(value) and context.PHONE.near(text, start, end))
-    ):
-        return True
-    return "DE" in regions and context.PHONE_DE.near(text, start, end)
+        or (_BE_GROUPS.search(value) is not None and context.PHONE.near(text, start, end))
+    )
+    if belgian and validators.phone_regions(value, ("BE",)):
+        return "BE"
+    if dotted or not context.PHONE_DE.near(text, start, end):
+        return None
+    return "DE" if validators.phone_regions(value, ("DE",)) else None
 
 
 def _phone(text: str, start: int, end: int) -> float | None:
     """A valid Dutch, Belgian or German number, not part of a longer number or a label."""
     value = text[start:end]
-    if _DATE_START.match(value) or _inside_iban(text, start):
+    if _DATE_START.match(value) or _inside_iban(text, start) or _is_range(value):
         return None
     if _DIGIT_GROUP_BEFORE.search(text, max(0, start - 2), start):
         return None  # the tail of a card number, an amount or another longer number
     if context.is_reference(text, start):
         return None
-    international = value.lstrip("(").startswith(("+", "00"))
-    if not international and _is_range(value):
-        return None
-    dotted = "." in value  # Belgians write 0475/12.34.56; elsewhere dots make versions, amounts
-    if dotted and not international:
-        regions = validators.phone_regions(value, ("BE",))
-    else:
+    if value.lstrip("(").startswith(("+", "00")):  # the country code decides
         regions = validators.phone_regions(value)
-    if not regions or (dotted and regions != ["BE"]):
-        return None
-    if not (international or "NL" in regions or _national_reading(text, start, end, regions)):
+        if not regions or ("." in value and regions != ["BE"]):
+            return None
+    elif _national_region(text, start, end) is None:
         return None
     return 0.95 if context.PHONE.near(text, start, end) else 0.85
 
@@ -215,28 +220,7 @@ def _ip(text: str, start: int, end: int) -> float | None:
     return 0.7
 
 
-def _name_in_context(text: str, start: int, end: int) -> float | None:
-    """Any capitalised pair counts as a name, but only beside a name context word."""
-    words = text[start:end].split()
-    if words[0] in NOT_SURNAMES or not context.NAME.near(text, start, end):
-        return None
-    return _name(text, start, end) and 0.55
-
-
-def _salutation_name(text: str, start: int, end: int) -> float | None:
-    surname = text[start:end].rsplit(None, 1)[-1]
-    return None if surname in NOT_SURNAMES else 0.8
-
-
-def _name(text: str, start: int, end: int) -> float | None:
-    surname = text[start:end].rsplit(None, 1)[-1]
-    if surname in NOT_SURNAMES or surname.upper() == surname:
-        return None
-    return 0.8 if context.NAME.near(text, start, end) else 0.6
-
-
 _MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_TV = "|".join(re.escape(t) for t in TUSSENVOEGSELS)
 
 _YEAR = r"(?:19|20)\d{2}"
 _PHONE_SEP = r"(?:[ .]|[ ]?-[ ]?|/)"  # one space, dot or slash, or a dash with spaces around
@@ -331,41 +315,4 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
     ),
 )
 
-# Surnames may carry accents ("Müller", "Gönül"): the lower-case letters of a surname.
-_LOWER = "[a-zà-öø-ÿ]"
-_LOWER_HS = "(?:[a-z]|" + "|".join("àáâäçèéêëíïñóôöøúüý") + ")"  # hyperscan reads bytes
-_SURNAME = rf"[A-Z]{_LOWER}+(?:-[A-Z]{_LOWER}+)?\b"
-_NAME_VALUE = re.compile(rf"\S+(?: (?:{_TV})){{0,3}} {_SURNAME}")
-_SALUTATION = r"(?:[Hh]eer|[Mm]evrouw|[Dd]hr\.?|[Mm]evr\.?|[Mm]eneer|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)"
-_TV_CAPITAL = "|".join(t.capitalize() for t in TUSSENVOEGSELS if t[0].isalpha())
-PII_PATTERNS += (
-    # "Geachte heer De Vries", "Mevr. Jansen": a salutation names the person after it
-    PatternSpec(
-        "pii.name",
-        rf"\b{_SALUTATION} (?:(?:{_TV}|{_TV_CAPITAL}) ){{0,3}}[A-Z]{_LOWER_HS}",
-        _salutation_name,
-        value=re.compile(rf"{_SALUTATION} (?P<v>(?:(?:{_TV}|{_TV_CAPITAL}) ){{0,3}}{_SURNAME})"),
-        priority=11,
-    ),
-    PatternSpec(
-        "pii.name",
-        rf"\b[A-Z][a-z]+(?: (?:{_TV})){{0,3}} [A-Z]{_LOWER_HS}",
-        _name_in_context,
-        value=_NAME_VALUE,
-        priority=9,
-    ),
-)
-
-# Hyperscan cannot track the start of one alternation of every first name: split it.
-_NAME_CHUNK = 40
-PII_PATTERNS += tuple(
-    PatternSpec(
-        "pii.name",
-        rf"\b(?:{'|'.join(FIRST_NAMES[i : i + _NAME_CHUNK])})(?: (?:{_TV})){{0,3}} "
-        rf"[A-Z]{_LOWER_HS}",
-        _name,
-        value=_NAME_VALUE,
-        priority=10,
-    )
-    for i in range(0, len(FIRST_NAMES), _NAME_CHUNK)
-)
+PII_PATTERNS += NAME_PATTERNS

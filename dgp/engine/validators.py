@@ -14,7 +14,7 @@ from datetime import date
 
 import phonenumbers
 from stdnum import iban as std_iban
-from stdnum import luhn
+from stdnum import luhn, numdb
 from stdnum.eu import vat as std_eu_vat
 from stdnum.nl import bsn as std_bsn
 from stdnum.nl import btw as std_btw
@@ -38,9 +38,29 @@ def is_bsn(value: str) -> bool:
     return len(d) == 9 and d != "000000000" and std_bsn.is_valid(d)
 
 
+# Each SEPA country's IBAN length, from the IBAN registry that python-stdnum ships.
+IBAN_LENGTHS: dict[str, int] = {
+    country: 4 + sum(int(n) for n in re.findall(r"\d+", info["bban"]))
+    for country in SEPA_COUNTRIES
+    for _, info in numdb.get("iban").info(country + "00")[:1]
+}
+
+
+def _iban_mod97(compact: str) -> int:
+    """ISO 7064 mod 97-10 of an IBAN: 1 when its check digits are right."""
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97
+
+
 def is_iban(value: str) -> bool:
+    """A SEPA IBAN that python-stdnum accepts; the length and the mod-97 check first,
+    cheaply, since most candidates (hex strings, identifiers) fail those."""
     compact = _SPACES.sub("", value).upper()
-    return compact[:2] in SEPA_COUNTRIES and std_iban.is_valid(compact)
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
+        return False
+    if not (compact.isascii() and compact.isalnum()) or _iban_mod97(compact) != 1:
+        return False
+    return std_iban.is_valid(compact)
 
 
 def _card_issuer_known(d: str) -> bool:

@@ -283,6 +283,7 @@ def expected_findings() -> dict[str, list[Key]]:
         "klanten.csv": [
             hit("pii.name", "klanten.csv", fx.NAME, fx.NAME, 2, cell="A2"),
             hit("pii.email", "klanten.csv", fx.EMAIL, fx.EMAIL, 2, cell="C2"),
+            hit("pii.name", "klanten.csv", "Renée de Vries", "Renée de Vries", 3, cell="A3"),
             hit("pii.email", "klanten.csv", "renee@example.nl", "renee@example.nl", 3, cell="C3"),
             hit("pii.bsn", "klanten.csv", s, fx.BSN, 4, cell="C4"),
             hit("pii.email", "klanten.csv", s, fx.EMAIL, 4, cell="C4"),
