@@ -513,7 +513,7 @@ def _capitalise(surname: str) -> str:
 
 # Every SEPA country (Belgium's 16 characters up to Malta's 31), with the BBAN structure
 # of the IBAN registry as python-stdnum ships it ("4!a10!n": 4 letters, 10 digits).
-_SEPA_COUNTRIES = tuple(
+SEPA_COUNTRIES = tuple(
     "AD AT BE BG CH CY CZ DE DK EE ES FI FR GB GI GR HR HU IE IS IT LI LT LU LV MC MT NL NO "
     "PL PT RO SE SI SK SM VA".split()
 )
@@ -661,7 +661,7 @@ class CorpusGenerator:
             fake = self.nl if self.rng.random() < 0.6 else self.rng.choice(self.iban_fakers)
             value = fake.iban()
         else:
-            value = self.sepa_iban(self.rng.choice(_SEPA_COUNTRIES))
+            value = self.sepa_iban(self.rng.choice(SEPA_COUNTRIES))
         assert std_iban.is_valid(value), value
         value = _group(value) if self.rng.random() < 0.3 else value
         roll = self.rng.random()

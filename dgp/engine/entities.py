@@ -52,10 +52,15 @@ _BE_GROUPS = re.compile(r"\d{2}[ .]\d{2}[ .]\d{2}$")  # 0475 12 34 56, 02 512.34
 _RANGE = re.compile(r"(0\d{3,4}) ?- ?(0\d{3,4})")
 
 
+_SERVICE_PREFIXES = frozenset({"0800", "0900", "0906", "0909"})  # 0800-0967 is a number
+
+
 def _is_range(value: str) -> bool:
     """Two zero-padded numbers of one width, rising: "03884-04048" (pages, articles)."""
     m = _RANGE.fullmatch(value)
-    return m is not None and len(m[1]) == len(m[2]) and int(m[1]) < int(m[2])
+    if m is None or m[1] in _SERVICE_PREFIXES:
+        return False
+    return len(m[1]) == len(m[2]) and int(m[1]) < int(m[2])
 
 
 def _national_region(text: str, start: int, end: int) -> str | None:
@@ -109,7 +114,7 @@ _NOT_TLDS = frozenset(
 
 # "https://user@host/", "ssh://git@host", "git@github.com:org/repo": a URL's userinfo.
 _URL_USERINFO_BEFORE = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/@]*$", re.IGNORECASE)
-_SCP_PATH_AFTER = re.compile(r":[\w~./-]")
+_SCP_PATH_AFTER = re.compile(r"[\w.-]{0,64}:[\w~./-]")
 
 
 def _email(text: str, start: int, end: int) -> float | None:

@@ -102,6 +102,10 @@ def _pair(text: str, start: int, end: int) -> float | None:
     surname = " ".join(words[1:])
     if surname in _PREFIXED_SURNAME_SET:
         return 0.85 if near else 0.7
+    if last in _FIRST_NAME_SET:
+        return None  # "Telefoon van Jan [Jansen]": the name starts at the last word
+    if _generic_name_field(text, start):
+        return None  # '"name": "Security Hub"': an identifier's name, not a person's
     return 0.55 if near else None
 
 
@@ -127,10 +131,14 @@ def _form_field(text: str, start: int, end: int) -> float | None:
     words = _words(text[start:end])
     if any(w.upper() == w and len(w) > 1 for w in words):
         return None
-    label = _FIELD_BEFORE.search(text, max(0, start - 40), start)
-    generic = label is not None and (label.group("f") or "").lower() in GENERIC_NAME_FIELDS
     known = words[0] in _FIRST_NAME_SET or any(w in _TV_SET for w in words) or len(words) >= 3
-    return 0.85 if known or not generic else None
+    return 0.85 if known or not _generic_name_field(text, start) else None
+
+
+def _generic_name_field(text: str, start: int) -> bool:
+    """The value at `start` is that of a field called just "name" (or "Name:")."""
+    label = _FIELD_BEFORE.search(text, max(0, start - 40), start)
+    return label is not None and (label.group("f") or "").lower() in GENERIC_NAME_FIELDS
 
 
 _FIELD_BEFORE = re.compile(rf"{_FIELD_LABEL}[ \t]*(?:\r?\n[ \t]*)?[\"']?$")
@@ -163,7 +171,7 @@ NAME_PATTERNS: tuple[PatternSpec, ...] = (
         rf"(?i:\b(?:{_CLOSING}))",
         _named_in_place(0.8),
         value=re.compile(
-            rf"(?i:{_CLOSING})[,.!]?(?:[ \t]+|[ \t]*\r?\n[ \t]*)"
+            rf"(?i:{_CLOSING})[,.!]?(?:[ \t]+|[ \t]*(?:\r?\n[ \t]*){{1,2}})"
             rf"(?P<v>{_FULL_NAME})(?=[ \t]*(?:\r?\n|$|,|\|| - ))"
         ),
         priority=12,
@@ -175,7 +183,7 @@ NAME_PATTERNS: tuple[PatternSpec, ...] = (
         rf"(?i:\b(?:{_FIELD})[\"']?[ \t]*[:=]|\bt\.n\.v\.|\bten name van)",
         _form_field,
         value=re.compile(
-            rf"{_FIELD_LABEL}[ \t]*(?:\r?\n[ \t]*)?[\"']?(?P<v>{_FULL_NAME})(?![\w(.])"
+            rf"{_FIELD_LABEL}[ \t]*(?:\r?\n[ \t]*)?[\"']?(?P<v>{_FULL_NAME})(?![\w(]|\.\w)"
         ),
         priority=12,
     ),
