@@ -129,7 +129,7 @@ def test_docx_text_boxes_notes_and_tracked_changes(tmp_path: Path, seed: int) ->
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_docx_hidden_places_give_findings(tmp_path: Path, seed: int) -> None:
-    from dgp.engine import Detector
+    from dgp.engine.detector import Detector
 
     v = _values(CorpusGenerator(seed))
     path = make_docx_with_hidden_places(tmp_path, v)

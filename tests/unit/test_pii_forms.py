@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 from stdnum import luhn  # noqa: E402
 from stdnum.nl import bsn as std_bsn  # noqa: E402
 
-from dgp.engine import Detector  # noqa: E402
+from dgp.engine.detector import Detector  # noqa: E402
 from tests.corpus import HELD_OUT_NAME_LOCALES, SEPA_COUNTRIES, CorpusGenerator  # noqa: E402
 
 VARIANTS = 40
