@@ -25,6 +25,7 @@ from dgp.domain.score import score_findings
 from dgp.engine.detector import Detection, Detector
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.rules import RULES
+from dgp.engine.secrets.paths import fixture_note
 from dgp.scanners.common_rules import FINDINGS_CAPPED
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,15 @@ class ScanSession:
             self._unlisted[key] = self._unlisted.get(key, 0) + 1
             return
         self._listed[key] = listed + 1
-        if det.rule_id.split(".", 1)[0] in VALUE_FAMILIES:
+        family = det.rule_id.split(".", 1)[0]
+        if family == "secret" and (note := fixture_note(where.path, det.confidence)):
+            # a real-format key in a test or example file: kept, with the reason
+            confidence, why = note
+            description = f"{RULES[det.rule_id].description} {why}"
+            self.add(
+                det.rule_id, where, value=det.value, confidence=confidence, description=description
+            )
+        elif family in VALUE_FAMILIES:
             self.add(det.rule_id, where, value=det.value, confidence=det.confidence)
         else:  # a code pattern: show the snippet, with any value inside it masked
             snippet = _masked_snippet(text, det, detections)
