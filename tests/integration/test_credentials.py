@@ -28,6 +28,7 @@ from dgp.domain.credential import Credential, CredentialKind
 from dgp.domain.finding import Location
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult
 from dgp.domain.scan import ScanStatus
+from dgp.engine.secrets.structure import base62_crc32
 from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.credential_cipher import (
     CredentialCipher,
@@ -49,7 +50,8 @@ KEY_A = bytes(range(32))
 KEY_B = bytes(range(100, 132))
 KEY_C = bytes(range(200, 232))
 # looks like a GitHub token, so the code scanner reports it when it meets it in a file
-SECRET = "ghp_" + "Zq8x3Lr0Wt5Yb2Nc7Vk4Hm1Pj6Gd9Fs2Ea5D"
+_TOKEN_BODY = "Zq8x3Lr0Wt5Yb2Nc7Vk4Hm1Pj6Gd9F"  # a real-format GitHub token: its CRC32 follows
+SECRET = "ghp_" + _TOKEN_BODY + base62_crc32(_TOKEN_BODY)
 # the settings fixture (conftest) of every test here: the web app and the worker hold KEY_A
 pytestmark = [pytest.mark.integration, pytest.mark.settings(credentials_key=KEY_A)]
 
