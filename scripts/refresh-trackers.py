@@ -45,7 +45,7 @@ COLUMNS = ("Platform", "Category", "Cookie / Data Key name", "Retention period",
 
 def read_ocd(source: str) -> bytes:
     if source.startswith(("http://", "https://")):
-        with urllib.request.urlopen(source, timeout=60) as answer:  # noqa: S310 (make target)
+        with urllib.request.urlopen(source, timeout=60) as answer:
             data = answer.read(MAX_OCD_BYTES + 1)
     else:
         data = Path(source).read_bytes()
