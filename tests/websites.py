@@ -126,7 +126,8 @@ def page(body: str, lang: str = "nl", head: str = "", title: str = "Voorbeeld") 
 
 FOOTER = (
     "<footer><p>Voorbeeld B.V. - KvK 12345678 - "
-    '<a href="/privacyverklaring">Privacyverklaring</a> - <a href="/contact">Contact</a></p></footer>'
+    '<a href="/privacyverklaring">Privacyverklaring</a> - '
+    '<a href="/contact">Contact</a></p></footer>'
 )
 
 POLICY_NL = """

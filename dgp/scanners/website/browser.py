@@ -239,7 +239,7 @@ class StateRun:
         )
         context.expose_binding("autoconsentSendMessage", self.autoconsent.receive)
         context.expose_binding("dgpCookieSet", self._on_cookie)
-        context.add_init_script(consent.COOKIE_HOOK)
+        context.add_init_script(consent.cookie_hook())
         context.add_init_script(consent.autoconsent_script())
         context.on("request", self._on_request)
         return context
@@ -352,8 +352,7 @@ class StateRun:
     def _choose_by_heuristics(self, page: Any, found: dict[str, Any] | None) -> None:
         banner = self.obs.banner
         want = "accept" if self.state == ACCEPT else "reject"
-        clicks = 0
-        for _layer in range(3):
+        for clicks in range(3):  # clicks so far: the first layer, a settings layer, one more
             if found is None:
                 break
             ids = consent.choice_ids(found, want)
@@ -369,7 +368,6 @@ class StateRun:
             settings = consent.choice_ids(found, "settings")
             if not settings or not self._click(page, settings[0]):
                 return
-            clicks += 1
             page.wait_for_timeout(500)
             hit = consent.read_banner(page.frames)
             found = hit[1] if hit else None
@@ -392,16 +390,8 @@ class StateRun:
 
     def _untick(self, page: Any, found: dict[str, Any]) -> int:
         """Untick the banner's pre-ticked optional boxes (each a click)."""
-        script = """() => {
-          let n = 0;
-          for (const el of document.querySelectorAll('input[type=checkbox]:checked:not([disabled])')) {
-            const text = ((el.labels && el.labels[0] && el.labels[0].innerText) || el.name || '');
-            if (!/noodzakelijk|necessary|essential|functione|strictly|required|vereist/i.test(text)) { el.click(); n++; }
-          }
-          return n;
-        }"""
         try:
-            return int(page.evaluate(script))
+            return int(page.evaluate(consent.UNTICK))
         except Exception:
             return 0
 

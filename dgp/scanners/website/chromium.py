@@ -16,6 +16,7 @@ units/dgp-scanner@website.service.d/30-relaxations.conf.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -126,14 +127,10 @@ def kill_browser(profile: str) -> int:
     how many processes were signalled."""
     pids = browser_processes(profile)
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)  # the browser leads its group (Playwright: detached)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     return len(pids)
 
 

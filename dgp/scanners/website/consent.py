@@ -34,37 +34,34 @@ CONFIG = {
     "enableHeuristicDetection": False,
     "detectRetries": 6,
     "isMainWorld": False,
-    "logs": {"lifecycle": False, "rulesteps": False, "evals": False, "errors": False, "messages": False, "waits": False},
-}  # fmt: skip
+    "logs": dict.fromkeys(
+        ("lifecycle", "rulesteps", "evals", "errors", "messages", "waits"), False
+    ),
+}
 
-COOKIE_HOOK = """
-(() => {
-  if (window.__dgpCookieHook) return;
-  Object.defineProperty(window, "__dgpCookieHook", { value: true });
-  const tell = (name) => { try { if (name && window.dgpCookieSet) window.dgpCookieSet(String(name)); } catch (e) {} };
-  const d = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
-  if (d && d.set) {
-    Object.defineProperty(Document.prototype, "cookie", {
-      configurable: true, enumerable: d.enumerable,
-      get() { return d.get.call(this); },
-      set(v) { tell(String(v).split(";")[0].split("=")[0].trim()); return d.set.call(this, v); },
-    });
-  }
-  if (window.cookieStore && window.cookieStore.set) {
-    const set = window.cookieStore.set.bind(window.cookieStore);
-    window.cookieStore.set = (a, b) => { tell(typeof a === "string" ? a : a && a.name); return set(a, b); };
-  }
-})();
-"""
 STORAGE_KEYS = """() => {
   const keys = (s) => { try { return Object.keys(s).slice(0, 200); } catch (e) { return []; } };
-  return { origin: location.origin, local: keys(window.localStorage), session: keys(window.sessionStorage) };
+  return { origin: location.origin, local: keys(localStorage), session: keys(sessionStorage) };
+}"""
+UNTICK = """() => {
+  let n = 0;
+  const necessary = /noodzakelijk|necessary|essential|functione|strictly|required|vereist/i;
+  for (const el of document.querySelectorAll("input[type=checkbox]:checked:not([disabled])")) {
+    const text = (el.labels && el.labels[0] && el.labels[0].innerText) || el.name || "";
+    if (!necessary.test(text)) { el.click(); n++; }
+  }
+  return n;
 }"""
 
 
 @cache
 def autoconsent_script() -> str:
     return (AUTOCONSENT / "autoconsent.playwright.js").read_text(encoding="utf-8")
+
+
+@cache
+def cookie_hook() -> str:
+    return (HERE / "cookie_hook.js").read_text(encoding="utf-8")
 
 
 @cache
