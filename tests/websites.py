@@ -182,51 +182,170 @@ def load(url: str) -> str:
     return f"var s=document.createElement('script');s.src='{url}';document.head.appendChild(s);"
 
 
-def compliant_site(web: Web, host: str, url: Callable[[str, str], str]) -> None:
-    """A site that does everything right (Dutch, HTTPS): a banner with equal choices,
-    nothing before consent, EU analytics (Piwik PRO) after "accept", a complete policy,
-    its KvK number, its security headers, robots.txt and a sitemap."""
-    web.headers.update(SECURE_HEADERS)
-    piwik = url("voorbeeld.containers.piwik.pro", "/ppms.js")
-    first = (
-        "<button onclick=\"setChoice('all')\">Alles accepteren</button>"
-        "<button onclick=\"setChoice('necessary')\">Alles weigeren</button>"
-    )
+ACCEPT_REJECT = (
+    "<button onclick=\"setChoice('all')\">Alles accepteren</button>"
+    "<button onclick=\"setChoice('necessary')\">Alles weigeren</button>"
+)
+
+
+def make_site(
+    web: Web,
+    host: str,
+    url: Callable[[str, str], str],
+    *,
+    banner_html: str | None = ACCEPT_REJECT,
+    settings_html: str = "",
+    on_accept: str = "",
+    on_reject: str = "",
+    extra: str = "",
+    policy: str = POLICY_NL,
+    footer: str = FOOTER,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """A Dutch site over HTTPS with its security headers, a banner (unless None), a
+    policy, a contact form, robots.txt and a sitemap; the keywords change one thing."""
+    web.headers.update(SECURE_HEADERS if headers is None else headers)
+    script = consent_script(on_accept, on_reject) if banner_html is not None else ""
+    shown = banner(banner_html, settings_html) if banner_html is not None else ""
     home = page(
-        "<h1>Welkom</h1><p>Wij maken voorbeelden.</p>"
-        '<a href="/diensten">Diensten</a>'
-        + banner(first)
-        + FOOTER
-        + consent_script(on_accept=load(piwik)),
+        '<h1>Welkom</h1><p>Wij maken voorbeelden.</p><a href="/diensten">Diensten</a>'
+        + extra
+        + shown
+        + footer
+        + script,
         head=BANNER_STYLE,
     )
     web.add(host, "/", home)
-    web.add(host, "/diensten", page("<h1>Diensten</h1><p>Advies en ontwerp.</p>" + FOOTER))
-    web.add(host, "/privacyverklaring", page(POLICY_NL + FOOTER))
+    web.add(host, "/diensten", page("<h1>Diensten</h1><p>Advies en ontwerp.</p>" + footer))
+    web.add(host, "/privacyverklaring", page(policy + footer))
     web.add(
         host,
         "/contact",
         page(
             '<h1>Contact</h1><form action="/verzend" method="post"><label for=e>E-mail</label>'
             "<input id=e type=email name=email><label><input type=checkbox name=nieuwsbrief> "
-            "Stuur mij de nieuwsbrief</label><button>Verstuur</button></form>" + FOOTER
+            "Stuur mij de nieuwsbrief</label><button>Verstuur</button></form>" + footer
         ),
     )
-    web.add(
-        host, "/robots.txt", "User-agent: *\nDisallow: /beheer\n", {"Content-Type": "text/plain"}
-    )
+    robots = "User-agent: *\nDisallow: /beheer\n"
+    web.add(host, "/robots.txt", robots, {"Content-Type": "text/plain"})
     sitemap = (
         '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         f"<url><loc>{url(host, '/diensten')}</loc></url>"
         f"<url><loc>{url(host, '/contact')}</loc></url></urlset>"
     )
     web.add(host, "/sitemap.xml", sitemap, {"Content-Type": "application/xml"})
+
+
+JS = {"Content-Type": "application/javascript"}
+THIRD_PARTIES = (
+    "voorbeeld.containers.piwik.pro",
+    "www.google-analytics.com",
+    "www.facebook.com",
+    "connect.facebook.net",
+)
+
+
+def third_parties(web: Web) -> None:
+    """The trackers the test sites use, as their real hosts would answer."""
     web.add(
         "voorbeeld.containers.piwik.pro",
         "/ppms.js",
         'document.cookie = "_pk_id.1.abcd=xyz; Max-Age=34128000; Path=/; Secure; SameSite=Lax";',
-        {"Content-Type": "application/javascript"},
+        JS,
     )
+    web.add(
+        "www.google-analytics.com",
+        "/analytics.js",
+        'document.cookie = "_ga=GA1.1.1234.5678; Max-Age=63072000; Path=/; Secure";'
+        "new Image().src = location.protocol + '//www.google-analytics.com:' + "
+        "(document.currentScript ? new URL(document.currentScript.src).port : '') + '/collect';",
+        JS,
+    )
+    web.add("www.google-analytics.com", "/collect", b"GIF89a", {"Content-Type": "image/gif"})
+    web.add("www.facebook.com", "/tr", b"GIF89a", {"Content-Type": "image/gif"})
+    web.add(
+        "connect.facebook.net",
+        "/fbevents.js",
+        'document.cookie = "_fbp=fb.1.123.456; Max-Age=7776000; Path=/; Secure";',
+        JS,
+    )
+
+
+def compliant_site(web: Web, host: str, url: Callable[[str, str], str]) -> None:
+    """Everything right: equal choices on the first layer, nothing before consent, EU
+    analytics (Piwik PRO, Poland) only after "accept", a complete policy, the KvK number."""
+    third_parties(web)
+    make_site(web, host, url, on_accept=load(url("voorbeeld.containers.piwik.pro", "/ppms.js")))
+
+
+def tracking_site(web: Web, host: str, url: Callable[[str, str], str]) -> None:
+    """No banner; Google Analytics sets _ga by script and the Meta pixel loads before any
+    consent."""
+    third_parties(web)
+    extra = (
+        f'<script src="{url("www.google-analytics.com", "/analytics.js")}"></script>'
+        f'<img src="{url("www.facebook.com", "/tr?id=1&ev=PageView")}" width=1 height=1 alt="">'
+    )
+    make_site(web, host, url, banner_html=None, extra=extra, policy=POLICY_NL + TRANSFERS_NL)
+
+
+def reject_leaks_site(web: Web, host: str, url: Callable[[str, str], str]) -> None:
+    """Equal choices, but "reject" still loads the Meta pixel."""
+    third_parties(web)
+    fb = load(url("connect.facebook.net", "/fbevents.js"))
+    make_site(web, host, url, on_accept=fb, on_reject=fb, policy=POLICY_NL + TRANSFERS_NL)
+
+
+def reject_deep_site(web: Web, host: str, url: Callable[[str, str], str]) -> None:
+    """Accept on the first layer; reject only behind "Instellingen" (two clicks)."""
+    third_parties(web)
+    first = (
+        "<button onclick=\"setChoice('all')\">Alles accepteren</button>"
+        '<button onclick="openSettings()">Instellingen</button>'
+    )
+    settings = "<button onclick=\"setChoice('necessary')\">Alles weigeren</button>"
+    make_site(web, host, url, banner_html=first, settings_html=settings)
+
+
+COMPLIANZ = """
+<div id="cmplz-cookiebanner-container"><div class="cmplz-cookiebanner cmplz-show banner-1"
+ role="dialog" aria-live="polite" aria-labelledby="cmplz-header-1-optin"
+ style="position:fixed;bottom:0;left:0;right:0;background:#fff;padding:16px;z-index:99999">
+ <div class="cmplz-header"><div class="cmplz-title" id="cmplz-header-1-optin">Beheer
+ toestemming</div></div>
+ <div class="cmplz-body"><div class="cmplz-message"><p>Om de beste ervaring te bieden,
+ gebruiken wij technologie zoals cookies.</p></div></div>
+ <div class="cmplz-buttons">
+  <button class="cmplz-btn cmplz-accept" onclick="cmplzChoose('allow')">Accepteren</button>
+  <button class="cmplz-btn cmplz-deny" onclick="cmplzChoose('deny')">Weigeren</button>
+  <button class="cmplz-btn cmplz-view-preferences">Voorkeuren</button>
+ </div></div></div>
+<script>
+function cmplzChoose(v) {
+  document.cookie = "cmplz_banner-status=dismissed; Max-Age=31536000; Path=/; Secure";
+  document.cookie = "cmplz_marketing=" + v + "; Max-Age=31536000; Path=/; Secure";
+  document.querySelector(".cmplz-cookiebanner").style.display = "none";
+}
+if (document.cookie.indexOf("cmplz_banner-status=dismissed") >= 0)
+  document.querySelector(".cmplz-cookiebanner").style.display = "none";
+</script>
+"""
+
+
+def complianz_site(web: Web, host: str, url: Callable[[str, str], str]) -> None:
+    """A banner with the markup of Complianz (a consent plugin common on Dutch WordPress
+    sites), which autoconsent's rules know."""
+    make_site(web, host, url, banner_html=None, extra=COMPLIANZ)
+
+
+POLICY_WITHOUT_COMPLAINT = POLICY_NL.split("<h2>Klacht</h2>")[0]
+
+
+def policy_gaps_site(web: Web, host: str, url: Callable[[str, str], str]) -> None:
+    """A Dutch site whose policy does not mention the complaint right, without a KvK number."""
+    footer = FOOTER.replace("KvK 12345678 - ", "")
+    make_site(web, host, url, policy=POLICY_WITHOUT_COMPLAINT, footer=footer)
 
 
 def trickle(seconds_per_byte: float, total: int) -> Route:

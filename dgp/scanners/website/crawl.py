@@ -196,8 +196,6 @@ class Crawler:
                 if answer.status >= 400:
                     return Robots(None)
                 body = _read_at_most(answer.iter_bytes(), MAX_ROBOTS_BYTES)
-        except TargetUnreachable as e:
-            return Robots(None, f"robots.txt: {e.reason}")
         except FetchFailed:
             return Robots(None)
         if answer.status >= 300:
@@ -296,6 +294,8 @@ class Crawler:
             start_robots = self.robots_for(self.start)
         except TargetRefused as e:
             raise ScanInputError(e.reason) from None
+        except TargetUnreachable as e:  # the host is down: no robots.txt, no pages either
+            raise TargetUnavailable(e.reason, self.start.endpoint) from None
         if self.options.obey_robots and not start_robots.allows(self.start.url):
             why = start_robots.disallow_all or "its rules disallow the start page"
             raise ScanInputError(

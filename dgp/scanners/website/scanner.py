@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -48,6 +49,11 @@ log = logging.getLogger(__name__)
 NOT_REPORTED_IN_TEXT = frozenset({"pii.kvk", "pii.vat"})
 # published contact details of the organisation (GDPR art. 13(1)(a) asks for them)
 CONTACT_RULES = frozenset({"pii.phone", "pii.postcode", "pii.email", "pii.name"})
+# a consent banner in the HTML alone (HTTP mode): it talks about cookies and asks
+BANNER_WORDS = re.compile(r"(?i)\bcookies?\b|toestemming|consent")
+CHOICE_WORDS = re.compile(
+    r"(?i)\baccepte|\bakkoord|\bweiger|\breject|\baccept|\bagree|\btoestaan|\ballow all"
+)
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,9 @@ def scan(job: ScanJob, inputs: ScanInputs, runtime: Runtime | None = None) -> Sc
         with_contact = {result.url, *result.pages} - {None}
         _personal_data(session, crawl, site, with_contact)
     artefacts.append(inventory.artefact(start, crawl, observations, result, db, site))
+    if crawl.stopped:  # said last: the progress messages above would hide it
+        session.scan.stats.truncated = True
+        session.scan.progress_message = f"stopped early: {crawl.stopped}"
     scan_result = session.finish()
     scan_result.artefacts = artefacts
     return scan_result
@@ -171,9 +180,16 @@ def use_browser(options: WebsiteOptions, runtime: Runtime) -> bool:
 
 
 def http_observation(crawl: Crawl) -> Observation:
-    """The "none" state as the HTTP crawl shows it: cookies from Set-Cookie headers, and
-    what the HTML makes a browser load."""
+    """The "none" state as the HTTP crawl shows it: cookies from Set-Cookie headers, what
+    the HTML makes a browser load, and whether the start page has a consent banner (a
+    consent platform's markers, or cookie words with a choice to make)."""
     obs = Observation(NONE, "http")
+    first = crawl.pages[0].html if crawl.pages else None
+    if first is not None:
+        cmps = sorted(database().cmps_in(first.html))
+        if cmps or (BANNER_WORDS.search(first.text) and CHOICE_WORDS.search(first.text)):
+            obs.banner.found, obs.banner.method = True, "html"
+            obs.banner.cmp = cmps[0] if cmps else None
     seen: set[tuple[str, str, str]] = set()
     for fetched in crawl.pages:
         if fetched.url is None:
@@ -228,9 +244,6 @@ def _not_scanned(session: ScanSession, crawl: Crawl) -> None:
                 value=f"page:{fetched.requested}",
                 evidence=fetched.error[:300],
             )
-    if crawl.stopped:
-        session.scan.stats.truncated = True
-        session.scan.progress_message = f"crawl stopped early: {crawl.stopped}"
 
 
 def _personal_data(session: ScanSession, crawl: Crawl, site: Site, contact: set[str]) -> None:
