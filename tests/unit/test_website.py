@@ -75,7 +75,7 @@ def inventory(result: ScanResult) -> dict:  # type: ignore[type-arg]
 
 
 def test_a_compliant_site_has_no_finding(tmp_path: Path) -> None:
-    with hosted(tmp_path, w.compliant_site) as (web, served, runtime):
+    with hosted(tmp_path, w.compliant_site) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == set(), [(f.rule_id, f.evidence) for f in result.findings]
     data = inventory(result)
@@ -87,7 +87,7 @@ def test_a_compliant_site_has_no_finding(tmp_path: Path) -> None:
 
 
 def test_analytics_by_script_and_a_pixel_before_consent(tmp_path: Path) -> None:
-    with hosted(tmp_path, w.tracking_site) as (web, served, runtime):
+    with hosted(tmp_path, w.tracking_site) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {
         "website.consent.analytics_before_consent",  # the GA script in the HTML
@@ -107,7 +107,7 @@ def test_analytics_by_script_and_a_pixel_before_consent(tmp_path: Path) -> None:
 
 
 def test_a_dutch_policy_without_the_complaint_right_and_no_kvk(tmp_path: Path) -> None:
-    with hosted(tmp_path, w.policy_gaps_site) as (web, served, runtime):
+    with hosted(tmp_path, w.policy_gaps_site) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {"website.privacy.no_complaint", "website.imprint.no_kvk"}
     complaint = next(f for f in result.findings if f.rule_id == "website.privacy.no_complaint")
@@ -119,7 +119,7 @@ def test_no_policy_at_all(tmp_path: Path) -> None:
         w.compliant_site(web, host, url)
         del web.routes[host]["/privacyverklaring"]
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {"website.privacy.policy_missing"}
     tried = {s.path for s in served.server.seen}
@@ -130,13 +130,13 @@ def test_no_policy_at_all(tmp_path: Path) -> None:
 
 
 def test_plain_http_site_and_a_form_sent_over_it(tmp_path: Path) -> None:
-    with hosted(tmp_path, w.compliant_site, tls=False) as (web, served, runtime):
+    with hosted(tmp_path, w.compliant_site, tls=False) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {"website.tls.no_https", "website.form.insecure_transport"}
 
 
 def test_a_certificate_that_does_not_verify(tmp_path: Path) -> None:
-    with hosted(tmp_path, w.compliant_site) as (web, served, runtime):
+    with hosted(tmp_path, w.compliant_site) as (_web, served, runtime):
         untrusting = scanner.Runtime(resolver=runtime.resolver, proxies={})
         result = run(served.url(HOST), untrusting)
     assert rule_ids(result) == {"website.tls.invalid_certificate"}
@@ -146,7 +146,7 @@ def test_a_certificate_that_does_not_verify(tmp_path: Path) -> None:
 
 
 def test_a_certificate_about_to_expire(tmp_path: Path) -> None:
-    with hosted(tmp_path, w.compliant_site, days=5) as (web, served, runtime):
+    with hosted(tmp_path, w.compliant_site, days=5) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {"website.tls.expiring_soon"}
 
@@ -155,7 +155,7 @@ def test_missing_security_headers(tmp_path: Path) -> None:
     def build(web: w.Web, host: str, url: Callable[[str, str], str]) -> None:
         w.make_site(web, host, url, headers={})
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {
         "website.header.hsts_missing",
@@ -172,7 +172,7 @@ def test_hsts_that_is_not_ready_for_preloading(tmp_path: Path) -> None:
         headers = {**w.SECURE_HEADERS, "Strict-Transport-Security": "max-age=300"}
         w.make_site(web, host, url, headers=headers)
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {"website.header.hsts_not_preload_ready"}
     (finding,) = result.findings
@@ -183,7 +183,7 @@ def test_mixed_content(tmp_path: Path) -> None:
     def build(web: w.Web, host: str, url: Callable[[str, str], str]) -> None:
         w.make_site(web, host, url, extra=f'<img src="http://{host}/logo.png" alt="">')
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {"website.tls.mixed_content"}
 
@@ -203,7 +203,7 @@ def test_cookies_set_by_http_before_consent_and_their_flags(tmp_path: Path) -> N
             w.page("<p>Diensten</p>" + w.FOOTER).encode(),
         )
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {
         "website.cookie.not_secure",
@@ -224,7 +224,7 @@ def test_a_cookie_kept_for_years(tmp_path: Path) -> None:
             w.page("<p>Diensten</p>" + w.FOOTER).encode(),
         )
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {"website.cookie.long_lifetime"}
     assert "1825 days" in result.findings[0].evidence
@@ -245,7 +245,7 @@ def test_preticked_consent_box_and_a_form_without_privacy_link(tmp_path: Path) -
         )
         web.add(host, "/diensten", w.page('<a href="/nieuwsbrief">Nieuwsbrief</a>' + w.FOOTER))
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {"website.consent.preticked_box", "website.form.no_privacy_link"}
     (box,) = [f for f in result.findings if f.rule_id == "website.consent.preticked_box"]
@@ -266,7 +266,7 @@ def test_personal_data_in_page_text_is_masked_and_the_sites_own_contact_is_not_r
             ),
         )
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == {"pii.email", "pii.bsn"}
     text = json.dumps([f.to_dict() for f in result.findings])
@@ -283,7 +283,7 @@ def test_robots_txt_is_obeyed_unless_turned_off(tmp_path: Path) -> None:
         web.add(host, "/beheer", w.page("<p>beheer</p>" + w.FOOTER))
         web.add(host, "/diensten", w.page('<a href="/beheer">Beheer</a>' + w.FOOTER))
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
         assert "/beheer" not in {s.path for s in served.server.seen}
         assert inventory(result)["crawl"]["disallowed_by_robots"] == 1
@@ -296,7 +296,7 @@ def test_a_start_page_robots_txt_forbids_is_a_clear_error(tmp_path: Path) -> Non
         w.compliant_site(web, host, url)
         web.add(host, "/robots.txt", "User-agent: DataGuardianPro\nDisallow: /\n")
 
-    with hosted(tmp_path, build) as (web, served, runtime), pytest.raises(ScanInputError) as e:
+    with hosted(tmp_path, build) as (_web, served, runtime), pytest.raises(ScanInputError) as e:
         run(served.url(HOST), runtime)
     assert "robots.txt" in str(e.value) and "obey_robots" in str(e.value)
 
@@ -318,7 +318,7 @@ def test_sitemap_pages_and_subdomains_are_crawled_other_sites_not(tmp_path: Path
         web.add("shop.voorbeeld.nl", "/", w.page("<p>winkel</p>" + w.FOOTER))
         web.add("www.facebook.com", "/voorbeeld", w.page("<p>facebook</p>"))
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
         seen = {(s.headers["host"].split(":")[0], s.path) for s in served.server.seen}
     assert (HOST, "/verborgen") in seen
@@ -328,7 +328,7 @@ def test_sitemap_pages_and_subdomains_are_crawled_other_sites_not(tmp_path: Path
 
 
 def test_the_page_limit_stops_the_crawl_and_says_so(tmp_path: Path) -> None:
-    with hosted(tmp_path, w.compliant_site) as (web, served, runtime):
+    with hosted(tmp_path, w.compliant_site) as (_web, served, runtime):
         result = run(served.url(HOST), runtime, limits=Limits(max_items=2))
     assert result.scan.stats.truncated
     assert "page limit of 2" in result.scan.progress_message
@@ -341,7 +341,7 @@ def test_limits_are_never_above_the_kinds(tmp_path: Path) -> None:
 
 
 def test_per_host_delay_spaces_requests(tmp_path: Path) -> None:
-    with hosted(tmp_path, w.compliant_site) as (web, served, runtime):
+    with hosted(tmp_path, w.compliant_site) as (_web, served, runtime):
         run(served.url(HOST), runtime, delay_seconds=0.2, requests_per_host=1, use_sitemap=False)
         starts = [s.path for s in served.server.seen]
     assert len(starts) >= 4  # robots.txt, home, pages, policy: all came, one at a time
@@ -414,7 +414,7 @@ def test_malformed_html_is_read_without_failing(tmp_path: Path) -> None:
         web.add(host, "/diensten", broken, {"Content-Type": "text/html"})
         web.add(host, "/kapot", b"\x00\xff\xfe garbage", {"Content-Type": "text/html"})
 
-    with hosted(tmp_path, build) as (web, served, runtime):
+    with hosted(tmp_path, build) as (_web, served, runtime):
         result = run(served.url(HOST), runtime)
     assert rule_ids(result) == set()
     assert inventory(result)["crawl"]["pages"] >= 5
@@ -437,7 +437,7 @@ def test_targets_that_are_refused_before_any_connection(target: str) -> None:
 
 
 def test_private_addresses_are_refused_unless_allowed(tmp_path: Path) -> None:
-    with hosted(tmp_path, w.compliant_site) as (web, served, runtime):
+    with hosted(tmp_path, w.compliant_site) as (_web, served, runtime):
         with pytest.raises(ScanInputError, match="loopback"):
             run(served.url(HOST), runtime, allow_private_hosts=False)
         assert served.server.seen == []
@@ -470,7 +470,8 @@ def test_registrable_domains_by_the_public_suffix_list() -> None:
         ("sid=1; HttpOnly; Path=/a", ("sid", "www.voorbeeld.nl", None, False, True, None, True)),
         ("x=1; Max-Age=10; Expires=Wed, 21 Oct 2099 07:28:00 GMT",
          ("x", "www.voorbeeld.nl", 10.0, False, False, None, True)),
-        ("weird=1; SameSite=bogus; Max-Age=soon", ("weird", "www.voorbeeld.nl", None, False, False, None, True)),
+        ("weird=1; SameSite=bogus; Max-Age=soon",
+         ("weird", "www.voorbeeld.nl", None, False, False, None, True)),
     ],
 )  # fmt: skip
 def test_set_cookie_parsing(header: str, expect: tuple[object, ...]) -> None:
