@@ -90,10 +90,13 @@ class Served:
         return (base64.b64encode(hashlib.sha256(der).digest()).decode(),)
 
 
-def resolver(*names: str) -> Callable[[str, int], list[str]]:
-    """Every test name (and anything under them) to 127.0.0.1; others do not resolve."""
+def resolver(*names: str, special: dict[str, str] | None = None) -> Callable[[str, int], list[str]]:
+    """Every test name (and anything under them) to 127.0.0.1, the `special` ones to their
+    own address; others do not resolve."""
 
     def resolve(host: str, port: int) -> list[str]:
+        if special and host in special:
+            return [special[host]]
         if any(host == n or host.endswith("." + n) for n in names):
             return ["127.0.0.1"]
         raise TargetUnreachable(f"cannot resolve {host}: not a test host")

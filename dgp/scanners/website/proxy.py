@@ -95,6 +95,10 @@ class PolicyProxy:
                 self._server.close()
             for writer in list(self._writers):
                 writer.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(stop(), self._loop).result(timeout=10)
