@@ -37,11 +37,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     submit.add_argument("target", help="a git URL, or a local file/folder to upload")
     _common(submit)
     submit.add_argument("--wait", action="store_true", help="wait for the scan to end")
+    submit.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=_option,
+        help="a scan option (VALUE as JSON, else text), e.g. mode=http; repeatable",
+    )
     submit.set_defaults(run=run_submit)
     status = sub.add_parser("status", help="show a scan's status on a server")
     status.add_argument("scan_id")
     _common(status)
     status.set_defaults(run=run_status)
+
+
+def _option(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    try:
+        return name.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return name.strip(), value
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -79,20 +97,32 @@ class Client:
         except (urllib.error.URLError, TimeoutError) as e:
             raise ApiError(f"cannot reach {self.base}: {getattr(e, 'reason', e)}") from None
 
-    def submit(self, kind: str, target: str) -> dict[str, Any]:
+    def submit(
+        self, kind: str, target: str, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         path = Path(target)
         if path.exists():
-            return self._upload(kind, path)
-        body = json.dumps({"kind": kind, "target": target}).encode()
-        return self.request("POST", "/scans", body, "application/json")
+            return self._upload(kind, path, options or {})
+        request: dict[str, Any] = {"kind": kind, "target": target}
+        if options:
+            request["options"] = options
+        return self.request("POST", "/scans", json.dumps(request).encode(), "application/json")
 
-    def _upload(self, kind: str, path: Path) -> dict[str, Any]:
+    def _upload(self, kind: str, path: Path, options: dict[str, Any]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="dgp-submit-") as work:
             if path.is_dir():
                 path = Path(shutil.make_archive(str(Path(work) / path.name), "zip", path))
             boundary = uuid.uuid4().hex
             parts = [
                 f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n',
+                *(
+                    [
+                        f'--{boundary}\r\nContent-Disposition: form-data; name="options"\r\n\r\n'
+                        f"{json.dumps(options)}\r\n"
+                    ]
+                    if options
+                    else []
+                ),
                 f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
                 f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n',
             ]
@@ -116,7 +146,7 @@ def _print_scan(scan: dict[str, Any]) -> None:
 def run_submit(args: argparse.Namespace) -> int:
     try:
         client = Client(args.server, args.token)
-        scan = client.submit(args.kind, args.target)
+        scan = client.submit(args.kind, args.target, dict(args.option))
         if args.wait:
             bar = ProgressBar()
             while scan["status"] not in FINAL:

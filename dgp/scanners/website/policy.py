@@ -58,7 +58,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
 ELEMENTS: dict[str, re.Pattern[str]] = {
     "controller": _any(
         r"verwerkingsverantwoordelijke",
-        r"\bverantwoordelijke\b",
+        r"\bverantwoordelijk",
         r"\bcontroller\b",
         r"wie (?:zijn|is) wij",
         r"who we are",
