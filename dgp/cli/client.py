@@ -42,7 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        type=_option,
+        type=parse_option,
         help="a scan option (VALUE as JSON, else text), e.g. mode=http; repeatable",
     )
     submit.set_defaults(run=run_submit)
@@ -52,7 +52,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     status.set_defaults(run=run_status)
 
 
-def _option(text: str) -> tuple[str, Any]:
+def parse_option(text: str) -> tuple[str, Any]:
+    """NAME=VALUE from the command line: VALUE as JSON (true, 3, ["a"]), else as text."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from dgp import __version__, kinds
+from dgp.cli.client import parse_option
 from dgp.cli.kinds import kind_name
 from dgp.cli.progress import ProgressBar
 from dgp.config import HashKeyError, load_hash_key
@@ -61,6 +62,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--max-bytes", type=int, help="stop after reading this many bytes")
     p.add_argument("--max-file-bytes", type=int, help="skip files larger than this")
     p.add_argument("--timeout", type=float, help="stop after this many seconds")
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=parse_option,
+        help="one of the kind's options (dgp kinds --json), VALUE as JSON or text, e.g. "
+        'website: mode=http, states=\'["none","reject"]\'; repeatable',
+    )
+    p.add_argument(
+        "--artefacts",
+        type=Path,
+        metavar="DIR",
+        help="write the scan's artefacts here (website: screenshots and the inventory)",
+    )
     p.set_defaults(run=run)
 
 
@@ -95,6 +111,10 @@ def _options(args: argparse.Namespace) -> ScanOptions:
             raise ScanInputError("--min-confidence must be between 0 and 1")
         values["min_confidence"] = args.min_confidence
     options_type = kinds.get(args.kind).options
+    for name, value in args.option:
+        if name not in options_type.option_names():
+            raise ScanInputError(f"{args.kind} scans have no option {name!r}")
+        values[name] = value
     for name, flag in KIND_FLAGS:
         value = getattr(args, name)
         if value in (None, False):
@@ -121,6 +141,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"dgp scan: error: {e}", file=sys.stderr)
         return EXIT_ERROR
     bar.close()
+    if args.artefacts is not None and result.artefacts:
+        try:
+            args.artefacts.mkdir(parents=True, exist_ok=True)
+            for artefact in result.artefacts:
+                (args.artefacts / artefact.name).write_bytes(artefact.data)
+        except OSError as e:
+            print(f"dgp scan: error: cannot write {args.artefacts}: {e.strerror}", file=sys.stderr)
+            return EXIT_ERROR
     report = render(args.format, result.scan, result.findings, tool_version=__version__)
     if args.output is not None:
         try:
