@@ -57,11 +57,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         metavar="DIR",
         help="with --wait: download the files the scan made (reports, images) into DIR",
     )
+    submit.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=parse_option,
+        help="a scan option (VALUE as JSON, else text), e.g. mode=http; repeatable",
+    )
     submit.set_defaults(run=run_submit)
     status = sub.add_parser("status", help="show a scan's status on a server")
     status.add_argument("scan_id")
     _common(status)
     status.set_defaults(run=run_status)
+
+
+def parse_option(text: str) -> tuple[str, Any]:
+    """NAME=VALUE from the command line: VALUE as JSON (true, 3, ["a"]), else as text."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    try:
+        return name.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return name.strip(), value
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -106,7 +125,13 @@ class Client:
         except (urllib.error.URLError, TimeoutError) as e:
             raise ApiError(f"cannot reach {self.base}: {getattr(e, 'reason', e)}") from None
 
-    def submit(self, kind: str, target: str, credential: str | None = None) -> dict[str, Any]:
+    def submit(
+        self,
+        kind: str,
+        target: str,
+        credential: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         spec = kinds.get(kind)
         path = Path(target)
         request: dict[str, Any] = {"kind": kind, "target": target}
@@ -118,18 +143,28 @@ class Client:
         elif path.exists():
             if credential:
                 raise ApiError("--credential goes with a URL target, not with an upload")
-            return self._upload(kind, path)
+            return self._upload(kind, path, options or {})
         if credential:
             request["credential"] = credential
+        if options:
+            request["options"] = options
         return self.request("POST", "/scans", json.dumps(request).encode(), "application/json")
 
-    def _upload(self, kind: str, path: Path) -> dict[str, Any]:
+    def _upload(self, kind: str, path: Path, options: dict[str, Any]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="dgp-submit-") as work:
             if path.is_dir():
                 path = Path(shutil.make_archive(str(Path(work) / path.name), "zip", path))
             boundary = uuid.uuid4().hex
             parts = [
                 f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n',
+                *(
+                    [
+                        f'--{boundary}\r\nContent-Disposition: form-data; name="options"\r\n\r\n'
+                        f"{json.dumps(options)}\r\n"
+                    ]
+                    if options
+                    else []
+                ),
                 f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
                 f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n',
             ]
@@ -168,7 +203,7 @@ def run_submit(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         client = Client(args.server, args.token)
-        scan = client.submit(args.kind, args.target, args.credential)
+        scan = client.submit(args.kind, args.target, args.credential, dict(args.option))
         if args.wait:
             bar = ProgressBar()
             while scan["status"] not in FINAL:

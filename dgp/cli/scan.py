@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from dgp import __version__, kinds
+from dgp.cli.client import parse_option
 from dgp.cli.files import read_questionnaire, write_artefacts
 from dgp.cli.kinds import kind_name
 from dgp.cli.progress import ProgressBar
@@ -43,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--artefacts",
         type=Path,
         metavar="DIR",
-        help="write the files the scan makes (reports, redacted images) into DIR",
+        help="write the files the scan makes (reports, screenshots, redacted images) into DIR",
     )
     p.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding is this severe")
     p.add_argument("--baseline", type=Path, help="JSON baseline or earlier JSON report")
@@ -76,6 +77,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--max-bytes", type=int, help="stop after reading this many bytes")
     p.add_argument("--max-file-bytes", type=int, help="skip files larger than this")
     p.add_argument("--timeout", type=float, help="stop after this many seconds")
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=parse_option,
+        help="one of the kind's options (dgp kinds --json), VALUE as JSON or text, e.g. "
+        'website: mode=http, states=\'["none","reject"]\'; repeatable',
+    )
     p.set_defaults(run=run)
 
 
@@ -110,6 +120,10 @@ def _options(args: argparse.Namespace) -> ScanOptions:
             raise ScanInputError("--min-confidence must be between 0 and 1")
         values["min_confidence"] = args.min_confidence
     options_type = kinds.get(args.kind).options
+    for name, value in args.option:
+        if name not in options_type.option_names():
+            raise ScanInputError(f"{args.kind} scans have no option {name!r}")
+        values[name] = value
     for name, flag in KIND_FLAGS:
         value = getattr(args, name)
         if value in (None, False):

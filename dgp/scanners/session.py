@@ -11,7 +11,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -151,14 +151,17 @@ class ScanSession:
         location: Location,
         exclude: frozenset[str] = frozenset(),
         context: str = "",
+        keep: Callable[[Detection], bool] | None = None,
     ) -> int:
         """Detect in one run of text; `location` says where the text starts.
 
         Rules in `exclude` are not reported (the caller reports that value itself).
         `context` is text that stands before this text without being part of it,
         such as a table cell's column header ("bsn"): it counts as context words,
-        but nothing in it is reported. Long texts are read in chunks, with the
-        time limit checked between them. Returns the number of detections.
+        but nothing in it is reported. `keep`, when given, decides per detection
+        whether it is reported (a website's own published contact address is not a
+        finding). Long texts are read in chunks, with the time limit checked between
+        them. Returns the number of detections.
         """
         found, row, counted_to = 0, (location.line or 1), 0
         for start, end in _chunks(text):
@@ -174,6 +177,8 @@ class ScanSession:
                 for d in self.detector.detect(head + text[start:end])
                 if d.rule_id not in exclude and d.start >= len(head)
             ]
+            if keep is not None:
+                detections = [d for d in detections if keep(d)]
             for det in detections:  # sorted by start: count newlines once, left to right
                 row += text.count("\n", counted_to, det.start)
                 counted_to = det.start

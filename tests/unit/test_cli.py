@@ -104,7 +104,11 @@ def test_fail_on_counts_only_reported_findings(capsys, tree: Path, tmp_path: Pat
         (["scan", "code", "{tree}", "--max-items", "0"], "--max-items must be positive"),
         (["scan", "code", "{tree}", "--min-confidence", "2"], "--min-confidence must be between"),
         (["scan", "code", "{tree}", "--timeout", "abc"], "argument --timeout: invalid float"),
-        (["scan", "website", "{tree}"], "argument kind: unknown scanner kind 'website'"),
+        (["scan", "teleport", "{tree}"], "argument kind: unknown scanner kind 'teleport'"),
+        (["scan", "website", "{tree}"], "dgp scan: error: "),  # a path is no web address
+        (["scan", "code", "{tree}", "--option", "mode=http"], "code scans have no option 'mode'"),
+        (["scan", "website", "x.nl", "--option", "mode=warp"], "mode must be one of"),
+        (["scan", "code", "{tree}", "--option", "novalue"], "is not NAME=VALUE"),
         (["scan", "code"], "the following arguments are required: target"),
         (["scan", "code", "file:///nonexistent/x.git"], "cannot clone the repository"),
     ],
