@@ -2,10 +2,12 @@
 
 Hyperscan without start-of-match tracking scans at tens of MB/s per core over
 all patterns at once, but reports only where a match ends. The same pattern,
-compiled as a Python regex, is then run over just the lines with hits to find
-the spans. For each span we also offer the shorter ends that hyperscan saw, so
-the detector can fall back to them when the longest candidate does not
-validate (an IBAN followed by "EUR", a phone number followed by a house number).
+compiled as a Python regex, is then run over a bounded window before those ends
+to find the spans: never to the end of a line, so a long line of a pattern's own
+characters costs time in proportion to its length, not its square. For each span
+we also offer the shorter ends that hyperscan saw, so the detector can fall back
+to them when the longest candidate does not validate (an IBAN followed by "EUR",
+a phone number followed by a house number).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import hyperscan
 
@@ -24,8 +26,11 @@ from dgp.engine.patterns import PatternSpec
 Candidate = tuple[int, int, list[int]]
 
 MAX_ENDS_TRIED = 8
-LONG_LINE = 4096  # in longer lines (minified code) only this much before a hit is searched
+MAX_SHORTER_TRIED = 32  # ends inside a span tried as shorter candidates, longest first
 MAX_CANDIDATE_BYTES = 256  # a context-needing candidate (a date, a number) is never longer
+# No candidate is longer than this many characters: a confirming regex looks at most this
+# far back from a hit (a regex with a shorter longest match, less far).
+MAX_MATCH_CHARS = 512
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
 
 
@@ -38,6 +43,46 @@ def python_regex(spec: PatternSpec) -> re.Pattern[str]:
     return re.compile(spec.python or spec.regex, flags)
 
 
+def reach(regex: re.Pattern[str], limit: int = MAX_MATCH_CHARS) -> int:
+    """The longest match `regex` can make, at most `limit` (unbounded repeats: `limit`)."""
+    try:
+        from re import _parser  # the standard parser's width; private but stable since 3.11
+
+        return max(1, min(limit, _parser.parse(regex.pattern, regex.flags).getwidth()[1]))
+    except Exception:  # another interpreter: the limit is always safe
+        return limit
+
+
+def search_window(
+    regex: re.Pattern[str], text: str, lo: int, hi: int, width: int
+) -> Iterator[re.Match[str]]:
+    """Non-overlapping matches of `regex` in text[lo:hi] that are at most `width` long.
+
+    Like `finditer`, but each search is given at most 2 * `width` characters, so a
+    failing attempt never reads to `hi`: linear in hi - lo whatever the regex.
+    A match that may have been cut off at a search's end is searched again from
+    its start.
+    """
+    pos = lo
+    while pos < hi:
+        limit = min(hi, pos + 2 * width)
+        m = regex.search(text, pos, limit)
+        if m is None:
+            if limit == hi:
+                return
+            pos = limit - width + 1  # any match starting before this ended inside
+            continue
+        start, end = m.span()
+        if limit < hi and start > limit - width:
+            pos = start  # may be cut off at `limit`: search again with room after it
+            continue
+        if start == end:
+            pos = end + 1
+            continue
+        yield m
+        pos = end
+
+
 class Matcher:
     """Compiled once; `candidates` is not thread-safe (one scratch space).
 
@@ -48,6 +93,7 @@ class Matcher:
     def __init__(self, specs: Sequence[PatternSpec], min_confidence: float = 0.0) -> None:
         self.specs = tuple(specs)
         self._python = [python_regex(s) for s in self.specs]
+        self._reach = [reach(r) for r in self._python]
         contexts: list[ContextWords] = []
         self._needs: dict[int, int] = {}  # pattern index -> context pattern id
         for pid, spec in enumerate(self.specs):
@@ -116,26 +162,39 @@ class Matcher:
                 del hits[pid]
 
     def _spans(self, pid: int, text: str, ends: list[int]) -> list[Candidate]:
-        regex = self._python[pid]
+        """Spans of pattern `pid` ending at hyperscan's `ends` (sorted).
+
+        Ends closer together than the pattern's reach share one window, which
+        starts that far before the first (never before its line) and stops at
+        the last: a match ending later would have been an end of its own.
+        """
+        regex, width = self._python[pid], self._reach[pid]
         found: list[Candidate] = []
-        searched_to = -1
-        for end in ends:
-            if end <= searched_to:
-                continue
-            lo = text.rfind("\n", 0, max(end - 1, 0)) + 1
-            hi = text.find("\n", end)
-            hi = len(text) if hi < 0 else hi
-            if end - lo > LONG_LINE:
-                lo = end - LONG_LINE
-            for m in regex.finditer(text, lo, hi):
+        i, n = 0, len(ends)
+        while i < n:
+            first = ends[i]
+            lo = max(0, first - width)
+            lo = text.rfind("\n", lo, max(first - 1, lo)) + 1 or lo  # not before its line
+            hi, i = first, i + 1
+            while i < n and ends[i] - width <= hi and text.find("\n", hi, ends[i]) < 0:
+                hi, i = ends[i], i + 1
+            for m in search_window(regex, text, lo, hi, width):
                 start, longest = m.span()
-                if start == longest:
-                    continue
-                inside = ends[bisect.bisect_right(ends, start) : bisect.bisect_left(ends, longest)]
-                shorter = [e for e in reversed(inside) if regex.fullmatch(text, start, e)]
-                found.append((pid, start, [longest, *shorter][:MAX_ENDS_TRIED]))
-            searched_to = hi
+                found.append((pid, start, [longest, *self._shorter(regex, text, ends, m)]))
         return found
+
+    @staticmethod
+    def _shorter(regex: re.Pattern[str], text: str, ends: list[int], m: re.Match[str]) -> list[int]:
+        """Hyperscan's ends inside the match where the pattern also matches, longest first."""
+        start, longest = m.span()
+        inside = ends[bisect.bisect_right(ends, start) : bisect.bisect_left(ends, longest)]
+        shorter: list[int] = []
+        for end in reversed(inside[-MAX_SHORTER_TRIED:]):
+            if regex.fullmatch(text, start, end):
+                shorter.append(end)
+                if len(shorter) == MAX_ENDS_TRIED - 1:
+                    break
+        return shorter
 
 
 def _near(ends: list[int], context_ends: list[int], words: ContextWords) -> list[int]:

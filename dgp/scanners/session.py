@@ -6,6 +6,8 @@ thresholds and the score work the same way everywhere.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import re
 import threading
@@ -159,7 +161,7 @@ class ScanSession:
         but nothing in it is reported. Long texts are read in chunks, with the
         time limit checked between them. Returns the number of detections.
         """
-        found, row, counted_to = 0, (location.line or 1), 0
+        found, row, counted_to, line_start = 0, (location.line or 1), 0, 0
         for start, end in _chunks(text):
             if start:
                 self.check_time()
@@ -174,10 +176,13 @@ class ScanSession:
                 if d.rule_id not in exclude and d.start >= len(head)
             ]
             for det in detections:  # sorted by start: count newlines once, left to right
-                row += text.count("\n", counted_to, det.start)
+                newlines = text.count("\n", counted_to, det.start)
+                if newlines:
+                    row += newlines
+                    line_start = text.rfind("\n", counted_to, det.start) + 1
                 counted_to = det.start
-                column = det.start - (text.rfind("\n", 0, det.start) + 1) + 1
-                end_column = column + min(det.end, _line_end(text, det.start)) - det.start
+                column = det.start - line_start + 1
+                end_column = column + _line_end(text, det.start, det.end) - det.start
                 where = replace(location, line=row, column=column, end_column=end_column)
                 self._report(det, where, text, detections)
             found += len(detections)
@@ -298,8 +303,11 @@ def _masked_snippet(text: str, det: Detection, detections: list[Detection]) -> s
     """The code a pattern matched, with every value in it masked: the detected ones, and
     anything that may be one below the threshold (long digit runs, e-mail-like words)."""
     parts, pos = [], det.start
-    for other in detections:
-        if other.rule_id.split(".", 1)[0] in VALUE_FAMILIES and det.start <= other.start < det.end:
+    first = bisect.bisect_left(detections, det.start, key=lambda d: d.start)  # sorted by start
+    for other in itertools.islice(detections, first, None):
+        if other.start >= det.end:
+            break
+        if other.rule_id.split(".", 1)[0] in VALUE_FAMILIES:
             parts += [text[pos : other.start], mask(other.value)]
             pos = max(pos, other.end)
     parts.append(text[pos : det.end])
@@ -308,9 +316,10 @@ def _masked_snippet(text: str, det: Detection, detections: list[Detection]) -> s
     return snippet if len(snippet) <= MAX_SNIPPET else snippet[: MAX_SNIPPET - 1] + "…"
 
 
-def _line_end(text: str, start: int) -> int:
-    end = text.find("\n", start)
-    return len(text) if end < 0 else end
+def _line_end(text: str, start: int, end: int) -> int:
+    """Where the line of `start` ends, or `end` if that comes first (never read further)."""
+    newline = text.find("\n", start, end)
+    return end if newline < 0 else newline
 
 
 def _finding_order(f: Finding) -> tuple[Any, ...]:
