@@ -1,12 +1,14 @@
 """`dgp scan KIND TARGET`: run one scanner here, without the services.
 
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or
-input error (with a message on stderr).
+input error, or a scan that failed (with a message on stderr): never 1 for a
+failure, which CI would read as "findings".
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -18,9 +20,11 @@ from dgp.domain.baseline import Baseline, BaselineError
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob
 from dgp.domain.options import OptionsError, ScanOptions
 from dgp.domain.severity import Severity
+from dgp.domain.text import escape_controls
 from dgp.output import FORMATS, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+log = logging.getLogger(__name__)
 SEVERITIES = [s.value for s in Severity]
 
 
@@ -108,6 +112,12 @@ def _options(args: argparse.Namespace) -> ScanOptions:
         raise ScanInputError(str(e)) from None
 
 
+def _error(message: str) -> None:
+    """Messages name the target, which the user may not have typed (a file name from an
+    archive): shown escaped, never obeyed by the terminal."""
+    print(f"dgp scan: error: {escape_controls(message)}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     bar = ProgressBar()
     try:
@@ -118,7 +128,12 @@ def run(args: argparse.Namespace) -> int:
         result = scan(job, ScanInputs(hash_key=load_hash_key(), progress=bar))
     except (ScanInputError, BaselineError, HashKeyError) as e:
         bar.close()
-        print(f"dgp scan: error: {e}", file=sys.stderr)
+        _error(str(e))
+        return EXIT_ERROR
+    except Exception as e:  # a bug must not look like "findings found" (exit 1)
+        bar.close()
+        log.debug("scan failed", exc_info=True)
+        _error(f"the scan failed unexpectedly: {type(e).__name__}: {e}")
         return EXIT_ERROR
     bar.close()
     report = render(args.format, result.scan, result.findings, tool_version=__version__)
@@ -126,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             args.output.write_text(report, encoding="utf-8", newline="")
         except OSError as e:
-            print(f"dgp scan: error: cannot write {args.output}: {e.strerror}", file=sys.stderr)
+            _error(f"cannot write {args.output}: {e.strerror}")
             return EXIT_ERROR
     else:
         sys.stdout.write(report)

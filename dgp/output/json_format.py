@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from dgp.domain.finding import Finding
 from dgp.domain.scan import Scan
+from dgp.output._common import json_text
 
 
 def render(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> str:
@@ -20,4 +20,4 @@ def render(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> str
         "scan": scan.to_dict(),
         "findings": [finding.to_dict() for finding in findings],
     }
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(document, indent=2, sort_keys=True) + "\n"

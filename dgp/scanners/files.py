@@ -75,7 +75,9 @@ class Skipped:
 def walk(root: Path, *, include_vendored: bool = False) -> Iterator[TreeEntry | Skipped]:
     """Regular files below `root` in a stable order, and what was passed over and why."""
     root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    unreadable: list[OSError] = []  # folders os.walk could not list, in the order it met them
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable.append, followlinks=False):
+        yield from _unreadable_folders(root, unreadable)
         here = Path(dirpath)
         kept = []
         for d in sorted(dirnames):
@@ -110,6 +112,16 @@ def walk(root: Path, *, include_vendored: bool = False) -> Iterator[TreeEntry | 
             if not path.is_file():
                 continue
             yield TreeEntry(path, relative, st.st_size)
+    yield from _unreadable_folders(root, unreadable)
+
+
+def _unreadable_folders(root: Path, errors: list[OSError]) -> Iterator[Skipped]:
+    """A folder that cannot be listed is reported like a file that cannot be read: the
+    report must not look complete when a part of the tree was never seen."""
+    while errors:
+        e = errors.pop(0)
+        where = Path(e.filename) if e.filename else root
+        yield Skipped(_rel(root, where), f"cannot read folder: {e.strerror or type(e).__name__}")
 
 
 def _rel(root: Path, path: Path) -> str:

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 from dgp.domain.evidence import ValueHasher, mask
@@ -24,6 +24,7 @@ from dgp.domain.job import Progress, ScanJob, ScanResult
 from dgp.domain.options import DEFAULT_MIN_CONFIDENCE, ScanOptions
 from dgp.domain.scan import Scan, ScanStatus, utcnow
 from dgp.domain.score import score_findings
+from dgp.domain.text import printable_name
 from dgp.engine.detector import Detection, Detector
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.rules import RULES
@@ -85,7 +86,7 @@ class ScanSession:
         self.scan = Scan(
             id=job.scan_id,
             kind=job.kind,
-            target=job.target,
+            target=printable_name(job.target),
             organisation=job.organisation,
             created_by=job.created_by,
             options=_describe_options(job.options),
@@ -223,6 +224,11 @@ class ScanSession:
         secret values keep their hash in the output.
         """
         rule = RULES[rule_id]
+        location = _printable(location)
+        if evidence is not None:
+            evidence = printable_name(evidence)
+        if description is not None:
+            description = printable_name(description)
         if location.line is None and (location.path or location.url):
             # a finding about a whole item (a file, a property) points at its start
             location = replace(location, line=1, column=1, end_column=1)
@@ -284,6 +290,23 @@ class ScanSession:
             message = self.scan.progress_message if stats.truncated else "done"
             self.progress(100, message)
         return ScanResult(self.scan, kept)
+
+
+_TEXT_FIELDS = tuple(
+    f.name for f in fields(Location) if f.name not in ("line", "column", "end_column", "page")
+)
+
+
+def _printable(location: Location) -> Location:
+    """Names read from disk may hold bytes that are not UTF-8: escaped here, once for every
+    kind, so no report, store or fingerprint meets an unencodable character."""
+    changes = {
+        name: shown
+        for name in _TEXT_FIELDS
+        if isinstance(value := getattr(location, name), str)
+        and (shown := printable_name(value)) is not value
+    }
+    return replace(location, **changes) if changes else location
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from dataclasses import fields, replace
 from dgp.domain.finding import Location
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import CodeOptions, ScanOptions
+from dgp.domain.text import printable_name
 from dgp.net import redact_text
 from dgp.scanners import git
 from dgp.scanners.code.rules import CODE_PATTERNS, TRACKING_REGEX, is_manifest
@@ -29,7 +30,8 @@ def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
     options = _code_options(job.options)
     job = replace(job, options=options)
     session = ScanSession(job, inputs.hasher(), inputs.progress, extra_patterns=EXTRA_PATTERNS)
-    session.scan.target = redact_text(job.target)  # the clone needs them; reports do not
+    # the clone needs them; reports do not
+    session.scan.target = printable_name(redact_text(job.target))
     with open_target(job, inputs, allow_git=True, time_left=session.remaining_seconds()) as target:
         keep = _changed_filter(options.since, target)
         with suppress(StopScan):  # a limit was reached: keep what was found
