@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from dgp import __version__, kinds
@@ -118,7 +120,19 @@ def _error(message: str) -> None:
     print(f"dgp scan: error: {escape_controls(message)}", file=sys.stderr)
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (`timeout`, `kill`, a CI runner) ends the scan like ^C does: as an exception,
+    so the scan's private temporary folder is removed on the way out."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
 def run(args: argparse.Namespace) -> int:
+    _stop_on_sigterm()
     bar = ProgressBar()
     try:
         job = ScanJob(kind=args.kind, target=args.target, options=_options(args))

@@ -63,9 +63,7 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 def render(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> str:
-    return (
-json_text(build_log(scan, findings, tool_version=tool_version), indent=2) + "\n"
-    )
+    return json_text(build_log(scan, findings, tool_version=tool_version), indent=2) + "\n"
 
 
 def build_log(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from typing import Any
+from typing import Any, NoReturn
 
 from dgp.domain.evidence import ValueHasher, mask
 from dgp.domain.finding import Finding, Location
@@ -100,7 +100,7 @@ class ScanSession:
         """Account for one more item of `size` bytes; raise StopScan past a limit."""
         stats = self.scan.stats
         if time.monotonic() > self._deadline:
-            self._stop(f"time limit of {self.limits.timeout_seconds:g} s reached")
+            self.time_up()
         if stats.items_scanned >= self.limits.max_items:
             self._stop(f"item limit of {self.limits.max_items} reached")
         if stats.bytes_scanned + size > self.limits.max_bytes:
@@ -113,14 +113,23 @@ class ScanSession:
         """The admitted item is finished; a later skip() is about another item."""
         self._admitted = None
 
+    @property
+    def deadline(self) -> float:
+        """When the scan's time is up, in time.monotonic() seconds (for extractors)."""
+        return self._deadline
+
     def remaining_seconds(self) -> float:
         return max(0.0, self._deadline - time.monotonic())
 
     def check_time(self) -> None:
         if time.monotonic() > self._deadline:
-            self._stop(f"time limit of {self.limits.timeout_seconds:g} s reached")
+            self.time_up()
 
-    def _stop(self, why: str) -> None:
+    def time_up(self) -> NoReturn:
+        """The time limit passed (found here or inside an extractor): stop the scan."""
+        self._stop(f"time limit of {self.limits.timeout_seconds:g} s reached")
+
+    def _stop(self, why: str) -> NoReturn:
         self.scan.stats.truncated = True
         self.scan.progress_message = f"stopped early: {why}"
         raise StopScan(why)

@@ -2,12 +2,11 @@
 
 Shared by every scanner that reads files (code, document): a local path, a
 single file, an upload or an archive, and for code a git URL. Temporary copies
-are removed when the scan ends.
+live in the scan's private workspace and are removed when the scan ends.
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from dgp.scanners import archives, git
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import Skipped, TreeEntry, walk
 from dgp.scanners.session import ScanSession
+from dgp.scanners.workspace import Workspace
 
 
 @dataclass
@@ -33,37 +33,20 @@ class Target:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
-class Scratch:
-    """A temporary folder made on first use: a local folder to scan needs none."""
-
-    def __init__(self) -> None:
-        self._path: Path | None = None
-
-    @property
-    def path(self) -> Path:
-        if self._path is None:
-            self._path = Path(tempfile.mkdtemp(prefix="dgp-scan-"))
-        return self._path
-
-    def remove(self) -> None:
-        if self._path is not None:
-            shutil.rmtree(self._path, ignore_errors=True)
-
-
 @contextmanager
 def open_target(
     job: ScanJob, inputs: ScanInputs, *, allow_git: bool, time_left: float
 ) -> Iterator[Target]:
-    """The target as files on disk; `time_left` bounds a clone by the scan's own limit."""
-    work = Scratch()
-    try:
+    """The target as files on disk; `time_left` bounds a clone by the scan's own limit.
+
+    Clones and unpacked archives go into the scan's private workspace, as does every
+    other temporary file made while the target is open."""
+    with Workspace() as work:
         yield _resolve(job, inputs, work, allow_git, time_left)
-    finally:
-        work.remove()
 
 
 def _resolve(
-    job: ScanJob, inputs: ScanInputs, work: Scratch, allow_git: bool, time_left: float
+    job: ScanJob, inputs: ScanInputs, work: Workspace, allow_git: bool, time_left: float
 ) -> Target:
     options = job.options
     if not job.target.strip() and inputs.upload is None:
@@ -103,7 +86,7 @@ def _resolve(
     raise ScanInputError(f"{job.target}: no such file or folder")
 
 
-def _from_file(path: Path, work: Scratch, job: ScanJob) -> Target:
+def _from_file(path: Path, work: Workspace, job: ScanJob) -> Target:
     if archives.is_archive(path):
         try:
             unpacked = archives.unpack(path, work.path / "unpacked", job.options.limits)
@@ -114,6 +97,31 @@ def _from_file(path: Path, work: Scratch, job: ScanJob) -> Target:
 
 
 FileHandler = Callable[[ScanSession, TreeEntry], None]
+# scans an unpacked archive: (its files, the prefix of their shown names, the nesting depth)
+InnerScan = Callable[[Target, str, int], None]
+
+
+def target_depth(job: ScanJob, inputs: ScanInputs) -> int:
+    """1 when the target is an archive (open_target unpacked it), so it counts as a level."""
+    top = inputs.upload if inputs.upload is not None else Path(job.target)
+    return 1 if archives.is_archive(top) and top.is_file() else 0
+
+
+def scan_archive(
+    session: ScanSession, path: Path, shown: str, depth: int, scan_inner: InnerScan
+) -> None:
+    """An archive found inside the target: unpacked into the scan's workspace and its files
+    scanned as `shown!/name`, down to the depth limit; refused ones are reported why."""
+    if depth >= session.limits.max_archive_depth:
+        not_scanned(session, shown, f"archive nested deeper than {depth} levels")
+        return
+    with tempfile.TemporaryDirectory(prefix="dgp-archive-") as tmp:  # in the workspace
+        try:
+            unpacked = archives.unpack(path, Path(tmp) / "x", session.limits)
+        except archives.ArchiveError as e:
+            not_scanned(session, shown, f"archive refused: {e.reason}")
+            return
+        scan_inner(Target(unpacked.root, refused=unpacked.refused), f"{shown}!/", depth + 1)
 
 
 def scan_files(

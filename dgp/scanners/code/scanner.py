@@ -11,12 +11,19 @@ from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import CodeOptions, ScanOptions
 from dgp.domain.text import printable_name
 from dgp.net import redact_text
-from dgp.scanners import git
+from dgp.scanners import archives, git
 from dgp.scanners.code.rules import CODE_PATTERNS, TRACKING_REGEX, is_manifest
 from dgp.scanners.files import TreeEntry
 from dgp.scanners.session import ScanSession, StopScan
 from dgp.scanners.session import warm_up as session_warm_up
-from dgp.scanners.tree import Target, open_target, scan_files, scan_text_file
+from dgp.scanners.tree import (
+    Target,
+    open_target,
+    scan_archive,
+    scan_files,
+    scan_text_file,
+    target_depth,
+)
 
 EXTRA_PATTERNS = CODE_PATTERNS  # the detector's patterns beyond the engine's own
 MAX_BLAMED_FINDINGS = 1000  # git blame is one process per line: bounded
@@ -35,7 +42,7 @@ def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
     with open_target(job, inputs, allow_git=True, time_left=session.remaining_seconds()) as target:
         keep = _changed_filter(options.since, target)
         with suppress(StopScan):  # a limit was reached: keep what was found
-            scan_files(session, target, _scan_file, keep=keep)
+            _scan_target(session, target, "", target_depth(job, inputs), keep)
         if options.git_metadata and target.repository:
             _add_git_metadata(session, target)
     return session.finish()
@@ -60,10 +67,30 @@ def _changed_filter(since: str | None, target: Target) -> Callable[[str], bool]:
     return changed.__contains__
 
 
-def _scan_file(session: ScanSession, entry: TreeEntry) -> None:
-    text = scan_text_file(session, entry.path, entry.relative)
+def _scan_target(
+    session: ScanSession,
+    target: Target,
+    prefix: str,
+    depth: int,
+    keep: Callable[[str], bool] = lambda relative: True,
+) -> None:
+    def handle(session: ScanSession, entry: TreeEntry) -> None:
+        _scan_file(session, entry, prefix + entry.relative, depth)
+
+    scan_files(session, target, handle, keep=keep, prefix=prefix)
+
+
+def _scan_file(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -> None:
+    if archives.is_archive(entry.path):  # a fixture or a release in the tree: read it too
+
+        def inner(target: Target, prefix: str, depth: int) -> None:
+            _scan_target(session, target, prefix, depth)
+
+        scan_archive(session, entry.path, shown, depth, inner)
+        return
+    text = scan_text_file(session, entry.path, shown)
     if text is not None and is_manifest(entry.path.name):
-        _tracking_sdks(session, entry.relative, text)
+        _tracking_sdks(session, shown, text)
 
 
 def _tracking_sdks(session: ScanSession, relative: str, text: str) -> None:
