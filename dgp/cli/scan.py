@@ -67,6 +67,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--max-bytes", type=int, help="stop after reading this many bytes")
     p.add_argument("--max-file-bytes", type=int, help="skip files larger than this")
     p.add_argument("--timeout", type=float, help="stop after this many seconds")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        help="code: worker processes reading files (default: the CPUs this process may use)",
+    )
     p.set_defaults(run=run)
 
 
@@ -77,6 +82,7 @@ KIND_FLAGS = (
     ("commit", "--commit"),
     ("git_metadata", "--git-metadata"),
     ("include_vendored", "--include-vendored"),
+    ("jobs", "--jobs"),
 )
 
 
@@ -89,7 +95,7 @@ def _options(args: argparse.Namespace) -> ScanOptions:
         "max_file_bytes": args.max_file_bytes,
         "timeout_seconds": args.timeout,
     }
-    for name, value in limit_args.items():
+    for name, value in [*limit_args.items(), ("jobs", args.jobs)]:
         if value is not None and value <= 0:
             raise ScanInputError(f"--{name.replace('_', '-')} must be positive")
     values: dict[str, object] = {

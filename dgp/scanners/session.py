@@ -13,8 +13,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import fields, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import Any, NoReturn
 
 from dgp.domain.evidence import ValueHasher, mask
@@ -163,55 +163,30 @@ class ScanSession:
         exclude: frozenset[str] = frozenset(),
         context: str = "",
     ) -> int:
-        """Detect in one run of text; `location` says where the text starts.
+        """Detect in one run of text and report what is found (see `find_hits`).
+        Returns the number of detections."""
+        hits = find_hits(self.detector, text, location, exclude, context, self.check_time)
+        self.report(hits)
+        return len(hits)
 
-        Rules in `exclude` are not reported (the caller reports that value itself).
-        `context` is text that stands before this text without being part of it,
-        such as a table cell's column header ("bsn"): it counts as context words,
-        but nothing in it is reported. Long texts are read in chunks, with the
-        time limit checked between them. Returns the number of detections.
-        """
-        found, row, counted_to, line_start = 0, (location.line or 1), 0, 0
-        for start, end in _chunks(text):
-            if start:
-                self.check_time()
-            head = (
-                text[max(0, start - CHUNK_OVERLAP) : start]
-                if start
-                else (f"{context}:\n" if context else "")
+    def report(self, hits: Sequence[Hit]) -> None:
+        """Hits found here or by a worker process, as findings (at most
+        MAX_FINDINGS_PER_RULE_PER_ITEM per rule and item; the rest counted)."""
+        for hit in hits:
+            key = (hit.location.path, hit.rule_id)
+            listed = self._listed.get(key, 0)
+            if listed >= MAX_FINDINGS_PER_RULE_PER_ITEM:
+                self._unlisted[key] = self._unlisted.get(key, 0) + 1
+                continue
+            self._listed[key] = listed + 1
+            self.add(
+                hit.rule_id,
+                hit.location,
+                value=hit.value,
+                evidence=hit.evidence,
+                confidence=hit.confidence,
+                description=hit.description,
             )
-            detections = [
-                replace(d, start=d.start - len(head) + start, end=d.end - len(head) + start)
-                for d in self.detector.detect(head + text[start:end])
-                if d.rule_id not in exclude and d.start >= len(head)
-            ]
-            for det in detections:  # sorted by start: count newlines once, left to right
-                newlines = text.count("\n", counted_to, det.start)
-                if newlines:
-                    row += newlines
-                    line_start = text.rfind("\n", counted_to, det.start) + 1
-                counted_to = det.start
-                column = det.start - line_start + 1
-                end_column = column + _line_end(text, det.start, det.end) - det.start
-                where = replace(location, line=row, column=column, end_column=end_column)
-                self._report(det, where, text, detections)
-            found += len(detections)
-        return found
-
-    def _report(
-        self, det: Detection, where: Location, text: str, detections: list[Detection]
-    ) -> None:
-        key = (where.path, det.rule_id)
-        listed = self._listed.get(key, 0)
-        if listed >= MAX_FINDINGS_PER_RULE_PER_ITEM:
-            self._unlisted[key] = self._unlisted.get(key, 0) + 1
-            return
-        self._listed[key] = listed + 1
-        if det.rule_id.split(".", 1)[0] in VALUE_FAMILIES:
-            self.add(det.rule_id, where, value=det.value, confidence=det.confidence)
-        else:  # a code pattern: show the snippet, with any value inside it masked
-            snippet = _masked_snippet(text, det, detections)
-            self.add(det.rule_id, where, value=snippet, evidence=snippet, confidence=det.confidence)
 
     def add(
         self,
@@ -299,6 +274,68 @@ class ScanSession:
             message = self.scan.progress_message if stats.truncated else "done"
             self.progress(100, message)
         return ScanResult(self.scan, kept)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A detection placed in its text, about to become a finding. Plain data, so that a
+    worker process can find hits and the scan's own process report them."""
+
+    rule_id: str
+    location: Location
+    value: str
+    confidence: float
+    evidence: str | None = None  # None: the value, masked
+    description: str | None = None  # None: the rule's
+
+
+def find_hits(
+    detector: Detector,
+    text: str,
+    location: Location,
+    exclude: frozenset[str] = frozenset(),
+    context: str = "",
+    check_time: Callable[[], None] | None = None,
+) -> list[Hit]:
+    """Detect in one run of text; `location` says where the text starts.
+
+    Rules in `exclude` are not reported (the caller reports that value itself).
+    `context` is text that stands before this text without being part of it,
+    such as a table cell's column header ("bsn"): it counts as context words,
+    but nothing in it is reported. Long texts are read in chunks, with
+    `check_time` called between them. A code pattern's hit shows its snippet,
+    with every value in it masked.
+    """
+    hits: list[Hit] = []
+    row, counted_to, line_start = (location.line or 1), 0, 0
+    for start, end in _chunks(text):
+        if start and check_time is not None:
+            check_time()
+        head = (
+            text[max(0, start - CHUNK_OVERLAP) : start]
+            if start
+            else (f"{context}:\n" if context else "")
+        )
+        detections = [
+            replace(d, start=d.start - len(head) + start, end=d.end - len(head) + start)
+            for d in detector.detect(head + text[start:end])
+            if d.rule_id not in exclude and d.start >= len(head)
+        ]
+        for det in detections:  # sorted by start: count newlines once, left to right
+            newlines = text.count("\n", counted_to, det.start)
+            if newlines:
+                row += newlines
+                line_start = text.rfind("\n", counted_to, det.start) + 1
+            counted_to = det.start
+            column = det.start - line_start + 1
+            end_column = column + _line_end(text, det.start, det.end) - det.start
+            where = replace(location, line=row, column=column, end_column=end_column)
+            if det.rule_id.split(".", 1)[0] in VALUE_FAMILIES:
+                hits.append(Hit(det.rule_id, where, det.value, det.confidence))
+            else:  # a code pattern: show the snippet, with any value inside it masked
+                snippet = _masked_snippet(text, det, detections)
+                hits.append(Hit(det.rule_id, where, snippet, det.confidence, evidence=snippet))
+    return hits
 
 
 _TEXT_FIELDS = tuple(

@@ -96,6 +96,7 @@ def _from_file(path: Path, work: Workspace, job: ScanJob) -> Target:
     return Target(path.parent, only=path)
 
 
+BINARY = "binary"
 FileHandler = Callable[[ScanSession, TreeEntry], None]
 # scans an unpacked archive: (its files, the prefix of their shown names, the nesting depth)
 InnerScan = Callable[[Target, str, int], None]
@@ -131,8 +132,15 @@ def scan_files(
     *,
     keep: Callable[[str], bool] = lambda relative: True,
     prefix: str = "",
+    ahead: Callable[[TreeEntry], None] | None = None,
+    window: int = 0,
 ) -> None:
-    """Walk the target's files within the limits and hand each to `handle`."""
+    """Walk the target's files within the limits and hand each to `handle`, in order.
+
+    With `ahead`, each of the next `window` files that will be handed over (not
+    skipped, not too large) is first shown to `ahead`, so that work on it can start
+    elsewhere (a worker process) while earlier files are handled.
+    """
     for name, reason in target.refused:
         not_scanned(session, prefix + name, reason)
     if target.only is not None:
@@ -147,7 +155,13 @@ def scan_files(
         ]
     total = max(len(entries), 1)
     limit = session.limits.max_file_bytes
+    announced = 0
     for done, entry in enumerate(entries):
+        if ahead is not None:
+            for upcoming in entries[announced : done + window + 1]:
+                if isinstance(upcoming, TreeEntry) and upcoming.size <= limit:
+                    ahead(upcoming)
+            announced = max(announced, done + window + 1)
         session.check_time()
         if isinstance(entry, Skipped):
             not_scanned(session, prefix + entry.relative, entry.reason)
@@ -161,17 +175,32 @@ def scan_files(
         session.item_done()
 
 
-def scan_text_file(session: ScanSession, path: Path, shown: str) -> str | None:
-    """Scan a file as plain text; a binary or unreadable file is skipped (None)."""
+def read_text_file(path: Path) -> tuple[str | None, str | None]:
+    """(text, None), or (None, why not): "binary", or "cannot read: <reason>"."""
     try:
         data = path.read_bytes()
     except OSError as e:
-        not_scanned(session, shown, f"cannot read: {e.strerror or type(e).__name__}")
-        return None
+        return None, f"cannot read: {e.strerror or type(e).__name__}"
     if looks_binary(data[:SNIFF_BYTES]):
-        session.skip("binary")
+        return None, BINARY
+    return decode(data), None
+
+
+def skip_unread(session: ScanSession, shown: str, problem: str) -> None:
+    """A file `read_text_file` gave no text for: binary files are skipped silently,
+    unreadable ones are reported."""
+    if problem == BINARY:
+        session.skip(BINARY)
+    else:
+        not_scanned(session, shown, problem)
+
+
+def scan_text_file(session: ScanSession, path: Path, shown: str) -> str | None:
+    """Scan a file as plain text; a binary or unreadable file is skipped (None)."""
+    text, problem = read_text_file(path)
+    if text is None:
+        skip_unread(session, shown, problem or BINARY)
         return None
-    text = decode(data)
     session.scan_text(text, Location(path=shown))
     return text
 

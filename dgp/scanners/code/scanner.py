@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
 
 from dgp.domain.finding import Location
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult
@@ -14,14 +17,16 @@ from dgp.net import redact_text
 from dgp.scanners import archives, git
 from dgp.scanners.code.rules import CODE_PATTERNS, TRACKING_REGEX, is_manifest
 from dgp.scanners.files import TreeEntry
-from dgp.scanners.session import ScanSession, StopScan
+from dgp.scanners.parallel import FilePool, available_cpus
+from dgp.scanners.session import Hit, ScanSession, StopScan, detector_for, find_hits
 from dgp.scanners.session import warm_up as session_warm_up
 from dgp.scanners.tree import (
     Target,
     open_target,
+    read_text_file,
     scan_archive,
     scan_files,
-    scan_text_file,
+    skip_unread,
     target_depth,
 )
 
@@ -39,10 +44,14 @@ def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
     session = ScanSession(job, inputs.hasher(), inputs.progress, extra_patterns=EXTRA_PATTERNS)
     # the clone needs them; reports do not
     session.scan.target = printable_name(redact_text(job.target))
-    with open_target(job, inputs, allow_git=True, time_left=session.remaining_seconds()) as target:
+    jobs = options.jobs or available_cpus()
+    with (
+        open_target(job, inputs, allow_git=True, time_left=session.remaining_seconds()) as target,
+        FilePool(jobs, options.min_confidence, __name__) as pool,
+    ):
         keep = _changed_filter(options.since, target)
         with suppress(StopScan):  # a limit was reached: keep what was found
-            _scan_target(session, target, "", target_depth(job, inputs), keep)
+            _scan_target(session, target, "", target_depth(job, inputs), keep, pool)
         if options.git_metadata and target.repository:
             _add_git_metadata(session, target)
     return session.finish()
@@ -73,39 +82,89 @@ def _scan_target(
     prefix: str,
     depth: int,
     keep: Callable[[str], bool] = lambda relative: True,
+    pool: FilePool | None = None,
 ) -> None:
+    """Scan a tree's files in order; with a pool, the next files are read and searched in
+    worker processes meanwhile (archives inside are unpacked and scanned here)."""
+    min_confidence = session.options.min_confidence
+
+    def work(entry: TreeEntry) -> tuple[Any, ...]:
+        return (read_file, entry.path, prefix + entry.relative, min_confidence, session.deadline)
+
+    def ahead(entry: TreeEntry) -> None:
+        if pool is not None and pool.jobs > 1 and not archives.is_archive(entry.path):
+            pool.submit(entry.path, entry.size, *work(entry))
+
     def handle(session: ScanSession, entry: TreeEntry) -> None:
-        _scan_file(session, entry, prefix + entry.relative, depth)
+        shown = prefix + entry.relative
+        if archives.is_archive(entry.path):  # a fixture or a release in the tree: read it too
 
-    scan_files(session, target, handle, keep=keep, prefix=prefix)
+            def inner(target: Target, prefix: str, depth: int) -> None:
+                _scan_target(session, target, prefix, depth)
 
+            scan_archive(session, entry.path, shown, depth, inner)
+            return
+        outcome = pool.result(entry.path, *work(entry)) if pool else read_file(*work(entry)[1:])
+        _report(session, shown, outcome)
 
-def _scan_file(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -> None:
-    if archives.is_archive(entry.path):  # a fixture or a release in the tree: read it too
-
-        def inner(target: Target, prefix: str, depth: int) -> None:
-            _scan_target(session, target, prefix, depth)
-
-        scan_archive(session, entry.path, shown, depth, inner)
-        return
-    text = scan_text_file(session, entry.path, shown)
-    if text is not None and is_manifest(entry.path.name):
-        _tracking_sdks(session, shown, text)
+    window = pool.window if pool is not None and pool.jobs > 1 else 0
+    scan_files(session, target, handle, keep=keep, prefix=prefix, ahead=ahead, window=window)
 
 
-def _tracking_sdks(session: ScanSession, relative: str, text: str) -> None:
+@dataclass(frozen=True)
+class FileOutcome:
+    """What reading one file gave: its hits, or why it has none."""
+
+    hits: tuple[Hit, ...] = ()
+    problem: str | None = None  # "binary", "cannot read: ..."
+    out_of_time: bool = False
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def read_file(path: Path, shown: str, min_confidence: float, deadline: float) -> FileOutcome:
+    """Read one file and find its hits: the same work in a worker process or here."""
+    text, problem = read_text_file(path)
+    if text is None:
+        return FileOutcome(problem=problem)
+
+    def check_time() -> None:
+        if time.monotonic() > deadline:
+            raise _OutOfTime
+
+    detector = detector_for(min_confidence, EXTRA_PATTERNS)
+    try:
+        hits = find_hits(detector, text, Location(path=shown), check_time=check_time)
+    except _OutOfTime:
+        return FileOutcome(out_of_time=True)
+    if is_manifest(path.name):
+        hits += _tracking_sdks(shown, text)
+    return FileOutcome(tuple(hits))
+
+
+def _report(session: ScanSession, shown: str, outcome: FileOutcome) -> None:
+    if outcome.out_of_time:
+        session.time_up()
+    if outcome.problem is not None:
+        skip_unread(session, shown, outcome.problem)
+    else:
+        session.report(outcome.hits)
+
+
+def _tracking_sdks(shown: str, text: str) -> list[Hit]:
+    hits = []
     for m in TRACKING_REGEX.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
         column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
         name = m.group(1)
-        session.add(
-            "code.tracking_sdk",
-            Location(path=relative, line=line, column=column, end_column=column + len(name)),
-            value=name,
-            evidence=name,
-            confidence=0.9,
-            description=f"The dependency {name} is a tracking or analytics library.",
+        where = Location(path=shown, line=line, column=column, end_column=column + len(name))
+        description = f"The dependency {name} is a tracking or analytics library."
+        hits.append(
+            Hit("code.tracking_sdk", where, name, 0.9, evidence=name, description=description)
         )
+    return hits
 
 
 def _add_git_metadata(session: ScanSession, target: Target) -> None:

@@ -1,0 +1,128 @@
+"""Reading and detecting in worker processes, reporting in the scan's own process.
+
+The detection engine is single-threaded Python around hyperscan, so a scan uses
+more than one core only with processes. Workers read a file and find its hits
+(`dgp.scanners.session.Hit`, plain data); the scan's process takes the results
+in file order and turns them into findings, so limits, fingerprints and the
+order of findings are exactly those of a scan without workers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from dgp.scanners.session import detector_for
+
+# Below this many bytes of files a pool costs more than it saves (starting processes).
+MIN_PARALLEL_BYTES = 8 * 1024 * 1024
+AHEAD_PER_WORKER = 8  # files handed to the pool before their turn, per worker
+
+
+def available_cpus() -> int:
+    """The CPUs this process may use: its affinity, and its cgroup's CPU quota (a systemd
+    unit's CPUQuota=, a container's limit), whichever is smaller."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota = _cgroup_quota()
+    return max(1, min(cpus or 1, quota if quota is not None else cpus or 1))
+
+
+def _cgroup_quota() -> int | None:
+    """CPUs allowed by the cgroup (v2 cpu.max, v1 cfs quota), rounded up; None: no limit."""
+    for path, split in (
+        ("/sys/fs/cgroup/cpu.max", lambda text: text.split()),
+        (
+            "/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+            lambda text: [text.strip(), _read("/sys/fs/cgroup/cpu/cpu.cfs_period_us") or "0"],
+        ),
+    ):
+        text = _read(path)
+        if text is None:
+            continue
+        try:
+            quota, period = split(text)[:2]
+            if quota in ("max", "-1") or int(period) <= 0:
+                return None
+            return max(1, math.ceil(int(quota) / int(period)))
+        except ValueError:
+            return None
+    return None
+
+
+def _read(path: str) -> str | None:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return None
+
+
+def _warm(min_confidence: float, kind_module: str) -> None:
+    """Compile the kind's detector in a new worker (a no-op in a forked one)."""
+    detector_for(min_confidence, importlib.import_module(kind_module).EXTRA_PATTERNS)
+
+
+class FilePool:
+    """A process pool for one scan: `submit` a file's work early, take its `result` in turn.
+
+    Workers are forked from the scan's process when it runs no other thread: they
+    inherit its compiled detector, so the pool starts at once. In a process with
+    threads (a scanner service) they start as fresh interpreters and compile
+    their own detector, which pays only on larger trees: the pool then starts once
+    MIN_PARALLEL_BYTES of files were submitted, and files before that are read here.
+    """
+
+    def __init__(self, jobs: int, min_confidence: float, kind_module: str) -> None:
+        """`kind_module` names the module whose EXTRA_PATTERNS the detector adds (patterns
+        hold functions that do not cross processes; their module's name does)."""
+        self.jobs = jobs
+        self._method = "fork" if threading.active_count() == 1 else "spawn"
+        self._threshold = 0 if self._method == "fork" else MIN_PARALLEL_BYTES
+        self._offered = 0
+        self._init = (min_confidence, kind_module)
+        self._executor: ProcessPoolExecutor | None = None
+        self._pending: dict[Any, Future[Any]] = {}
+
+    @property
+    def window(self) -> int:
+        return self.jobs * AHEAD_PER_WORKER
+
+    def submit(self, key: object, size: int, work: Callable[..., Any], *args: Any) -> None:
+        """Start `work(*args)` in a worker, unless the pool is not worth starting yet."""
+        if key in self._pending:
+            return
+        self._offered += size
+        if self._executor is None:
+            if self._offered < self._threshold:
+                return
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=multiprocessing.get_context(self._method),
+                initializer=_warm,
+                initargs=self._init,
+            )
+        self._pending[key] = self._executor.submit(work, *args)
+
+    def result(self, key: object, work: Callable[..., Any], *args: Any) -> Any:
+        """The result of the work submitted under `key`, or of `work(*args)` done here
+        when it was not submitted. A worker's exception is raised here."""
+        future = self._pending.pop(key, None)
+        return work(*args) if future is None else future.result()
+
+    def close(self) -> None:
+        """Stop the workers; work not started is dropped (the scan stopped early)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
+
+    def __enter__(self) -> FilePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
