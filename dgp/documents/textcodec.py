@@ -22,6 +22,8 @@ _UNICODE_BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
+# Every byte but the control characters that text does not hold.
+_NOT_CONTROLS = bytes(b for b in range(256) if b >= 0x20 or b in _TEXT_CONTROLS)
 
 
 def bom_encoding(sample: bytes) -> str | None:
@@ -62,7 +64,7 @@ def looks_binary(sample: bytes) -> bool:
         return False
     if b"\x00" in sample:
         return True
-    controls = sum(1 for byte in sample if byte < 0x20 and byte not in _TEXT_CONTROLS)
+    controls = len(sample.translate(None, _NOT_CONTROLS))  # the control bytes that are left
     return controls > len(sample) // 10
 
 

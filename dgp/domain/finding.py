@@ -6,7 +6,7 @@ Evidence is always masked; the full value only survives as a keyed hash.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -49,7 +49,7 @@ class Location:
     bbox: tuple[int, int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k in _LOCATION_FIELDS if (v := getattr(self, k)) is not None}
 
     def anchor(self) -> str:
         """The place, for fingerprints: every field but line and columns, which shift when
@@ -89,6 +89,9 @@ class Location:
         if self.line is not None:
             parts[0] += f":{self.line}" + (f":{self.column}" if self.column else "")
         return ", ".join(p for p in parts if p)
+
+
+_LOCATION_FIELDS = tuple(f.name for f in fields(Location))
 
 
 def fingerprint(kind: str, rule_id: str, location: Location, value_hash: str | None, n: int) -> str:

@@ -24,6 +24,8 @@ UNSAFE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{LINE_SEPARATORS}\\u
 
 def printable_name(name: str) -> str:
     """`name` as valid text: each undecodable byte (a surrogate escape) as `\\xNN`."""
+    if name.isascii():
+        return name
     try:
         name.encode("utf-8")
         return name

@@ -10,14 +10,16 @@ from dgp.output._common import json_text
 
 
 def render(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> str:
-    """`{"scan": ..., "findings": [...]}`, keys sorted, findings in the given order.
+    """`{"findings": [...], "scan": ...}`, keys sorted, findings in the given order.
 
-    `Finding.from_dict` reads each finding back unchanged. The tool version is
-    not part of this format (the scan and findings are the whole document).
+    Indented by two, with each finding on one line of its own: a report of a
+    large tree holds hundreds of thousands of them, and Python's JSON encoder
+    writes indented JSON a hundred times slower than single lines. `jq` and
+    `Finding.from_dict` read it back unchanged. The tool version is not part
+    of this format (the scan and findings are the whole document).
     """
     del tool_version  # accepted for a uniform signature across formats
-    document = {
-        "scan": scan.to_dict(),
-        "findings": [finding.to_dict() for finding in findings],
-    }
-    return json_text(document, indent=2, sort_keys=True) + "\n"
+    lines = ",\n".join("    " + json_text(f.to_dict(), sort_keys=True) for f in findings)
+    listed = f"[\n{lines}\n  ]" if findings else "[]"
+    scan_text = json_text(scan.to_dict(), indent=2, sort_keys=True).replace("\n", "\n  ")
+    return f'{{\n  "findings": {listed},\n  "scan": {scan_text}\n}}\n'

@@ -23,7 +23,23 @@ from dgp.scanners.session import detector_for
 
 # Below this many bytes of files a pool costs more than it saves (starting processes).
 MIN_PARALLEL_BYTES = 8 * 1024 * 1024
-AHEAD_PER_WORKER = 8  # files handed to the pool before their turn, per worker
+AHEAD_PER_WORKER = 64  # files handed to the pool before their turn, per worker
+BATCH_BYTES = 512 * 1024  # files sent to a worker together, up to this size
+BATCH_FILES = 32
+
+
+def _run_batch(
+    batch: list[tuple[Callable[..., Any], tuple[Any, ...]]],
+) -> list[tuple[Any, BaseException | None]]:
+    """In a worker: each file's work, its result or its exception (one file's failure is
+    that file's, raised in the scan's process when its turn comes)."""
+    results: list[tuple[Any, BaseException | None]] = []
+    for work, args in batch:
+        try:
+            results.append((work(*args), None))
+        except Exception as e:
+            results.append((None, e))
+    return results
 
 
 def available_cpus() -> int:
@@ -87,15 +103,19 @@ class FilePool:
         self._offered = 0
         self._init = (min_confidence, kind_module)
         self._executor: ProcessPoolExecutor | None = None
-        self._pending: dict[Any, Future[Any]] = {}
+        self._pending: dict[Any, tuple[Future[Any], int]] = {}
+        self._batch: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        self._batch_index: dict[Any, int] = {}  # key -> its place in the batch
+        self._batch_bytes = 0
 
     @property
     def window(self) -> int:
         return self.jobs * AHEAD_PER_WORKER
 
     def submit(self, key: object, size: int, work: Callable[..., Any], *args: Any) -> None:
-        """Start `work(*args)` in a worker, unless the pool is not worth starting yet."""
-        if key in self._pending:
+        """Queue `work(*args)` for a worker, unless the pool is not worth starting yet.
+        Small files travel together (BATCH_BYTES, BATCH_FILES): one round trip each."""
+        if key in self._pending or key in self._batch_index:
             return
         self._offered += size
         if self._executor is None:
@@ -107,19 +127,40 @@ class FilePool:
                 initializer=_warm,
                 initargs=self._init,
             )
-        self._pending[key] = self._executor.submit(work, *args)
+        self._batch.append((work, args))
+        self._batch_index[key] = len(self._batch_index)
+        self._batch_bytes += size
+        if self._batch_bytes >= BATCH_BYTES or len(self._batch) >= BATCH_FILES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._batch or self._executor is None:
+            return
+        future = self._executor.submit(_run_batch, self._batch)
+        for key, index in self._batch_index.items():
+            self._pending[key] = (future, index)
+        self._batch, self._batch_index, self._batch_bytes = [], {}, 0
 
     def result(self, key: object, work: Callable[..., Any], *args: Any) -> Any:
         """The result of the work submitted under `key`, or of `work(*args)` done here
         when it was not submitted. A worker's exception is raised here."""
-        future = self._pending.pop(key, None)
-        return work(*args) if future is None else future.result()
+        if key in self._batch_index:
+            self._flush()
+        entry = self._pending.pop(key, None)
+        if entry is None:
+            return work(*args)
+        future, index = entry
+        outcome, error = future.result()[index]
+        if error is not None:
+            raise error
+        return outcome
 
     def close(self) -> None:
         """Stop the workers; work not started is dropped (the scan stopped early)."""
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
         self._pending.clear()
+        self._batch, self._batch_index = [], {}
 
     def __enter__(self) -> FilePool:
         return self

@@ -66,7 +66,7 @@ def workers_used(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     original = parallel.FilePool.result
 
     def result(self: parallel.FilePool, key: object, *work: Any) -> Any:
-        used.append(key in self._pending)
+        used.append(key in self._pending or key in self._batch_index)
         return original(self, key, *work)
 
     monkeypatch.setattr(parallel.FilePool, "result", result)
