@@ -6,7 +6,7 @@ Evidence is always masked; the full value only survives as a keyed hash.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -49,7 +49,7 @@ class Location:
     bbox: tuple[int, int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k in _LOCATION_FIELDS if (v := getattr(self, k)) is not None}
+        return {k: v for k, v in vars(self).items() if v is not None}  # in field order
 
     def anchor(self) -> str:
         """The place, for fingerprints: every field but line and columns, which shift when
@@ -91,9 +91,6 @@ class Location:
         return ", ".join(p for p in parts if p)
 
 
-_LOCATION_FIELDS = tuple(f.name for f in fields(Location))
-
-
 def fingerprint(kind: str, rule_id: str, location: Location, value_hash: str | None, n: int) -> str:
     """Stable across scans of the same target: the kind, the rule, the place (without
     lines), the keyed hash of the value, and `n`, the how-manieth such finding it is."""
@@ -122,24 +119,48 @@ class Finding:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self.own_dict(), **self.shared_dict()}
+
+    def own_dict(self) -> dict[str, Any]:
+        """The fields that differ from finding to finding."""
         return {
             "id": self.id,
+            "confidence": round(self.confidence, 3),
+            "location": self.location.to_dict(),
+            "evidence": self.evidence,
+            "value_hash": self.value_hash,
+            "status": self.status.value,
+            "fingerprint": self.fingerprint,
+            **({"extra": self.extra} if self.extra else {}),
+        }
+
+    def shared_key(self) -> tuple[Any, ...]:
+        """Equal for findings whose `shared_dict` is equal (of one rule in one scan)."""
+        return (
+            self.scan_id,
+            self.scanner,
+            self.rule_id,
+            self.category,
+            self.severity,
+            self.title,
+            self.description,
+            tuple(self.legal_refs),
+            self.remediation,
+        )
+
+    def shared_dict(self) -> dict[str, Any]:
+        """The fields most findings share with others of their rule (a report writes them
+        once per rule and scan and reuses that)."""
+        return {
             "scan_id": self.scan_id,
             "scanner": self.scanner,
             "rule_id": self.rule_id,
             "category": self.category,
             "severity": self.severity.value,
-            "confidence": round(self.confidence, 3),
             "title": self.title,
             "description": self.description,
-            "location": self.location.to_dict(),
-            "evidence": self.evidence,
-            "value_hash": self.value_hash,
             "legal_refs": [{"law": r.law, "article": r.article} for r in self.legal_refs],
             "remediation": self.remediation,
-            "status": self.status.value,
-            "fingerprint": self.fingerprint,
-            **({"extra": self.extra} if self.extra else {}),
         }
 
     @classmethod

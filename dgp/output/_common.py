@@ -45,8 +45,15 @@ def json_text(document: Any, **options: Any) -> str:
     """JSON as UTF-8 text, with every control character, bidi override, line separator and
     stray surrogate written as a \\u escape: a viewer or terminal showing the file shows
     them as escapes, and any JSON reader still gets the original characters back."""
-    text = json.dumps(document, ensure_ascii=False, **options)  # escapes C0 itself
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return json_escaped(json.dumps(document, ensure_ascii=False, **options))
+
+
+def json_escaped(text: str) -> str:
+    """JSON text made by json.dumps(ensure_ascii=False), escaped as `json_text` does: for
+    a document put together from parts, escaped once as a whole."""
+    if text.isascii() and "\x7f" not in text:  # the common case, checked at memory speed
+        return text
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # C0: dumps did
 
 
 _WHITESPACE_CONTROLS = "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"

@@ -2,24 +2,45 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from dgp.domain.finding import Finding
 from dgp.domain.scan import Scan
-from dgp.output._common import json_text
+from dgp.output._common import json_escaped
 
 
 def render(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> str:
-    """`{"findings": [...], "scan": ...}`, keys sorted, findings in the given order.
+    """`{"findings": [...], "scan": ...}`, findings in the given order.
 
     Indented by two, with each finding on one line of its own: a report of a
     large tree holds hundreds of thousands of them, and Python's JSON encoder
-    writes indented JSON a hundred times slower than single lines. `jq` and
-    `Finding.from_dict` read it back unchanged. The tool version is not part
-    of this format (the scan and findings are the whole document).
+    writes indented JSON a hundred times slower than single lines. A finding's
+    own fields come first, then those of its rule, each part with its keys
+    sorted. `jq` and `Finding.from_dict` read it back unchanged. The tool version
+    is not part of this format (the scan and findings are the whole document).
     """
     del tool_version  # accepted for a uniform signature across formats
-    lines = ",\n".join("    " + json_text(f.to_dict(), sort_keys=True) for f in findings)
+    shared: dict[tuple[Any, ...], str] = {}  # a rule's fields, written once per rule
+    lines = ",\n".join("    " + _finding(f, shared) for f in findings)
     listed = f"[\n{lines}\n  ]" if findings else "[]"
-    scan_text = json_text(scan.to_dict(), indent=2, sort_keys=True).replace("\n", "\n  ")
-    return f'{{\n  "findings": {listed},\n  "scan": {scan_text}\n}}\n'
+    scan_text = _dumps(scan.to_dict(), indent=2).replace("\n", "\n  ")
+    return json_escaped(f'{{\n  "findings": {listed},\n  "scan": {scan_text}\n}}\n')
+
+
+def _finding(finding: Finding, shared: dict[tuple[Any, ...], str]) -> str:
+    key = finding.shared_key()
+    tail = shared.get(key)
+    if tail is None:
+        tail = shared[key] = _dumps(finding.shared_dict())[1:]
+    return _dumps(finding.own_dict())[:-1] + ", " + tail
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one, not one per finding
+
+
+def _dumps(data: Any, indent: int | None = None) -> str:
+    if indent is None:
+        return _ENCODER.encode(data)
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=indent)

@@ -14,8 +14,10 @@ import math
 import multiprocessing
 import os
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +25,9 @@ from dgp.scanners.session import detector_for
 
 # Below this many bytes of files a pool costs more than it saves (starting processes).
 MIN_PARALLEL_BYTES = 8 * 1024 * 1024
-AHEAD_PER_WORKER = 64  # files handed to the pool before their turn, per worker
-BATCH_BYTES = 512 * 1024  # files sent to a worker together, up to this size
-BATCH_FILES = 32
+AHEAD_PER_WORKER = 512  # files handed to the pool before their turn, per process
+BATCH_BYTES = 1024 * 1024  # files sent to a worker together, up to this size
+BATCH_FILES = 64
 
 
 def _run_batch(
@@ -84,13 +86,27 @@ def _warm(min_confidence: float, kind_module: str) -> None:
     detector_for(min_confidence, importlib.import_module(kind_module).EXTRA_PATTERNS)
 
 
+@dataclass
+class _Batch:
+    """Files that travel to a worker together, or are done here when that is quicker."""
+
+    items: list[tuple[Callable[..., Any], tuple[Any, ...]]] = field(default_factory=list)
+    size: int = 0
+    future: Future[Any] | None = None
+    results: list[tuple[Any, BaseException | None]] | None = None
+    left: int = 0  # results not taken yet
+
+
 class FilePool:
     """A process pool for one scan: `submit` a file's work early, take its `result` in turn.
 
-    Workers are forked from the scan's process when it runs no other thread: they
-    inherit its compiled detector, so the pool starts at once. In a process with
-    threads (a scanner service) they start as fresh interpreters and compile
-    their own detector, which pays only on larger trees: the pool then starts once
+    `jobs` counts this process too: it takes results in order, and while the
+    next result is still being worked on it does the newest batch no worker has
+    started yet itself, so no core waits while another works. Workers are
+    forked from this process when it runs no other thread: they inherit its
+    compiled detector, so the pool starts at once. In a process with threads (a
+    scanner service) they start as fresh interpreters and compile their own
+    detector, which pays only on larger trees: the pool then starts once
     MIN_PARALLEL_BYTES of files were submitted, and files before that are read here.
     """
 
@@ -103,10 +119,10 @@ class FilePool:
         self._offered = 0
         self._init = (min_confidence, kind_module)
         self._executor: ProcessPoolExecutor | None = None
-        self._pending: dict[Any, tuple[Future[Any], int]] = {}
-        self._batch: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
-        self._batch_index: dict[Any, int] = {}  # key -> its place in the batch
-        self._batch_bytes = 0
+        self._where: dict[Any, tuple[_Batch, int]] = {}  # key -> its batch and place in it
+        self._open = _Batch()  # being filled
+        self._sent: deque[_Batch] = deque()  # handed to the workers, oldest first
+        self.from_workers = 0  # files whose work a worker did
 
     @property
     def window(self) -> int:
@@ -115,52 +131,76 @@ class FilePool:
     def submit(self, key: object, size: int, work: Callable[..., Any], *args: Any) -> None:
         """Queue `work(*args)` for a worker, unless the pool is not worth starting yet.
         Small files travel together (BATCH_BYTES, BATCH_FILES): one round trip each."""
-        if key in self._pending or key in self._batch_index:
+        if key in self._where or self.jobs < 2:
             return
         self._offered += size
         if self._executor is None:
             if self._offered < self._threshold:
                 return
             self._executor = ProcessPoolExecutor(
-                max_workers=self.jobs,
+                max_workers=self.jobs - 1,
                 mp_context=multiprocessing.get_context(self._method),
                 initializer=_warm,
                 initargs=self._init,
             )
-        self._batch.append((work, args))
-        self._batch_index[key] = len(self._batch_index)
-        self._batch_bytes += size
-        if self._batch_bytes >= BATCH_BYTES or len(self._batch) >= BATCH_FILES:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._batch or self._executor is None:
-            return
-        future = self._executor.submit(_run_batch, self._batch)
-        for key, index in self._batch_index.items():
-            self._pending[key] = (future, index)
-        self._batch, self._batch_index, self._batch_bytes = [], {}, 0
+        batch = self._open
+        self._where[key] = (batch, len(batch.items))
+        batch.items.append((work, args))
+        batch.left += 1
+        batch.size += size
+        if batch.size >= BATCH_BYTES or len(batch.items) >= BATCH_FILES:
+            self._open = _Batch()
+            assert self._executor is not None
+            batch.future = self._executor.submit(_run_batch, batch.items)
+            self._sent.append(batch)
 
     def result(self, key: object, work: Callable[..., Any], *args: Any) -> Any:
         """The result of the work submitted under `key`, or of `work(*args)` done here
         when it was not submitted. A worker's exception is raised here."""
-        if key in self._batch_index:
-            self._flush()
-        entry = self._pending.pop(key, None)
-        if entry is None:
+        where = self._where.pop(key, None)
+        if where is None:
             return work(*args)
-        future, index = entry
-        outcome, error = future.result()[index]
+        batch, index = where
+        if batch is self._open:  # not sent yet: no worker would get to it sooner
+            self._open = _Batch()
+            batch.results = _run_batch(batch.items)
+        while batch.results is None and batch.future is not None and not batch.future.done():
+            if not self._steal():
+                break
+        if batch.results is None and not self._take(batch):
+            assert batch.future is not None
+            batch.results = batch.future.result()
+            self.from_workers += len(batch.items)
+        outcome, error = batch.results[index]
+        batch.left -= 1
+        while self._sent and self._sent[0].left == 0:
+            self._sent.popleft()
         if error is not None:
             raise error
         return outcome
+
+    def _steal(self) -> bool:
+        """Do the newest batch no worker has started here; False when there is none."""
+        for batch in reversed(self._sent):
+            if batch.results is None:
+                return self._take(batch)  # when started, every older one has started too
+        return False
+
+    def _take(self, batch: _Batch) -> bool:
+        """Do `batch` here if no worker has started it (True), else leave it (False)."""
+        assert batch.future is not None
+        if not batch.future.cancel():
+            return False
+        batch.results = _run_batch(batch.items)
+        return True
 
     def close(self) -> None:
         """Stop the workers; work not started is dropped (the scan stopped early)."""
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
-        self._pending.clear()
-        self._batch, self._batch_index = [], {}
+        self._where.clear()
+        self._sent.clear()
+        self._open = _Batch()
 
     def __enter__(self) -> FilePool:
         return self

@@ -114,6 +114,11 @@ class ScanSession:
         self._admitted = None
 
     @property
+    def hasher(self) -> ValueHasher:
+        """The keyed hash of values, for work done in worker processes."""
+        return self._hasher
+
+    @property
     def deadline(self) -> float:
         """When the scan's time is up, in time.monotonic() seconds (for extractors)."""
         return self._deadline
@@ -165,7 +170,9 @@ class ScanSession:
     ) -> int:
         """Detect in one run of text and report what is found (see `find_hits`).
         Returns the number of detections."""
-        hits = find_hits(self.detector, text, location, exclude, context, self.check_time)
+        hits = find_hits(
+            self.detector, self._hasher, text, location, exclude, context, self.check_time
+        )
         self.report(hits)
         return len(hits)
 
@@ -182,7 +189,7 @@ class ScanSession:
             self.add(
                 hit.rule_id,
                 hit.location,
-                value=hit.value,
+                value_hash=hit.value_hash,
                 evidence=hit.evidence,
                 confidence=hit.confidence,
                 description=hit.description,
@@ -194,12 +201,14 @@ class ScanSession:
         location: Location,
         *,
         value: str | None = None,
+        value_hash: str | None = None,
         evidence: str | None = None,
         confidence: float = 1.0,
         description: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Finding:
-        """Record a finding. `value` is hashed and masked; it is never stored as is.
+        """Record a finding. `value` is hashed and masked; it is never stored as is
+        (a worker process that found it passes its `value_hash` and evidence instead).
 
         The fingerprint is built from the rule, the location (without line and
         column, which shift) and the keyed hash of `value`, so it stays the same
@@ -216,7 +225,8 @@ class ScanSession:
         if location.line is None and (location.path or location.url):
             # a finding about a whole item (a file, a property) points at its start
             location = replace(location, line=1, column=1, end_column=1)
-        value_hash = self._hasher(value, rule_id) if value is not None else None
+        if value is not None:
+            value_hash = self._hasher(value, rule_id)
         anchor = (rule_id, location.anchor(), value_hash)
         n = self._occurrences.get(anchor, 0)
         self._occurrences[anchor] = n + 1
@@ -279,18 +289,20 @@ class ScanSession:
 @dataclass(frozen=True)
 class Hit:
     """A detection placed in its text, about to become a finding. Plain data, so that a
-    worker process can find hits and the scan's own process report them."""
+    worker process can find hits and the scan's own process report them; the value
+    itself is already hashed and masked (it never leaves the process that read it)."""
 
     rule_id: str
     location: Location
-    value: str
+    value_hash: str
+    evidence: str
     confidence: float
-    evidence: str | None = None  # None: the value, masked
     description: str | None = None  # None: the rule's
 
 
 def find_hits(
     detector: Detector,
+    hasher: ValueHasher,
     text: str,
     location: Location,
     exclude: frozenset[str] = frozenset(),
@@ -331,10 +343,12 @@ def find_hits(
             end_column = column + _line_end(text, det.start, det.end) - det.start
             where = replace(location, line=row, column=column, end_column=end_column)
             if det.rule_id.split(".", 1)[0] in VALUE_FAMILIES:
-                hits.append(Hit(det.rule_id, where, det.value, det.confidence))
+                value, evidence = det.value, mask(det.value)
             else:  # a code pattern: show the snippet, with any value inside it masked
-                snippet = _masked_snippet(text, det, detections)
-                hits.append(Hit(det.rule_id, where, snippet, det.confidence, evidence=snippet))
+                value = evidence = _masked_snippet(text, det, detections)
+            hits.append(
+                Hit(det.rule_id, where, hasher(value, det.rule_id), evidence, det.confidence)
+            )
     return hits
 
 

@@ -60,37 +60,46 @@ def comparable(result: ScanResult) -> tuple[list[dict[str, Any]], dict[str, Any]
 
 
 @pytest.fixture
-def workers_used(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """For each file, whether its result came from a worker process."""
-    used: list[bool] = []
-    original = parallel.FilePool.result
+def workers_used(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """For each scan with a pool, the number of files whose work a worker process did."""
+    used: list[int] = []
+    close = parallel.FilePool.close
 
-    def result(self: parallel.FilePool, key: object, *work: Any) -> Any:
-        used.append(key in self._pending or key in self._batch_index)
-        return original(self, key, *work)
+    def counted_close(self: parallel.FilePool) -> None:
+        used.append(self.from_workers)
+        close(self)
 
-    monkeypatch.setattr(parallel.FilePool, "result", result)
+    monkeypatch.setattr(parallel.FilePool, "close", counted_close)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)  # whatever the start method
     return used
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_a_parallel_scan_equals_the_sequential_one(
-    varied_tree: Path, workers_used: list[bool], jobs: int
+    varied_tree: Path, workers_used: list[int], jobs: int
 ) -> None:
     sequential = comparable(scan(varied_tree, jobs=1))
-    assert not any(workers_used)
-    workers_used.clear()
-    assert comparable(scan(varied_tree, jobs=jobs)) == sequential
-    assert sum(workers_used) > 250  # the generated files came from the workers
+    assert workers_used == [0]
     assert len(sequential[0]) > 400
     rules = {f["rule_id"] for f in sequential[0]}
     assert {"scan.findings_capped", "pii.email", "code.tracking_sdk"} <= rules
     assert any("fixtures.tar.gz!/" in f["location"]["path"] for f in sequential[0])
+    assert comparable(scan(varied_tree, jobs=jobs)) == sequential
+
+
+def test_results_of_worker_processes_equal_the_sequential_ones(
+    varied_tree: Path, workers_used: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan's process leaves every batch it sent to the workers (no stealing): the
+    findings of 300 generated files are the workers' and still the sequential ones."""
+    monkeypatch.setattr(parallel.FilePool, "_take", lambda self, batch: False)
+    sequential = comparable(scan(varied_tree, jobs=1))
+    assert comparable(scan(varied_tree, jobs=2)) == sequential
+    assert workers_used[-1] > 250
 
 
 def test_limits_stop_a_parallel_scan_where_they_stop_a_sequential_one(
-    varied_tree: Path, workers_used: list[bool]
+    varied_tree: Path, workers_used: list[int]
 ) -> None:
     for limits in ({"max_items": 120}, {"max_bytes": 200_000}):
         assert comparable(scan(varied_tree, jobs=2, **limits)) == comparable(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from dgp.domain.evidence import ValueHasher
 from dgp.domain.finding import Location
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import CodeOptions, ScanOptions
@@ -89,7 +90,8 @@ def _scan_target(
     min_confidence = session.options.min_confidence
 
     def work(entry: TreeEntry) -> tuple[Any, ...]:
-        return (read_file, entry.path, prefix + entry.relative, min_confidence, session.deadline)
+        shown = prefix + entry.relative
+        return (read_file, entry.path, shown, min_confidence, session.hasher, session.deadline)
 
     def ahead(entry: TreeEntry) -> None:
         if pool is not None and pool.jobs > 1 and not archives.is_archive(entry.path):
@@ -124,7 +126,9 @@ class _OutOfTime(Exception):
     pass
 
 
-def read_file(path: Path, shown: str, min_confidence: float, deadline: float) -> FileOutcome:
+def read_file(
+    path: Path, shown: str, min_confidence: float, hasher: ValueHasher, deadline: float
+) -> FileOutcome:
     """Read one file and find its hits: the same work in a worker process or here."""
     text, problem = read_text_file(path)
     if text is None:
@@ -136,11 +140,11 @@ def read_file(path: Path, shown: str, min_confidence: float, deadline: float) ->
 
     detector = detector_for(min_confidence, EXTRA_PATTERNS)
     try:
-        hits = find_hits(detector, text, Location(path=shown), check_time=check_time)
+        hits = find_hits(detector, hasher, text, Location(path=shown), check_time=check_time)
     except _OutOfTime:
         return FileOutcome(out_of_time=True)
     if is_manifest(path.name):
-        hits += _tracking_sdks(shown, text)
+        hits += _tracking_sdks(shown, text, hasher)
     return FileOutcome(tuple(hits))
 
 
@@ -153,7 +157,7 @@ def _report(session: ScanSession, shown: str, outcome: FileOutcome) -> None:
         session.report(outcome.hits)
 
 
-def _tracking_sdks(shown: str, text: str) -> list[Hit]:
+def _tracking_sdks(shown: str, text: str, hasher: ValueHasher) -> list[Hit]:
     hits = []
     for m in TRACKING_REGEX.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
@@ -161,9 +165,8 @@ def _tracking_sdks(shown: str, text: str) -> list[Hit]:
         name = m.group(1)
         where = Location(path=shown, line=line, column=column, end_column=column + len(name))
         description = f"The dependency {name} is a tracking or analytics library."
-        hits.append(
-            Hit("code.tracking_sdk", where, name, 0.9, evidence=name, description=description)
-        )
+        rule_id = "code.tracking_sdk"
+        hits.append(Hit(rule_id, where, hasher(name, rule_id), name, 0.9, description))
     return hits
 
 
