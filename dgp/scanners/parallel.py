@@ -25,7 +25,7 @@ from dgp.scanners.session import detector_for
 
 # Below this many bytes of files a pool costs more than it saves (starting processes).
 MIN_PARALLEL_BYTES = 8 * 1024 * 1024
-AHEAD_PER_WORKER = 512  # files handed to the pool before their turn, per process
+AHEAD_PER_WORKER = 4096  # files handed to the pool before their turn, per process
 BATCH_BYTES = 1024 * 1024  # files sent to a worker together, up to this size
 BATCH_FILES = 64
 

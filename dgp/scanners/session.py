@@ -7,6 +7,7 @@ thresholds and the score work the same way everywhere.
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import logging
 import re
@@ -38,6 +39,7 @@ _MAYBE_VALUE = re.compile(r"\d[\d .\-/]{4,}\d|[^\s@\"'<>(){}\[\],;:`]+@[^\s@\"'<
 CHUNK_CHARS = 1 << 20  # text read by the detector at once
 CHUNK_OVERLAP = 200  # the end of the previous chunk, read again as context
 MAX_FINDINGS_PER_RULE_PER_ITEM = 1000
+FREEZE_EVERY = 2_000  # findings between two gc.freeze() calls
 FINDING_NAMESPACE = uuid.UUID("8a3e4f0c-5d1b-4c7e-9a61-2f0b7c4d9e15")
 
 
@@ -83,6 +85,11 @@ class ScanSession:
         self._listed: dict[tuple[str | None, str], int] = {}  # findings per item and rule
         self._unlisted: dict[tuple[str | None, str], int] = {}  # beyond the cap: counted
         self.findings: list[Finding] = []
+        self._frozen_at = 0  # findings when the garbage collector was last told to skip them
+        # What an earlier scan in this process set aside (its findings are gone by now; any
+        # garbage frozen with them is collected again). Not at this scan's end: its report
+        # is still being written then.
+        gc.unfreeze()
         self.scan = Scan(
             id=job.scan_id,
             kind=job.kind,
@@ -179,6 +186,12 @@ class ScanSession:
     def report(self, hits: Sequence[Hit]) -> None:
         """Hits found here or by a worker process, as findings (at most
         MAX_FINDINGS_PER_RULE_PER_ITEM per rule and item; the rest counted)."""
+        if len(self.findings) >= self._frozen_at + FREEZE_EVERY:
+            # Findings live until the scan ends and hold no cycles, yet Python's cyclic
+            # garbage collector would walk all of them again and again (seconds on a large
+            # tree, while the worker processes wait to hand over their results).
+            gc.freeze()
+            self._frozen_at = len(self.findings)
         for hit in hits:
             key = (hit.location.path, hit.rule_id)
             listed = self._listed.get(key, 0)
