@@ -110,12 +110,19 @@ class FilePool:
     MIN_PARALLEL_BYTES of files were submitted, and files before that are read here.
     """
 
-    def __init__(self, jobs: int, min_confidence: float, kind_module: str) -> None:
+    def __init__(
+        self,
+        jobs: int,
+        min_confidence: float,
+        kind_module: str,
+        ready: Callable[[], object] = lambda: None,
+    ) -> None:
         """`kind_module` names the module whose EXTRA_PATTERNS the detector adds (patterns
-        hold functions that do not cross processes; their module's name does)."""
+        hold functions that do not cross processes; their module's name does). `ready`
+        is called before workers start: it waits for this process's own detector, which
+        forked workers inherit (and for the thread that compiles it to end)."""
         self.jobs = jobs
-        self._method = "fork" if threading.active_count() == 1 else "spawn"
-        self._threshold = 0 if self._method == "fork" else MIN_PARALLEL_BYTES
+        self._ready = ready
         self._offered = 0
         self._init = (min_confidence, kind_module)
         self._executor: ProcessPoolExecutor | None = None
@@ -135,11 +142,13 @@ class FilePool:
             return
         self._offered += size
         if self._executor is None:
-            if self._offered < self._threshold:
+            self._ready()
+            forking = threading.active_count() == 1
+            if not forking and self._offered < MIN_PARALLEL_BYTES:
                 return
             self._executor = ProcessPoolExecutor(
                 max_workers=self.jobs - 1,
-                mp_context=multiprocessing.get_context(self._method),
+                mp_context=multiprocessing.get_context("fork" if forking else "spawn"),
                 initializer=_warm,
                 initargs=self._init,
             )

@@ -52,11 +52,39 @@ _detectors = threading.local()
 
 def detector_for(min_confidence: float, extra: Sequence[PatternSpec] = ()) -> Detector:
     """Compiling a detector takes most of a second: keep one per thread and configuration."""
-    cache: dict[Any, Detector] = _detectors.__dict__.setdefault("cache", {})
+    return detector_soon(min_confidence, extra)()
+
+
+def detector_soon(
+    min_confidence: float, extra: Sequence[PatternSpec] = ()
+) -> Callable[[], Detector]:
+    """The detector `detector_for` gives, compiled in a thread of its own meanwhile (hyperscan
+    compiles without holding the GIL: a scan lists its files in the same time). The
+    returned function waits for it, once, and keeps it for this thread."""
+    cache: dict[Any, Callable[[], Detector]] = _detectors.__dict__.setdefault("cache", {})
     key = (min_confidence, tuple(extra))
-    if key not in cache:
-        cache[key] = Detector(min_confidence=min_confidence, extra_patterns=extra)
-    return cache[key]
+    if key in cache:
+        return cache[key]
+    made: list[Detector | BaseException] = []
+
+    def compile_it() -> None:
+        try:
+            made.append(Detector(min_confidence=min_confidence, extra_patterns=extra))
+        except BaseException as e:  # raised where the detector is wanted
+            made.append(e)
+
+    compiling = threading.Thread(target=compile_it, name="dgp-detector", daemon=True)
+    compiling.start()
+
+    def ready() -> Detector:
+        compiling.join()
+        if isinstance(made[0], BaseException):
+            del cache[key]  # the next scan tries again
+            raise made[0]
+        return made[0]
+
+    cache[key] = ready
+    return ready
 
 
 def warm_up(extra: Sequence[PatternSpec] = ()) -> None:
@@ -76,7 +104,7 @@ class ScanSession:
         self.job = job
         self.options = job.options
         self.limits = job.options.limits
-        self.detector = detector_for(job.options.min_confidence, extra_patterns)
+        self._detector = detector_soon(job.options.min_confidence, extra_patterns)
         self._hasher = hasher
         self._progress = progress
         self._deadline = time.monotonic() + self.limits.timeout_seconds
@@ -119,6 +147,11 @@ class ScanSession:
     def item_done(self) -> None:
         """The admitted item is finished; a later skip() is about another item."""
         self._admitted = None
+
+    @property
+    def detector(self) -> Detector:
+        """The scan's detector (waits for its compilation the first time)."""
+        return self._detector()
 
     @property
     def hasher(self) -> ValueHasher:

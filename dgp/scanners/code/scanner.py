@@ -48,7 +48,7 @@ def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
     jobs = options.jobs or available_cpus()
     with (
         open_target(job, inputs, allow_git=True, time_left=session.remaining_seconds()) as target,
-        FilePool(jobs, options.min_confidence, __name__) as pool,
+        FilePool(jobs, options.min_confidence, __name__, ready=lambda: session.detector) as pool,
     ):
         keep = _changed_filter(options.since, target)
         with suppress(StopScan):  # a limit was reached: keep what was found
