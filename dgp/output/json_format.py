@@ -37,10 +37,21 @@ def _finding(finding: Finding, shared: dict[tuple[Any, ...], str]) -> str:
     return _dumps(finding.own_dict())[:-1] + ", " + tail
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one, not one per finding
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+# The C encoder behind it, made once: JSONEncoder.encode makes one per call, which is a
+# third of the time a finding takes to write when a report holds hundreds of thousands.
+_C_ENCODE = (
+    json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ": ", ", ", True, False, True
+    )
+    if getattr(json.encoder, "c_make_encoder", None) is not None
+    else None
+)
 
 
 def _dumps(data: Any, indent: int | None = None) -> str:
-    if indent is None:
-        return _ENCODER.encode(data)
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=indent)
+    if indent is not None:
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=indent)
+    if _C_ENCODE is not None:
+        return "".join(_C_ENCODE(data, 0))
+    return _ENCODER.encode(data)
