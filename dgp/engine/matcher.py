@@ -31,6 +31,7 @@ MAX_CANDIDATE_BYTES = 256  # a context-needing candidate (a date, a number) is n
 # No candidate is longer than this many characters: a confirming regex looks at most this
 # far back from a hit (a regex with a shorter longest match, less far).
 MAX_MATCH_CHARS = 512
+EDGE = 8  # characters read beyond a window's edge, so that a match is not cut there
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
 
 
@@ -102,20 +103,32 @@ class Matcher:
                     contexts.append(spec.context)
                 self._needs[pid] = len(self.specs) + contexts.index(spec.context)
         self._contexts = {len(self.specs) + i: c for i, c in enumerate(contexts)}
-        expressions = [s.regex for s in self.specs] + [c.hyperscan_regex() for c in contexts]
+        # A pattern that counts only beside rare context words is searched in Python near
+        # those words, not by hyperscan everywhere: digit patterns (BSN, dates, KvK, VAT)
+        # cost hyperscan most, and their context words are few. Words that also match
+        # inside other words (street name endings) are too many for that.
+        self._deferred = {
+            pid: cid
+            for pid, cid in self._needs.items()
+            if not self._contexts[cid].prefilter_substrings
+        }
+        compiled = [pid for pid in range(len(self.specs)) if pid not in self._deferred]
+        expressions = [self.specs[pid].regex for pid in compiled]
+        expressions += [c.hyperscan_regex() for c in contexts]
         flags = [
-            (hyperscan.HS_FLAG_CASELESS if s.caseless else 0)
-            | (hyperscan.HS_FLAG_MULTILINE if s.multiline else 0)
-            for s in self.specs
+            (hyperscan.HS_FLAG_CASELESS if self.specs[pid].caseless else 0)
+            | (hyperscan.HS_FLAG_MULTILINE if self.specs[pid].multiline else 0)
+            for pid in compiled
         ] + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(contexts)
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self._db.compile(
             expressions=[e.encode() for e in expressions],
-            ids=list(range(len(expressions))),
+            ids=[*compiled, *self._contexts],
             elements=len(expressions),
             flags=flags,
         )
         self._scratch = hyperscan.Scratch(self._db)
+        self._window_dbs = {pid: _database([self.specs[pid]]) for pid in self._deferred}
 
     def candidates(self, text: str) -> list[Candidate]:
         data = text.encode("utf-8", "surrogatepass")
@@ -125,8 +138,15 @@ class Matcher:
             hits[pid].append(end)
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        if hits and len(data) != len(text):  # non-ASCII: byte offsets are not char offsets
+            hits = _to_char_offsets(data, hits)
         for pid, cid in self._needs.items():
-            if pid in hits:
+            if pid in self._deferred:
+                if cid in hits:
+                    found = self._near_words(pid, text, hits[cid], self._contexts[cid])
+                    if found:
+                        hits[pid] = found
+            elif pid in hits:
                 kept = _near(hits[pid], hits.get(cid, []), self._contexts[cid])
                 if kept:
                     hits[pid] = kept
@@ -135,12 +155,46 @@ class Matcher:
         for cid in self._contexts:
             hits.pop(cid, None)
         self._drop_lonely(hits)
-        if hits and len(data) != len(text):  # non-ASCII: byte offsets are not char offsets
-            hits = _to_char_offsets(data, hits)
         result: list[Candidate] = []
         for pid, ends in hits.items():
             result.extend(self._spans(pid, text, sorted(set(ends))))
         return result
+
+    def _near_words(
+        self, pid: int, text: str, word_ends: list[int], words: ContextWords
+    ) -> list[int]:
+        """Ends of a deferred pattern's matches where its context words may count: a match
+        ending up to `after` characters before a word's end, or one starting up to `before`
+        characters after it (the check decides exactly). Hyperscan reads just those windows."""
+        width = self._reach[pid]
+        back = words.after + len(words.words[0]) + 2 + width + EDGE
+        ahead = words.before + width + 1 + EDGE
+        ends: list[int] = []
+        lo = hi = -1
+        for end in sorted(word_ends):
+            start, stop = max(0, end - back), min(len(text), end + ahead)
+            if start > hi:
+                if hi > lo:
+                    ends += self._scan_window(pid, text, lo, hi)
+                lo = start
+            hi = max(hi, stop)
+        if hi > lo:
+            ends += self._scan_window(pid, text, lo, hi)
+        return ends
+
+    def _scan_window(self, pid: int, text: str, lo: int, hi: int) -> list[int]:
+        window = text[lo:hi]
+        data = window.encode("utf-8", "surrogatepass")
+        found: list[int] = []
+        db, scratch = self._window_dbs[pid]
+
+        def on_match(_: int, start: int, end: int, flags: int, ctx: object) -> None:
+            found.append(end)
+
+        db.scan(data, match_event_handler=on_match, scratch=scratch)
+        if found and len(data) != len(window):
+            found = _to_char_offsets(data, {pid: found})[pid]
+        return [lo + end for end in found]
 
     def _drop_lonely(self, hits: dict[int, list[int]]) -> None:
         """Drop hits of patterns that count only near another rule's hits (near_prefix)."""
@@ -195,6 +249,21 @@ class Matcher:
                 if len(shorter) == MAX_ENDS_TRIED - 1:
                     break
         return shorter
+
+
+def _database(specs: Sequence[PatternSpec]) -> tuple[hyperscan.Database, hyperscan.Scratch]:
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=[s.regex.encode() for s in specs],
+        ids=list(range(len(specs))),
+        elements=len(specs),
+        flags=[
+            (hyperscan.HS_FLAG_CASELESS if s.caseless else 0)
+            | (hyperscan.HS_FLAG_MULTILINE if s.multiline else 0)
+            for s in specs
+        ],
+    )
+    return db, hyperscan.Scratch(db)
 
 
 def _near(ends: list[int], context_ends: list[int], words: ContextWords) -> list[int]:
