@@ -25,6 +25,7 @@ from dgp.domain.job import Progress, ScanJob, ScanResult
 from dgp.domain.options import DEFAULT_MIN_CONFIDENCE, ScanOptions
 from dgp.domain.scan import Scan, ScanStatus, utcnow
 from dgp.domain.score import score_findings
+from dgp.domain.severity import Severity
 from dgp.domain.text import printable_name
 from dgp.engine.detector import Detection, Detector
 from dgp.engine.patterns import PatternSpec
@@ -239,6 +240,7 @@ class ScanSession:
                 evidence=hit.evidence,
                 confidence=hit.confidence,
                 description=hit.description,
+                severity=hit.severity,
             )
 
     def add(
@@ -251,6 +253,7 @@ class ScanSession:
         evidence: str | None = None,
         confidence: float = 1.0,
         description: str | None = None,
+        severity: Severity | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Finding:
         """Record a finding. `value` is hashed and masked; it is never stored as is
@@ -283,7 +286,7 @@ class ScanSession:
             scanner=self.job.kind,
             rule_id=rule_id,
             category=rule.category,
-            severity=rule.severity,
+            severity=severity or rule.severity,
             confidence=confidence,
             title=rule.title,
             description=description or rule.description,
@@ -344,6 +347,7 @@ class Hit:
     evidence: str
     confidence: float
     description: str | None = None  # None: the rule's
+    severity: Severity | None = None  # None: the rule's
 
 
 def find_hits(

@@ -73,6 +73,18 @@ define(
     "Load it only after consent, configure EU hosting and IP anonymisation, or remove it.",
 )
 
+define(
+    "code.contributor_list",
+    "pii",
+    Severity.LOW,
+    "Names and e-mail addresses of contributors",
+    "A contributor list or the translator credits of a translation catalogue name the "
+    "people who worked on the project, often with their e-mail addresses.",
+    legal.PERSONAL_DATA,
+    "Keep the list if the people in it agreed to be credited publicly; remove addresses "
+    "nobody needs, and honour requests to be left out.",
+)
+
 _PII_FIELDS = (
     r"(?:e_?mail|bsn|ssn|sofi|iban|phone|telefoon|password|passwd|wachtwoord|birth"
     r"|geboorte|dob|address|adres|credit_?card|card_?number|postcode|patient)"

@@ -16,6 +16,7 @@ from dgp.domain.options import CodeOptions, ScanOptions
 from dgp.domain.text import printable_name
 from dgp.net import redact_text
 from dgp.scanners import archives, git
+from dgp.scanners.code.fileclass import Policy, classify
 from dgp.scanners.code.rules import CODE_PATTERNS, TRACKING_REGEX, is_manifest
 from dgp.scanners.files import TreeEntry
 from dgp.scanners.parallel import FilePool, available_cpus
@@ -145,7 +146,7 @@ def read_file(
         return FileOutcome(out_of_time=True)
     if is_manifest(path.name):
         hits += _tracking_sdks(shown, text, hasher)
-    return FileOutcome(tuple(hits))
+    return FileOutcome(tuple(Policy(classify(shown, text)).apply(hits, text, shown)))
 
 
 def _report(session: ScanSession, shown: str, outcome: FileOutcome) -> None:
