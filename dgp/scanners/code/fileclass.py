@@ -1,21 +1,26 @@
 """What kind of file a repository file is, and which findings fit it.
 
-A source tree holds more than source: machine-readable API models, translation
-catalogues, contributor lists, minified bundles, tests and documentation. Every
-file is scanned, but each class with the rules that fit it (issue 11, measured
-by bench/realcode.py on popular open-source distributions):
+A source tree holds more than source: machine-readable API models and lock
+files, translation catalogues, contributor lists, minified bundles, tests and
+documentation. Every file is scanned, but each class with the rules that fit
+it (issue 11, measured by bench/realcode.py on popular open-source
+distributions: before this, 200 findings per MB, nearly all of them noise):
 
-- API models and schemas describe an interface: their capitalised words are
-  type and field names, their links documentation, their "password" keys field
-  names. Only values with a format of their own count there (keys, tokens,
-  account numbers, e-mail addresses).
-- Translation catalogues and contributor lists (AUTHORS, CONTRIBUTORS, the
-  translator credits of a .po file) name the people who worked on the project:
-  one finding per file says so, instead of one per name and address.
-- Minified bundles are built from other files: their secrets still count.
-- Tests and documentation hold examples: key material there is still reported,
-  one severity level or two lower and saying where it is; code anti-patterns,
-  names and special-category words there are test data and prose about code.
+- Machine data (API models, schemas, lock files) describes an interface or
+  pins packages: its capitalised words are type and field names, its links
+  documentation, its "password" keys field names, its hashes no secrets. Only
+  values with a format of their own count there: provider keys and tokens, and
+  personal values, which are examples, summed up per file.
+- Translation catalogues name their translators, contributor lists (AUTHORS,
+  CONTRIBUTORS) the project's people: one finding per list, or per folder of
+  catalogues, says so, instead of one per name and address.
+- Minified bundles are built from other files: their secrets and personal
+  values still count; names, special-category words and code patterns there
+  are identifiers and library code.
+- Tests, examples and documentation hold examples: key material there is still
+  reported, with a lower severity and the reason; personal values there are
+  test data, summed up per file and rule with the reason; code anti-patterns
+  and special-category words there are tests of code and prose about it.
 - In source code a person's name stands in a comment or a string, never in an
   identifier (`DevEnvironment`, `CertificateManager`).
 """
@@ -24,44 +29,59 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import PurePosixPath
 
 from dgp.domain.finding import Location
 from dgp.domain.severity import Severity
 from dgp.engine.rules import RULES
-from dgp.scanners.code.rules import is_manifest
+from dgp.scanners.code.regions import CodeRegions
+from dgp.scanners.code.rules import CONTRIBUTOR_LIST, is_manifest
 from dgp.scanners.session import Hit
 
-CONTRIBUTOR_LIST = "code.contributor_list"
 SNIFF_CHARS = 4096
+MINIFIED_LINE = 1000  # a bundle's lines are this long; hand-written code's are not
+EXAMPLE_CONFIDENCE_FACTOR = 0.6  # values in tests and examples: most likely made up
 
 
 class FileClass(StrEnum):
     SOURCE = "source"
-    TEST = "test"
+    TEST = "test file or fixture"
+    EXAMPLE = "example or template file"
     DOCS = "documentation"
-    API_MODEL = "api_model"
+    MACHINE_DATA = "machine-readable data file"
     LOCALE = "translation catalogue"
     CONTRIBUTORS = "contributor list"
     MINIFIED = "minified bundle"
 
 
-_CONTRIBUTOR_NAMES = frozenset(
-    "authors contributors maintainers credits thanks committers codeowners owners mailmap".split()
+_CONTRIBUTOR_STEMS = frozenset(
+    "authors contributors maintainers credits thanks committers codeowners mailmap".split()
 )
-_LOCALE_DIRS = frozenset("locale locales i18n l10n translations lang langs".split())
+LOCALE_DIRS = frozenset("locale locales i18n l10n translations".split())
 _LOCALE_SUFFIXES = frozenset({".po", ".pot"})
+_LOCALE_CODE_SUFFIXES = frozenset({".js", ".mjs", ".ts", ".json"})
 _TEST_DIRS = frozenset(
-    "test tests testing spec specs __tests__ fixtures fixture testdata test_data".split()
+    "test tests testing __tests__ spec specs testdata test_data test-data fixtures fixture "
+    "__fixtures__ mocks __mocks__ stubs e2e".split()
 )
-_TEST_NAME = re.compile(
-    r"(?:^test_.*\.py|.*_test\.(?:py|go|rb)|.*\.(?:test|spec)\.[jt]sx?|conftest\.py)$"
+_EXAMPLE_DIRS = frozenset("example examples sample samples demo demos".split())
+_DOC_DIRS = frozenset("doc docs documentation".split())
+_TEST_FILE = re.compile(
+    r"^(?:test_.*\.py|.*_test\.(?:py|go|rb|exs?)|conftest\.py|.*\.(?:test|spec)\.[cm]?[jt]sx?"
+    r"|.*(?:Test|Tests|Spec|IT)\.(?:java|kt|scala|cs|groovy|swift)|.*_spec\.rb)$"
 )
-_DOC_DIRS = frozenset("doc docs documentation man site".split())
-_DOC_SUFFIXES = frozenset({".md", ".rst", ".html", ".htm", ".adoc", ".rdoc", ".1"})
-_DOC_STEMS = frozenset("readme changelog changes history news".split())
+_EXAMPLE_FILE = re.compile(
+    r"(?:\.|_|-)(?:example|sample|dist|template|tmpl|tpl)(?:\.[\w]+)?$|^example[\w.-]*$",
+    re.IGNORECASE,
+)
+_DOC_SUFFIXES = frozenset({".md", ".rst", ".adoc", ".rdoc"})
+_DOC_STEMS = frozenset("readme changelog changes history news pkg-info".split())
+_LOCK_FILES = frozenset(
+    """package-lock.json npm-shrinkwrap.json yarn.lock pnpm-lock.yaml poetry.lock pipfile.lock
+    cargo.lock composer.lock gemfile.lock go.sum uv.lock pdm.lock packages.lock.json""".split()
+)
 _DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
 _API_MODEL_NAME = re.compile(
     r"(?:service|paginators|waiters|endpoint-rule-set|examples|smoke)-\d+(?:\.sdk)?\.json$"
@@ -70,16 +90,16 @@ _API_MODEL_NAME = re.compile(
 )
 # the start of an API description or schema: AWS models, OpenAPI/Swagger, JSON Schema
 _API_MODEL_HEAD = re.compile(
-    r'"(?:shapes|operations)"\s*:|"(?:openapi|swagger)"\s*:|^(?:openapi|swagger):'
+    r'"(?:shapes|operations|metadata)"\s*:|"(?:openapi|swagger)"\s*:|^(?:openapi|swagger):'
     r'|"\$schema"\s*:\s*"https?://json-schema\.org',
     re.MULTILINE,
 )
 _MINIFIED_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".css"})
-MINIFIED_LINE = 1000  # a bundle's lines are this long; hand-written code's are not
 
 
 def classify(relative: str, text: str) -> FileClass:
-    """The class of the file at `relative` (as shown, "/"-separated) with content `text`."""
+    """The class of the file at `relative` (as shown, "/"-separated) with content `text`
+    (only its first SNIFF_CHARS characters are read)."""
     path = PurePosixPath(relative.replace("!/", "/"))
     name = path.name.lower()
     folders = {part.lower() for part in path.parts[:-1]}
@@ -87,19 +107,22 @@ def classify(relative: str, text: str) -> FileClass:
     stem = name.split(".", 1)[0].lstrip(".")
     if is_manifest(path.name):
         return FileClass.SOURCE  # dependencies: tracking SDKs are found there
-    if stem in _CONTRIBUTOR_NAMES:
+    if stem in _CONTRIBUTOR_STEMS:
         return FileClass.CONTRIBUTORS
-    if suffix in _LOCALE_SUFFIXES or (folders & _LOCALE_DIRS and suffix in {".js", ".json"}):
+    if suffix in _LOCALE_SUFFIXES or (folders & LOCALE_DIRS and suffix in _LOCALE_CODE_SUFFIXES):
         return FileClass.LOCALE
     head = text[:SNIFF_CHARS]
-    if suffix in _DATA_SUFFIXES and (
-        _API_MODEL_NAME.match(name) or _API_MODEL_HEAD.search(head) is not None
+    if name in _LOCK_FILES or (
+        suffix in _DATA_SUFFIXES
+        and (_API_MODEL_NAME.match(name) or _API_MODEL_HEAD.search(head) is not None)
     ):
-        return FileClass.API_MODEL
+        return FileClass.MACHINE_DATA
     if suffix in _MINIFIED_SUFFIXES and (".min." in name or _long_lines(head)):
         return FileClass.MINIFIED
-    if folders & _TEST_DIRS or _TEST_NAME.match(name):
+    if folders & _TEST_DIRS or _TEST_FILE.match(path.name):
         return FileClass.TEST
+    if folders & _EXAMPLE_DIRS or _EXAMPLE_FILE.search(path.name):
+        return FileClass.EXAMPLE
     if folders & _DOC_DIRS or suffix in _DOC_SUFFIXES or stem in _DOC_STEMS:
         return FileClass.DOCS
     return FileClass.SOURCE
@@ -114,168 +137,211 @@ def _long_lines(head: str) -> bool:
 
 # -- what each class keeps -----------------------------------------------------------------
 
-# values with a format of their own: what an API model or a bundle can really leak
-_FORMAT_SECRETS = ("secret.",)
-_FORMAT_FREE_SECRETS = frozenset({"secret.password_assignment", "secret.high_entropy"})
-_FORMAT_PII = frozenset({"pii.iban", "pii.payment_card", "pii.bsn", "pii.email", "pii.phone"})
-_EXAMPLES = {FileClass.TEST: "in a test fixture", FileClass.DOCS: "in documentation"}
-_LOWER = {
+# Secret rules without a format of their own: a name and a value, or a long random string.
+# In machine data and bundles they meet field names and hashes, not credentials.
+FORMAT_FREE_SECRETS = frozenset({"secret.password_assignment", "secret.high_entropy"})
+_PEOPLE = frozenset({"pii.email", "pii.name"})
+_EXAMPLE_CLASSES = frozenset({FileClass.TEST, FileClass.EXAMPLE, FileClass.DOCS})
+_LOWER = {  # two steps down, never below low: still listed, no longer a blocker
     Severity.CRITICAL: Severity.MEDIUM,
     Severity.HIGH: Severity.LOW,
     Severity.MEDIUM: Severity.LOW,
+}
+_NOUNS = {
+    "pii.email": "e-mail addresses",
+    "pii.name": "person names",
+    "pii.phone": "phone numbers",
+    "pii.ip_address": "IP addresses",
+    "pii.iban": "IBANs",
+    "pii.payment_card": "payment card numbers",
+    "pii.bsn": "BSNs",
+    "pii.date_of_birth": "dates of birth",
 }
 
 
 @dataclass(frozen=True)
 class Policy:
-    """What a file class keeps of the hits found in it."""
+    """What a file class keeps of the hits found in one file."""
 
     file_class: FileClass
 
     def apply(self, hits: Sequence[Hit], text: str, shown: str) -> list[Hit]:
         fc = self.file_class
+        if fc is FileClass.SOURCE:
+            return _in_source(hits, text, shown)
         if fc in (FileClass.LOCALE, FileClass.CONTRIBUTORS):
-            return _contributors(hits, shown, fc)
-        kept = []
-        regions: CodeRegions | None = None
-        for hit in hits:
-            rule = hit.rule_id
-            family = rule.split(".", 1)[0]
-            if fc in (FileClass.API_MODEL, FileClass.MINIFIED):
-                keep = (rule.startswith(_FORMAT_SECRETS) and rule not in _FORMAT_FREE_SECRETS) or (
-                    fc is FileClass.API_MODEL and rule in _FORMAT_PII
-                )
-                if keep:
-                    kept.append(hit)
-                continue
-            if fc in _EXAMPLES:
-                if family in ("code", "special") or rule == "pii.name":
-                    continue  # examples of code, prose about it, test data
-                if family == "secret":
-                    hit = _lowered(hit, _EXAMPLES[fc])
-                kept.append(hit)
-                continue
-            if rule == "pii.name" and hit.location.line is not None:
-                regions = regions or CodeRegions(text, shown)
-                if not regions.is_text(hit.location.line, hit.location.column or 1):
-                    continue  # an identifier, not a person
-            kept.append(hit)
-        return kept
+            return _credits(hits, shown, fc)
+        family = _family
+        if fc is FileClass.MINIFIED:
+            return [
+                h
+                for h in hits
+                if (family(h) == "secret" and h.rule_id not in FORMAT_FREE_SECRETS)
+                or (family(h) == "pii" and h.rule_id != "pii.name")
+            ]
+        if fc is FileClass.MACHINE_DATA:
+            secrets = [
+                h for h in hits if family(h) == "secret" and h.rule_id not in FORMAT_FREE_SECRETS
+            ]
+            values = [h for h in hits if family(h) == "pii" and h.rule_id != "pii.name"]
+            return secrets + summed_up(values, fc)
+        # tests, examples, documentation
+        secrets = [lowered(h, fc) for h in hits if family(h) == "secret"]
+        values = [h for h in hits if family(h) == "pii"]
+        return secrets + summed_up(values, fc)
 
 
-def _lowered(hit: Hit, where: str) -> Hit:
+def _family(hit: Hit) -> str:
+    return hit.rule_id.split(".", 1)[0]
+
+
+def _in_source(hits: Sequence[Hit], text: str, shown: str) -> list[Hit]:
+    """Everything, but names only in comments and strings."""
+    regions: CodeRegions | None = None
+    kept = []
+    for hit in hits:
+        if hit.rule_id == "pii.name" and hit.location.line is not None:
+            regions = regions or CodeRegions(text, shown)
+            if not regions.is_text(hit.location.line, hit.location.column or 1):
+                continue  # an identifier, not a person
+        kept.append(hit)
+    return kept
+
+
+def lowered(hit: Hit, fc: FileClass) -> Hit:
+    """A secret in a test, example or documentation file: kept, lower, with the reason."""
     rule = RULES[hit.rule_id]
     severity = _LOWER.get(rule.severity, rule.severity)
     description = (
-        f"{hit.description or rule.description} Found {where}, so reported with a lower "
-        "severity: examples are often real values copied in; rotate it if it is real."
+        f"{hit.description or rule.description} Found in a {fc.value}, so reported with a "
+        "lower severity: probably an example, but a real credential there is as usable as "
+        "anywhere; rotate it if it ever was real."
     )
-    return replace(hit, severity=severity, description=description)
+    confidence = round(hit.confidence * EXAMPLE_CONFIDENCE_FACTOR, 2)
+    return replace(hit, severity=severity, description=description, confidence=confidence)
 
 
-def _contributors(hits: Sequence[Hit], shown: str, fc: FileClass) -> list[Hit]:
-    """Names and e-mail addresses become one finding for the file; secrets stay."""
-    people = [h for h in hits if h.rule_id in ("pii.email", "pii.name")]
-    kept = [h for h in hits if h.rule_id.startswith("secret.")]
+def summed_up(hits: Sequence[Hit], fc: FileClass) -> list[Hit]:
+    """Personal values in tests, examples, documentation and machine data are examples:
+    one finding per rule and file, at its first value, with the count and the reason."""
+    by_rule: dict[str, list[Hit]] = {}
+    for hit in hits:
+        by_rule.setdefault(hit.rule_id, []).append(hit)
+    summed = []
+    for rule_id, group in by_rule.items():
+        first, rule = group[0], RULES[rule_id]
+        noun = _NOUNS.get(rule_id, f"values of {rule_id}")
+        more = f" and {len(group) - 1} more" if len(group) > 1 else ""
+        description = (
+            f"{len(group)} {noun} in a {fc.value}: most likely made-up examples or test data. "
+            f"{rule.description} Check that none belongs to a real person."
+        )
+        summed.append(
+            replace(
+                first,
+                evidence=f"{first.evidence}{more}",
+                confidence=round(first.confidence * EXAMPLE_CONFIDENCE_FACTOR, 2),
+                severity=_LOWER.get(rule.severity, rule.severity),
+                description=description,
+            )
+        )
+    return summed
+
+
+def _credits(hits: Sequence[Hit], shown: str, fc: FileClass) -> list[Hit]:
+    """Names and e-mail addresses become one finding for the list; secrets stay, and
+    values with a format of their own (an IBAN in a catalogue) are summed up."""
+    people = [h for h in hits if h.rule_id in _PEOPLE]
+    kept = [h for h in hits if _family(h) == "secret"]
+    kept += summed_up(
+        [h for h in hits if _family(h) == "pii" and h.rule_id not in _PEOPLE], FileClass.DOCS
+    )
     if people:
         emails = sum(1 for h in people if h.rule_id == "pii.email")
-        names = len(people) - emails
-        evidence = f"{emails} e-mail addresses, {names} names"
-        where = "translator credits" if fc is FileClass.LOCALE else "contributor list"
+        credit = Credit(1, len(people) - emails, emails)
+        where = "translator credits" if fc is FileClass.LOCALE else "a contributor list"
         first = people[0].location
         location = Location(path=first.path, line=first.line, column=1, end_column=1)
-        description = (
-            f"A {where} with {evidence} of the people who worked on the project "
-            f"({shown.rsplit('/', 1)[-1]})."
-        )
         kept.insert(
-            0, Hit(CONTRIBUTOR_LIST, location, people[0].value_hash, evidence, 0.9, description)
+            0,
+            Hit(
+                CONTRIBUTOR_LIST,
+                location,
+                people[0].value_hash,
+                credit.evidence(),
+                0.9,
+                f"{where.capitalize()} ({shown.rsplit('/', 1)[-1]}): {credit.evidence()} "
+                "of the people who worked on the project.",
+            ),
         )
     return kept
 
 
-# -- comments and strings in source code ---------------------------------------------------
-
-# Programming languages only: in data and configuration files (YAML, TOML, INI) a bare
-# value is text, so they count as text throughout.
-_LINE_COMMENT = {
-    ".py": ("#",),
-    ".rb": ("#",),
-    ".sh": ("#",),
-    ".pl": ("#",),
-    ".r": ("#",),
-    ".sql": ("--",),
-    ".lua": ("--",),
-}
-_C_LIKE = ("//",)
-_BLOCKS = {".py": ('"""', "'''")}
+# -- translator credits, one finding per folder of catalogues ------------------------------
 
 
-class CodeRegions:
-    """Whether a place in a source file is text (a comment or a string literal) or code.
+@dataclass(frozen=True)
+class Credit:
+    files: int
+    names: int
+    emails: int
 
-    A small lexer, not a parser: quotes, line comments, block comments and
-    Python's triple-quoted strings, per line, with block state carried over.
-    Files it knows nothing about (data, markup) count as text throughout.
-    """
+    def evidence(self) -> str:
+        files = f"{self.files} catalogue{'s' if self.files != 1 else ''}: "
+        return (
+            f"{files if self.files > 1 else ''}{self.names} name{'s' if self.names != 1 else ''}"
+            f", {self.emails} e-mail address{'es' if self.emails != 1 else ''}"
+        )
 
-    def __init__(self, text: str, shown: str) -> None:
-        suffix = PurePosixPath(shown).suffix.lower()
-        self._lines = text.split("\n")
-        self._known = suffix in _LINE_COMMENT or suffix in _C_SUFFIXES
-        self._line_comments = _LINE_COMMENT.get(suffix, _C_LIKE)
-        self._blocks = _BLOCKS.get(suffix, ()) + (("/*",) if suffix in _C_SUFFIXES else ())
-        self._state: list[str | None] | None = None  # per line: the block it starts inside
 
-    def is_text(self, line: int, column: int) -> bool:
-        if not self._known or not 1 <= line <= len(self._lines):
-            return True
-        if self._state is None:
-            self._state = self._block_states()
-        inside = self._state[line - 1]
-        return self._scan(self._lines[line - 1], inside, column - 1)[0]
+def locale_root(path: str) -> str | None:
+    """The folder of catalogues a translation catalogue belongs to ("django/conf/locale"),
+    None for a file that is not one."""
+    if classify(path, "") is not FileClass.LOCALE:
+        return None
+    parts = path.split("/")
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i].lower() in LOCALE_DIRS:
+            return "/".join(parts[: i + 1])
+    return "/".join(parts[:-1]) or "."
 
-    def _block_states(self) -> list[str | None]:
-        states: list[str | None] = []
-        inside: str | None = None
-        for text in self._lines:
-            states.append(inside)
-            inside = self._scan(text, inside, len(text))[1]
-        return states
 
-    def _scan(self, line: str, inside: str | None, stop: int) -> tuple[bool, str | None]:
-        """(is `stop` in text, the block open at the end of the scanned part)."""
-        i, quote = 0, None
-        while i < stop:
-            if inside is not None:  # a block comment or a triple-quoted string
-                end = "*/" if inside == "/*" else inside
-                close = line.find(end, i)
-                if close < 0 or close >= stop:
-                    return True, inside
-                i, inside = close + len(end), None
+@dataclass
+class CreditsLedger:
+    """Translator credits of a scan, summed up per folder of catalogues: a project with a
+    hundred languages gets one finding per folder, not one per catalogue."""
+
+    _first: dict[str, Hit] = field(default_factory=dict)
+    _counts: dict[str, list[int]] = field(default_factory=dict)  # files, names, e-mails
+
+    def take(self, hits: Sequence[Hit]) -> list[Hit]:
+        """`hits` without the translator credits, which the ledger keeps."""
+        kept = []
+        for hit in hits:
+            root = locale_root(hit.location.path or "") if hit.rule_id == CONTRIBUTOR_LIST else None
+            if root is None:
+                kept.append(hit)
                 continue
-            c = line[i]
-            if quote is not None:
-                if c == "\\":
-                    i += 2
-                    continue
-                if c == quote:
-                    quote = None
-                i += 1
-                continue
-            opened = next((b for b in self._blocks if line.startswith(b, i)), None)
-            if opened is not None:
-                inside, i = opened, i + len(opened)
-                continue
-            if any(line.startswith(m, i) for m in self._line_comments):
-                return True, None
-            if c in "\"'`":
-                quote = c
-            i += 1
-        return quote is not None or inside is not None, inside
+            self._first.setdefault(root, hit)
+            counts = self._counts.setdefault(root, [0, 0, 0])
+            names, emails = _counted(hit.evidence)
+            counts[0] += 1
+            counts[1] += names
+            counts[2] += emails
+        return kept
+
+    def hits(self) -> list[Hit]:
+        out = []
+        for root, first in self._first.items():
+            credit = Credit(*self._counts[root])
+            description = (
+                f"Translator credits in the translation catalogues under {root}/: "
+                f"{credit.evidence()} of the people who translated the project."
+            )
+            out.append(replace(first, evidence=credit.evidence(), description=description))
+        return out
 
 
-_C_SUFFIXES = frozenset(
-    ".js .mjs .cjs .jsx .ts .tsx .java .kt .kts .scala .go .c .h .cc .cpp .hpp .cs .swift "
-    ".php .rs .dart".split()
-)
+def _counted(evidence: str) -> tuple[int, int]:
+    numbers = [int(n) for n in re.findall(r"\d+", evidence)]
+    return (numbers[-2], numbers[-1]) if len(numbers) >= 2 else (0, 0)

@@ -12,6 +12,7 @@ from dgp.domain.severity import Severity
 from dgp.engine import legal
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.rules import RULES, define
+from dgp.scanners.code.endpoints import personal_endpoint
 
 define(
     "code.pii_in_log",
@@ -73,8 +74,9 @@ define(
     "Load it only after consent, configure EU hosting and IP anonymisation, or remove it.",
 )
 
+CONTRIBUTOR_LIST = "code.contributor_list"
 define(
-    "code.contributor_list",
+    CONTRIBUTOR_LIST,
     "pii",
     Severity.LOW,
     "Names and e-mail addresses of contributors",
@@ -85,6 +87,7 @@ define(
     "nobody needs, and honour requests to be left out.",
 )
 
+MAX_URL = 2048
 _PII_FIELDS = (
     r"(?:e_?mail|bsn|ssn|sofi|iban|phone|telefoon|password|passwd|wachtwoord|birth"
     r"|geboorte|dob|address|adres|credit_?card|card_?number|postcode|patient)"
@@ -95,14 +98,16 @@ def _snippet(text: str, start: int, end: int) -> float:
     return 0.8
 
 
-def _not_local(text: str, start: int, end: int) -> float | None:
-    url = text[start:end].lower()
-    host = url[len("http://") :].split("/", 1)[0].split(":", 1)[0]
-    if host in ("localhost", "127.0.0.1", "0.0.0.0", "[::1]") or host.endswith(
-        (".local", ".localhost", ".test", ".example", ".invalid")
-    ):
+_URL_REST = re.compile(r"[^\s\"'<>]*")
+
+
+def _personal_endpoint(text: str, start: int, end: int) -> float | None:
+    """The whole URL is judged (the shorter candidate spans hyperscan also reports would
+    cut a documentation page's ".html" off)."""
+    whole = _URL_REST.match(text, start, start + MAX_URL)
+    if whole is None or whole.end() != end:
         return None
-    return 0.8
+    return 0.8 if personal_endpoint(text[start:end]) else None
 
 
 CODE_PATTERNS: tuple[PatternSpec, ...] = (
@@ -148,7 +153,7 @@ CODE_PATTERNS: tuple[PatternSpec, ...] = (
         "code.http_personal_data",
         r"http://[^\s\"'<>]*(?:user|customer|klant|patient|email|bsn|profile|account"
         r"|login|signup|register|payment|address|person|member|contact)[^\s\"'<>]*",
-        _not_local,
+        _personal_endpoint,
         caseless=True,
     ),
     PatternSpec(

@@ -16,7 +16,7 @@ from dgp.domain.options import CodeOptions, ScanOptions
 from dgp.domain.text import printable_name
 from dgp.net import redact_text
 from dgp.scanners import archives, git
-from dgp.scanners.code.fileclass import Policy, classify
+from dgp.scanners.code.fileclass import CreditsLedger, Policy, classify
 from dgp.scanners.code.rules import CODE_PATTERNS, TRACKING_REGEX, is_manifest
 from dgp.scanners.files import TreeEntry
 from dgp.scanners.parallel import FilePool, available_cpus
@@ -52,8 +52,10 @@ def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
         FilePool(jobs, options.min_confidence, __name__, ready=lambda: session.detector) as pool,
     ):
         keep = _changed_filter(options.since, target)
+        credits = CreditsLedger()
         with suppress(StopScan):  # a limit was reached: keep what was found
-            _scan_target(session, target, "", target_depth(job, inputs), keep, pool)
+            _scan_target(session, target, "", target_depth(job, inputs), credits, keep, pool)
+        session.report(credits.hits())
         if options.git_metadata and target.repository:
             _add_git_metadata(session, target)
     return session.finish()
@@ -83,6 +85,7 @@ def _scan_target(
     target: Target,
     prefix: str,
     depth: int,
+    credits: CreditsLedger,
     keep: Callable[[str], bool] = lambda relative: True,
     pool: FilePool | None = None,
 ) -> None:
@@ -103,12 +106,12 @@ def _scan_target(
         if archives.is_archive(entry.path):  # a fixture or a release in the tree: read it too
 
             def inner(target: Target, prefix: str, depth: int) -> None:
-                _scan_target(session, target, prefix, depth)
+                _scan_target(session, target, prefix, depth, credits)
 
             scan_archive(session, entry.path, shown, depth, inner)
             return
         outcome = pool.result(entry.path, *work(entry)) if pool else read_file(*work(entry)[1:])
-        _report(session, shown, outcome)
+        _report(session, shown, outcome, credits)
 
     window = pool.window if pool is not None and pool.jobs > 1 else 0
     scan_files(session, target, handle, keep=keep, prefix=prefix, ahead=ahead, window=window)
@@ -146,16 +149,17 @@ def read_file(
         return FileOutcome(out_of_time=True)
     if is_manifest(path.name):
         hits += _tracking_sdks(shown, text, hasher)
+    # every file is scanned; its class decides which hits fit it (see fileclass.py)
     return FileOutcome(tuple(Policy(classify(shown, text)).apply(hits, text, shown)))
 
 
-def _report(session: ScanSession, shown: str, outcome: FileOutcome) -> None:
+def _report(session: ScanSession, shown: str, outcome: FileOutcome, credits: CreditsLedger) -> None:
     if outcome.out_of_time:
         session.time_up()
     if outcome.problem is not None:
         skip_unread(session, shown, outcome.problem)
     else:
-        session.report(outcome.hits)
+        session.report(credits.take(outcome.hits))
 
 
 def _tracking_sdks(shown: str, text: str, hasher: ValueHasher) -> list[Hit]:
