@@ -104,7 +104,7 @@ def classify(relative: str, text: str) -> FileClass:
     name = path.name.lower()
     folders = {part.lower() for part in path.parts[:-1]}
     suffix = path.suffix.lower()
-    stem = name.split(".", 1)[0].lstrip(".")
+    stem = name.lstrip(".").split(".", 1)[0]
     if is_manifest(path.name):
         return FileClass.SOURCE  # dependencies: tracking SDKs are found there
     if stem in _CONTRIBUTOR_STEMS:
