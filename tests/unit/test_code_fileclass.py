@@ -305,3 +305,67 @@ def test_a_tree_of_every_class(tmp_path: Path) -> None:
     ]
     test_mail = next(f for f in result.findings if f.location.path == "tests/test_mail.py")
     assert "40 e-mail addresses in a test file or fixture" in test_mail.description
+
+
+# -- personal data in logs: a field, not a word in a message ---------------------------------
+
+LOG_CALLS = ["logger.info", "log.debug", "logging.warning", "print", "console.log", "self.log"]
+FIELDS = ["user.email", "customer.phone", "patient.bsn", "row['iban']", "person.address"]
+MESSAGES = [
+    '"Be patient. This can take some time..."',
+    '"Using S3 path style addressing."',
+    '"Emailed the report"',
+    "'Phone home disabled'",
+    '"Defaulting to javascript for usable password form management: " + e',
+]
+
+
+@pytest.fixture(scope="module")
+def code_detector():
+    from dgp.engine.detector import Detector
+    from dgp.scanners.code.rules import CODE_PATTERNS
+
+    return Detector(extra_patterns=CODE_PATTERNS)
+
+
+def logged(detector, line: str) -> bool:
+    return any(d.rule_id == "code.pii_in_log" for d in detector.detect(line))
+
+
+@pytest.mark.parametrize("call", LOG_CALLS)
+def test_a_personal_data_field_in_a_log_call(code_detector, call: str) -> None:
+    for field in FIELDS:
+        assert logged(code_detector, f"{call}({field})")
+        assert logged(code_detector, f'{call}("sent to %s", {field})')
+        assert logged(code_detector, f'{call}(f"sent to {{{field}}} now")')
+        assert logged(code_detector, f"{call}(`sent to ${{{field}}}`)")
+    for message in MESSAGES:
+        assert not logged(code_detector, f"{call}({message})"), message
+
+
+def test_source_keeps_code_patterns_in_code_and_names_in_text() -> None:
+    text = (
+        "# MD5 passwords with an empty salt are accepted\n"
+        "digest = hashlib.md5(password.encode())\n"
+        "class ChristianHolder:  # by Christian Heimes\n"
+    )
+    hits = [
+        hit("code.weak_password_hash", "a.py", 1, 3),
+        hit("code.weak_password_hash", "a.py", 2, 10),
+        hit("pii.name", "a.py", 3, 7),
+        Hit("pii.name", Location("a.py", 3, 32, 47), "h", "C***", 0.8),
+        Hit("special.religion", Location("a.py", 3, 32, 41), "h2", "C***", 0.7),
+    ]
+    kept = Policy(FileClass.SOURCE).apply(hits, text, "a.py")
+    assert [(h.rule_id, h.location.line, h.location.column) for h in kept] == [
+        ("code.weak_password_hash", 2, 10),
+        ("pii.name", 3, 32),
+    ]
+
+
+@pytest.mark.parametrize("name", ["cacert.pem", "certs/ca-bundle.crt", "img/icon.svg"])
+def test_drawings_and_certificate_bundles_are_machine_data(name: str) -> None:
+    assert classify(name, "") is FileClass.MACHINE_DATA
+    card = hit("pii.payment_card", name, 3)
+    (summed,) = Policy(FileClass.MACHINE_DATA).apply([card], "", name)
+    assert summed.severity is Severity.LOW

@@ -52,7 +52,7 @@ def personal_endpoint(url: str) -> bool:
     if not host or is_local_host(host) or _DOC_HOST.search(host):
         return False
     path = parts.path.lower()
-    if _DOC_PATH.search(path) and not parts.query:
-        return False
+    if (_DOC_PATH.search(path) or parts.fragment) and not parts.query:
+        return False  # a page to read (an anchor in it): nothing is sent
     names = [path, *(name for name, _ in parse_qsl(parts.query, keep_blank_values=True))]
     return any(token in PERSONAL_WORDS for name in names for token in _TOKENS.split(name.lower()))

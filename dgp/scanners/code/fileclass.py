@@ -95,6 +95,8 @@ _API_MODEL_HEAD = re.compile(
     re.MULTILINE,
 )
 _MINIFIED_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".css"})
+# Drawings and certificate bundles: numbers there are coordinates and serials.
+_DRAWING_AND_CERTIFICATE_SUFFIXES = frozenset({".svg", ".pem", ".crt", ".cer"})
 
 
 def classify(relative: str, text: str) -> FileClass:
@@ -125,6 +127,8 @@ def classify(relative: str, text: str) -> FileClass:
         return FileClass.EXAMPLE
     if folders & _DOC_DIRS or suffix in _DOC_SUFFIXES or stem in _DOC_STEMS:
         return FileClass.DOCS
+    if suffix in _DRAWING_AND_CERTIFICATE_SUFFIXES:
+        return FileClass.MACHINE_DATA
     return FileClass.SOURCE
 
 
@@ -195,17 +199,34 @@ def _family(hit: Hit) -> str:
     return hit.rule_id.split(".", 1)[0]
 
 
+# Code patterns that start at code: in a comment or a docstring they are prose about code.
+_CODE_ONLY = frozenset({"code.pii_in_log", "code.weak_password_hash"})
+
+
 def _in_source(hits: Sequence[Hit], text: str, shown: str) -> list[Hit]:
-    """Everything, but names only in comments and strings."""
+    """Everything, but names only in comments and strings, code patterns only in code,
+    and no special-category word that is part of a person's name ("Christian Heimes")."""
     regions: CodeRegions | None = None
+    names = [h.location for h in hits if h.rule_id == "pii.name"]
     kept = []
     for hit in hits:
-        if hit.rule_id == "pii.name" and hit.location.line is not None:
-            regions = regions or CodeRegions(text, shown)
-            if not regions.is_text(hit.location.line, hit.location.column or 1):
-                continue  # an identifier, not a person
+        where = hit.location
+        if hit.rule_id == "pii.name" or hit.rule_id in _CODE_ONLY:
+            if where.line is not None:
+                regions = regions or CodeRegions(text, shown)
+                in_text = regions.is_text(where.line, where.column or 1)
+                if in_text is (hit.rule_id in _CODE_ONLY):
+                    continue  # an identifier, not a person; a comment about code
+        elif hit.rule_id.startswith("special.") and any(_within(where, n) for n in names):
+            continue  # a name, not a religion or a condition
         kept.append(hit)
     return kept
+
+
+def _within(inner: Location, outer: Location) -> bool:
+    if inner.line != outer.line or inner.column is None or outer.column is None:
+        return False
+    return outer.column <= inner.column < (outer.end_column or outer.column + 1)
 
 
 def lowered(hit: Hit, fc: FileClass) -> Hit:

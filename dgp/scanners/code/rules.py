@@ -98,6 +98,37 @@ def _snippet(text: str, start: int, end: int) -> float:
     return 0.8
 
 
+_WORD_GOES_ON = re.compile(r"[a-z][A-Za-z]*")
+
+
+def _field_in_code(text: str, start: int, end: int) -> float | None:
+    """A log call's argument names a personal-data field (`user.email`), not a message
+    that says a word ("Be patient", "S3 path style addressing")."""
+    more = _WORD_GOES_ON.match(text, end, end + 32)
+    if more is not None and more.group() not in ("s", "es"):
+        return None  # "addressing", "emailed": another word (a plural or "_id" is not)
+    field = re.search(_PII_FIELDS + r"$", text[start:end], re.IGNORECASE)
+    call = text.find("(", start, end)
+    if field is None or call < 0:
+        return None
+    quote, opened, i, stop = None, call, call, start + field.start()
+    while i < stop:
+        c = text[i]
+        if quote is not None and c == "\\":
+            i += 2
+            continue
+        if c in "\"'`" and quote in (None, c):
+            quote, opened = (None, i) if quote else (c, i)
+        i += 1
+    if quote is None:
+        return 0.8
+    # inside a string: code in an interpolation (f"{user.email}", `${user.email}`) or a
+    # key (row["email"], data.get("email"))
+    inside = text[opened:stop]
+    key = text[max(0, opened - 5) : opened].endswith(("[", "get("))
+    return 0.8 if key or inside.rfind("{") > inside.rfind("}") else None
+
+
 _URL_REST = re.compile(r"[^\s\"'<>]*")
 
 
@@ -115,7 +146,7 @@ CODE_PATTERNS: tuple[PatternSpec, ...] = (
         "code.pii_in_log",
         r"\b(?:log(?:ger|ging)?|console|logging|print|println|printf|puts|System\.out|"
         r"slf4j|winston|pino)\b[.\w]*\s*\([^\n]*\b" + _PII_FIELDS,
-        _snippet,
+        _field_in_code,
         caseless=True,
     ),
     PatternSpec(
