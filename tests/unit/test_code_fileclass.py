@@ -369,3 +369,39 @@ def test_drawings_and_certificate_bundles_are_machine_data(name: str) -> None:
     card = hit("pii.payment_card", name, 3)
     (summed,) = Policy(FileClass.MACHINE_DATA).apply([card], "", name)
     assert summed.severity is Severity.LOW
+
+
+# -- SQL built with formatting: values, not sentences or quoted identifiers ------------------
+
+SQL_BUILT = [
+    'q = "DELETE FROM {t} WHERE id = %s" % user_id',
+    'q = "SELECT name FROM {t} WHERE id=" + uid',
+    'q = "INSERT INTO {t} (a) VALUES ({{}})".format(v)',
+    "db.query(`SELECT * FROM {t} WHERE id = ${{id}}`)",
+    'q = "UPDATE {t} SET email = %s" % (email,)',
+    'cur.execute(f"SELECT * FROM {t} WHERE id = {{uid}}")',
+    'cursor.execute("select %s()" % func)',
+]
+NOT_SQL_BUILT = [
+    '"UPDATE statement on table {t} expected to update %d row(s)" % n',
+    'raise TypeError("update expected at most 1 argument, got %d" % len(args))',
+    'return "Delete model %s" % self.name',
+    '"Select statement %r is not supported" % x',
+    '"SELECT * FROM %s LIMIT 1" % self.connection.ops.quote_name(table_name)',
+    'sql = "SELECT %s FROM (%s) subquery" % (sql, inner_query_sql)',
+    '"UPDATE %s SET" % qn(table),',
+    'delete = "DELETE FROM %s" % self.quote_name_unless_alias(query.base_table)',
+]
+
+
+def sql_built(detector, line: str) -> bool:
+    return any(d.rule_id == "code.sql_string_format" for d in detector.detect(line))
+
+
+@pytest.mark.parametrize("table", ["users", "klanten", "app_customer", "public.orders"])
+def test_sql_built_with_values(code_detector, table: str) -> None:
+    for template in SQL_BUILT:
+        assert sql_built(code_detector, template.format(t=table)), template
+        assert sql_built(code_detector, template.format(t=table).lower()), template
+    for template in NOT_SQL_BUILT:
+        assert not sql_built(code_detector, template.format(t=table)), template

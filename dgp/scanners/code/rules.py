@@ -129,6 +129,40 @@ def _field_in_code(text: str, start: int, end: int) -> float | None:
     return 0.8 if key or inside.rfind("{") > inside.rfind("}") else None
 
 
+# SQL, not a sentence that starts with its verb ("UPDATE statement on table '%s' expected",
+# "Delete model %s"): a SELECT of columns, a function or a placeholder, INSERT INTO,
+# UPDATE ... SET, DELETE FROM.
+_SQL_SHAPE = re.compile(
+    r"(?:SELECT\s+(?:DISTINCT\s+)?(?:\*|%|\{|\$\{|@@|\w+\s*\(|[\w.,\s\"`\[\]]+?\bFROM\b)"
+    r"|INSERT\s+INTO\b|UPDATE\s+[\w.\"`%{}$\[\]]+\s+SET\b|DELETE\s+FROM\b)",
+    re.IGNORECASE,
+)
+# What is pasted in: quoted identifiers and SQL fragments are how query builders and ORMs
+# compose SQL (`"DELETE FROM %s" % qn(table)`, `"SELECT * FROM (%s)" % sql`), not values.
+_BUILDER_ARGUMENT = re.compile(
+    r"\s*(?:(?:self\.|connection\.ops\.|ops\.|self\.connection\.ops\.)?"
+    r"(?:quote_name\w*|qn\d?|quote_identifier|quote_schema|format_table|format_column)"
+    r"\s*\([^()]*\)?|\w*sql\w*)\s*",
+    re.IGNORECASE,
+)
+_VERB = re.compile(r"[\"'`](SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_ARGUMENTS = re.compile(r"[\"']\s*(?:%\s*\(?|\.format\()([^\n]*)")
+
+
+def _sql_built(text: str, start: int, end: int) -> float | None:
+    """SQL text with something pasted in, unless the text is a sentence or what is pasted
+    in are quoted identifiers and SQL fragments only."""
+    verb = _VERB.search(text, start, end)
+    if verb is None or not _SQL_SHAPE.match(text, verb.start(1), end + 200):
+        return None
+    args = _ARGUMENTS.search(text, verb.end(), min(len(text), end + 200))
+    if args is not None:
+        parts = args.group(1).rstrip(" ),:;").split(",")
+        if all(_BUILDER_ARGUMENT.fullmatch(part) for part in parts if part.strip()):
+            return None
+    return 0.8
+
+
 _URL_REST = re.compile(r"[^\s\"'<>]*")
 
 
@@ -164,20 +198,20 @@ CODE_PATTERNS: tuple[PatternSpec, ...] = (
     PatternSpec(
         "code.sql_string_format",
         r"\bf[\"'](?:SELECT|INSERT|UPDATE|DELETE)\b[^\"'\n]*\{",
-        _snippet,
+        _sql_built,
         caseless=True,
     ),
     PatternSpec(
         "code.sql_string_format",
         r"[\"'](?:SELECT|INSERT|UPDATE|DELETE)\b[^\"'\n]*[\"']\s*(?:%\s*[\w(]|\+\s*\w|"
         r"\.format\()",
-        _snippet,
+        _sql_built,
         caseless=True,
     ),
     PatternSpec(
         "code.sql_string_format",
         r"`(?:SELECT|INSERT|UPDATE|DELETE)\b[^`\n]*\$\{",
-        _snippet,
+        _sql_built,
         caseless=True,
     ),
     PatternSpec(
