@@ -36,13 +36,14 @@ from pathlib import PurePosixPath
 from dgp.domain.finding import Location
 from dgp.domain.severity import Severity
 from dgp.engine.rules import RULES
+from dgp.engine.secrets.paths import FIXTURE_CONFIDENCE_FACTOR, fixture_reason
 from dgp.scanners.code.regions import CodeRegions
 from dgp.scanners.code.rules import CONTRIBUTOR_LIST, is_manifest
 from dgp.scanners.session import Hit
 
 SNIFF_CHARS = 4096
 MINIFIED_LINE = 1000  # a bundle's lines are this long; hand-written code's are not
-EXAMPLE_CONFIDENCE_FACTOR = 0.6  # values in tests and examples: most likely made up
+EXAMPLE_CONFIDENCE_FACTOR = FIXTURE_CONFIDENCE_FACTOR  # values there: most likely made up
 
 
 class FileClass(StrEnum):
@@ -62,20 +63,13 @@ _CONTRIBUTOR_STEMS = frozenset(
 LOCALE_DIRS = frozenset("locale locales i18n l10n translations".split())
 _LOCALE_SUFFIXES = frozenset({".po", ".pot"})
 _LOCALE_CODE_SUFFIXES = frozenset({".js", ".mjs", ".ts", ".json"})
-_TEST_DIRS = frozenset(
-    "test tests testing __tests__ spec specs testdata test_data test-data fixtures fixture "
-    "__fixtures__ mocks __mocks__ stubs e2e".split()
-)
-_EXAMPLE_DIRS = frozenset("example examples sample samples demo demos".split())
 _DOC_DIRS = frozenset("doc docs documentation".split())
-_TEST_FILE = re.compile(
-    r"^(?:test_.*\.py|.*_test\.(?:py|go|rb|exs?)|conftest\.py|.*\.(?:test|spec)\.[cm]?[jt]sx?"
-    r"|.*(?:Test|Tests|Spec|IT)\.(?:java|kt|scala|cs|groovy|swift)|.*_spec\.rb)$"
-)
-_EXAMPLE_FILE = re.compile(
-    r"(?:\.|_|-)(?:example|sample|dist|template|tmpl|tpl)(?:\.[\w]+)?$|^example[\w.-]*$",
-    re.IGNORECASE,
-)
+# the engine's reasons (dgp.engine.secrets.paths) for tests, examples and documentation
+_EXAMPLE_REASONS = {
+    "in a test file or fixture": FileClass.TEST,
+    "in an example or template file": FileClass.EXAMPLE,
+    "in documentation": FileClass.DOCS,
+}
 _DOC_SUFFIXES = frozenset({".md", ".rst", ".adoc", ".rdoc"})
 _DOC_STEMS = frozenset("readme changelog changes history news pkg-info".split())
 _LOCK_FILES = frozenset(
@@ -121,10 +115,9 @@ def classify(relative: str, text: str) -> FileClass:
         return FileClass.MACHINE_DATA
     if suffix in _MINIFIED_SUFFIXES and (".min." in name or _long_lines(head)):
         return FileClass.MINIFIED
-    if folders & _TEST_DIRS or _TEST_FILE.match(path.name):
-        return FileClass.TEST
-    if folders & _EXAMPLE_DIRS or _EXAMPLE_FILE.search(path.name):
-        return FileClass.EXAMPLE
+    example = _EXAMPLE_REASONS.get(fixture_reason(str(path)) or "")
+    if example is not None:
+        return example
     if folders & _DOC_DIRS or suffix in _DOC_SUFFIXES or stem in _DOC_STEMS:
         return FileClass.DOCS
     if suffix in _DRAWING_AND_CERTIFICATE_SUFFIXES:
@@ -230,13 +223,15 @@ def _within(inner: Location, outer: Location) -> bool:
 
 
 def lowered(hit: Hit, fc: FileClass) -> Hit:
-    """A secret in a test, example or documentation file: kept, lower, with the reason."""
+    """A secret in a test, example or documentation file: kept, lower, with the reason
+    (the engine's note when the path told it; this class's otherwise, e.g. a README)."""
     rule = RULES[hit.rule_id]
     severity = _LOWER.get(rule.severity, rule.severity)
+    if fixture_reason(hit.location.path) is not None:
+        return replace(hit, severity=severity)  # find_hits noted it already
     description = (
-        f"{hit.description or rule.description} Found in a {fc.value}, so reported with a "
-        "lower severity: probably an example, but a real credential there is as usable as "
-        "anywhere; rotate it if it ever was real."
+        f"{hit.description or rule.description} Found in a {fc.value}, so reported lower: "
+        "probably an example, but rotate it if it ever was real."
     )
     confidence = round(hit.confidence * EXAMPLE_CONFIDENCE_FACTOR, 2)
     return replace(hit, severity=severity, description=description, confidence=confidence)
