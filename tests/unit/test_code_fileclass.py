@@ -424,3 +424,8 @@ def test_sql_built_with_values(code_detector, table: str) -> None:
         assert sql_built(code_detector, template.format(t=table).lower()), template
     for template in NOT_SQL_BUILT:
         assert not sql_built(code_detector, template.format(t=table)), template
+
+
+def test_a_quote_inside_sql_is_no_formatting(code_detector) -> None:
+    assert not sql_built(code_detector, """cursor.execute("SELECT VERSION() LIKE '%MariaDB%'")""")
+    assert sql_built(code_detector, """cursor.execute("SELECT * FROM t WHERE a = '%s'" % a)""")

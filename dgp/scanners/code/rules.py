@@ -146,7 +146,11 @@ _BUILDER_ARGUMENT = re.compile(
     re.IGNORECASE,
 )
 _VERB = re.compile(r"[\"'`](SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
-_ARGUMENTS = re.compile(r"[\"']\s*(?:%\s*\(?|\.format\()([^\n]*)")
+# the string's own closing quote, then what is pasted into it (or a concatenation)
+_ARGUMENTS = {
+    q: re.compile(re.escape(q) + r"\s*(?:(?:%\s*\(?|\.format\()([^\n]*)|\+\s*[\w(])")
+    for q in ('"', "'")
+}
 
 
 def _sql_built(text: str, start: int, end: int) -> float | None:
@@ -155,9 +159,17 @@ def _sql_built(text: str, start: int, end: int) -> float | None:
     verb = _VERB.search(text, start, end)
     if verb is None or not _SQL_SHAPE.match(text, verb.start(1), end + 200):
         return None
-    args = _ARGUMENTS.search(text, verb.end(), min(len(text), end + 200))
-    if args is not None:
-        parts = args.group(1).rstrip(" ),:;").split(",")
+    opener = text[verb.start()]
+    if opener == "`" or text[verb.start() - 1 : verb.start()] in ("f", "F"):
+        return 0.8  # an interpolated string: the pattern found its "{" / "${"
+    # after the string's own closing quote (not one inside it: "LIKE '%MariaDB%'")
+    line_end = text.find("\n", end)
+    stop = min(len(text) if line_end < 0 else line_end, end + 200)
+    pasted = _ARGUMENTS[opener].search(text, verb.end(), stop)
+    if pasted is None:
+        return None
+    if pasted.group(1) is not None:  # % or .format(: what goes in
+        parts = pasted.group(1).rstrip(" ),:;").split(",")
         if all(_BUILDER_ARGUMENT.fullmatch(part) for part in parts if part.strip()):
             return None
     return 0.8
