@@ -1,6 +1,11 @@
 """Single-core throughput of the detection engine against presidio-analyzer and detect-secrets.
 
     python bench/engine.py [--mb 10] [--subset-mb 1] [--full] [--seed 1234] [--check]
+    python bench/engine.py --tree [--size 1000] [--tree-dir /var/tmp]
+
+With --tree: `dgp scan code --jobs 1` and `--jobs 2` (the real command, each in its own
+process) over a generated tree of --size MB under --tree-dir, MB/s of each and their
+ratio (target: 2 processes >= 1.7x one). The tree is removed afterwards.
 
 Builds a synthetic corpus (default 10 MB of UTF-8) of ~200-line "files": Dutch/English prose,
 Python/JS/SQL code and log lines, where about 1% of the lines carry PII (from tests/corpus.py)
@@ -25,8 +30,11 @@ from __future__ import annotations
 import _bench_path  # noqa: F401  (first: keeps bench/ off the import path)
 
 import argparse
+import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +59,9 @@ LINES_PER_FILE = 200
 SENSITIVE_SHARE = 0.01
 TARGET_MBPS = 20.0
 TARGET_RATIO_PRESIDIO = 100.0
+TARGET_RATIO_BASELINE = 1.5
+TARGET_TREE_SPEEDUP = 1.7  # 2 processes against 1
+TREE_DISTINCT_MB = 16  # distinct generated files; the tree repeats them in other folders
 
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _UPPER_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -346,6 +357,92 @@ def bench_detect_secrets(files: list[SyntheticFile], note: str) -> Result:
             return timed("detect-secrets (default plugins)", files, scan, note)
 
 
+# ------------------------------------------------------------------------------- --tree
+
+
+def build_tree(root: Path, size_mb: float, seed: int) -> tuple[int, int]:
+    """Files of the synthetic corpus under root/copyNNN/, until `size_mb` MB are written.
+    Returns (files, bytes)."""
+    distinct = CorpusBuilder(seed).build(min(size_mb, TREE_DISTINCT_MB))
+    blobs = [(f.name, f.text.encode()) for f in distinct]
+    files = written = 0
+    copy = 0
+    while written < size_mb * MB:
+        folder = root / f"copy{copy:03d}"
+        for start in range(0, len(blobs), 100):  # at most 100 files a folder
+            sub = folder / f"part{start // 100:03d}"
+            sub.mkdir(parents=True, exist_ok=True)
+            for name, data in blobs[start : start + 100]:
+                (sub / name).write_bytes(data)
+                files += 1
+                written += len(data)
+                if written >= size_mb * MB:
+                    return files, written
+        copy += 1
+    return files, written
+
+
+def scan_tree(root: Path, jobs: int, report: Path) -> tuple[float, float, int]:
+    """(wall s, CPU s of the scan's processes, findings) of `dgp scan code` with --jobs."""
+    command = [
+        sys.executable,
+        "-m",
+        "dgp.cli",
+        "scan",
+        "code",
+        str(root),
+        "--jobs",
+        str(jobs),
+        "--max-items",
+        "10000000",
+        "--format",
+        "json",
+        "--output",
+        str(report),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    before = os.times()
+    t0 = time.perf_counter()
+    subprocess.run(command, env=env, check=True)
+    wall = time.perf_counter() - t0
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    with report.open(encoding="utf-8") as handle:
+        findings = len(json.load(handle)["findings"])
+    return wall, cpu, findings
+
+
+def tree_bench(size_mb: float, base: Path, seed: int) -> bool:
+    root = Path(tempfile.mkdtemp(prefix="dgp-bench-tree-", dir=base))
+    try:
+        t0 = time.perf_counter()
+        files, written = build_tree(root / "tree", size_mb, seed)
+        print(
+            f"tree: {written / MB:.0f} MB in {files} files under {root} "
+            f"(built in {time.perf_counter() - t0:.0f} s); CPUs here: {os.cpu_count()}, "
+            f"usable: {len(os.sched_getaffinity(0))}"
+        )
+        results = {}
+        for jobs in (1, 2):
+            wall, cpu, findings = scan_tree(root / "tree", jobs, root / f"report-{jobs}.json")
+            results[jobs] = wall
+            print(
+                f"  dgp scan code --jobs {jobs}: {wall:7.1f} s wall, {cpu:7.1f} s CPU, "
+                f"{written / MB / wall:6.1f} MB/s, {findings} findings"
+            )
+        speedup = results[1] / results[2]
+        met = speedup >= TARGET_TREE_SPEEDUP
+        print(
+            f"  2 processes / 1 process {speedup:6.2f} x   target >= {TARGET_TREE_SPEEDUP} x   "
+            f"{'OK' if met else 'MISSED'}"
+        )
+        return met
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 # ------------------------------------------------------------------------------- main
 
 
@@ -373,7 +470,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-presidio", action="store_true")
     ap.add_argument("--skip-detect-secrets", action="store_true")
     ap.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    ap.add_argument(
+        "--tree", action="store_true", help="time dgp scan code --jobs 1 and 2 on a tree"
+    )
+    ap.add_argument("--size", type=float, default=1000.0, help="--tree: MB (default 1000)")
+    ap.add_argument("--tree-dir", type=Path, default=Path("/var/tmp"), help="--tree: where")
     args = ap.parse_args(argv)
+    if args.tree:
+        return 0 if tree_bench(args.size, args.tree_dir, args.seed) or not args.check else 1
 
     pinned = pin_to_one_cpu()
     t0 = time.perf_counter()

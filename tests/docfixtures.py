@@ -115,22 +115,86 @@ def make_pdf(
         if value
     ]
     objects[info_id] = f"<< {' '.join(info)} >>".encode("latin-1")
+    return write_bytes(folder, name, pdf_bytes(objects, info_id))
 
+
+def pdf_bytes(objects: dict[int, bytes], info_id: int | None = None) -> bytes:
+    """A PDF file of numbered objects (1 is the catalog), with its cross-reference table."""
+    size = max(objects) + 1
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = {}
     for number in sorted(objects):
         offsets[number] = len(out)
         out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
     xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (info_id + 1)
-    for number in range(1, info_id + 1):
-        out += b"%010d 00000 n \n" % offsets[number]
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        info_id + 1,
-        info_id,
-        xref,
-    )
-    return write_bytes(folder, name, bytes(out))
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    for number in range(1, size):
+        out += b"%010d 00000 n \n" % offsets.get(number, 0)
+    info = b" /Info %d 0 R" % info_id if info_id is not None else b""
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (size, info, xref)
+    return bytes(out)
+
+
+def make_empty_pages_pdf(
+    folder: Path, pages: int, stream_bytes: int, name: str = "empty.pdf"
+) -> Path:
+    """`pages` pages without text that share one content stream of drawing operators
+    (paths that are never painted): costly to read, and nothing to show for it."""
+    unit = b"0 0 m 1 1 l n\n"
+    stream = unit * (stream_bytes // len(unit))
+    kids = " ".join(f"{4 + i} 0 R" for i in range(pages))
+    objects: dict[int, bytes] = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+        3: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        4 + pages: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    }
+    for i in range(pages):
+        objects[4 + i] = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (4 + pages)
+        )
+    return write_bytes(folder, name, pdf_bytes(objects))
+
+
+def make_images_pdf(folder: Path, jpegs: list[bytes], name: str = "images.pdf") -> Path:
+    """One page without text that shows each JPEG (a scanned page in several strips)."""
+    objects: dict[int, bytes] = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    }
+    names, drawing = [], []
+    for i, jpeg in enumerate(jpegs):
+        from PIL import Image
+
+        with Image.open(io.BytesIO(jpeg)) as image:
+            width, height = image.size
+            colours = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
+        number = 5 + i
+        objects[number] = (
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d "
+            % (
+                width,
+                height,
+            )
+            + b"/ColorSpace %s /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\n"
+            % (
+                colours.encode(),
+                len(jpeg),
+            )
+            + b"stream\n"
+            + jpeg
+            + b"\nendstream"
+        )
+        names.append(f"/Im{i} {number} 0 R")
+        drawing.append(f"q 612 0 0 792 0 0 cm /Im{i} Do Q")
+    content = " ".join(drawing).encode()
+    objects[3] = (
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        f"/Resources << /XObject << {' '.join(names)} >> >> /Contents 4 0 R >>"
+    ).encode()
+    objects[4] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)
+    return write_bytes(folder, name, pdf_bytes(objects))
 
 
 def make_encrypted_pdf(

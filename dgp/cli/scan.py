@@ -5,13 +5,17 @@ questionnaire's JSON file. What the scan makes besides findings (a report, a
 redacted image) is written into the folder given by --artefacts.
 
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or
-input error (with a message on stderr).
+input error, or a scan that failed (with a message on stderr): never 1 for a
+failure, which CI would read as "findings".
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from dgp import __version__, kinds
@@ -25,10 +29,12 @@ from dgp.domain.baseline import Baseline, BaselineError
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob
 from dgp.domain.options import OptionsError, ScanOptions
 from dgp.domain.severity import Severity
+from dgp.domain.text import escape_controls
 from dgp.kinds import Input
 from dgp.output import FORMATS, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+log = logging.getLogger(__name__)
 SEVERITIES = [s.value for s in Severity]
 
 
@@ -78,6 +84,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--max-file-bytes", type=int, help="skip files larger than this")
     p.add_argument("--timeout", type=float, help="stop after this many seconds")
     p.add_argument(
+        "--jobs",
+        type=int,
+        help="code: worker processes reading files (default: the CPUs this process may use)",
+    )
+    p.add_argument(
         "--option",
         action="append",
         default=[],
@@ -96,6 +107,7 @@ KIND_FLAGS = (
     ("commit", "--commit"),
     ("git_metadata", "--git-metadata"),
     ("include_vendored", "--include-vendored"),
+    ("jobs", "--jobs"),
 )
 
 
@@ -108,7 +120,7 @@ def _options(args: argparse.Namespace) -> ScanOptions:
         "max_file_bytes": args.max_file_bytes,
         "timeout_seconds": args.timeout,
     }
-    for name, value in limit_args.items():
+    for name, value in [*limit_args.items(), ("jobs", args.jobs)]:
         if value is not None and value <= 0:
             raise ScanInputError(f"--{name.replace('_', '-')} must be positive")
     values: dict[str, object] = {
@@ -137,6 +149,23 @@ def _options(args: argparse.Namespace) -> ScanOptions:
         raise ScanInputError(str(e)) from None
 
 
+def _error(message: str) -> None:
+    """Messages name the target, which the user may not have typed (a file name from an
+    archive): shown escaped, never obeyed by the terminal."""
+    print(f"dgp scan: error: {escape_controls(message)}", file=sys.stderr)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (`timeout`, `kill`, a CI runner) ends the scan like ^C does: as an exception,
+    so the scan's private temporary folder is removed on the way out."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
 def _job(args: argparse.Namespace) -> ScanJob:
     """The job: a target, or for a kind that takes none, what it takes instead."""
     spec = kinds.get(args.kind)
@@ -152,6 +181,7 @@ def _job(args: argparse.Namespace) -> ScanJob:
 
 
 def run(args: argparse.Namespace) -> int:
+    _stop_on_sigterm()
     bar = ProgressBar()
     try:
         job = _job(args)
@@ -161,15 +191,19 @@ def run(args: argparse.Namespace) -> int:
         result = scan(job, ScanInputs(hash_key=load_hash_key(), progress=bar))
     except (ScanInputError, BaselineError, HashKeyError) as e:
         bar.close()
-        print(f"dgp scan: error: {e}", file=sys.stderr)
+        _error(str(e))
+        return EXIT_ERROR
+    except Exception as e:  # a bug must not look like "findings found" (exit 1)
+        bar.close()
+        log.debug("scan failed", exc_info=True)
+        _error(f"the scan failed unexpectedly: {type(e).__name__}: {e}")
         return EXIT_ERROR
     bar.close()
     if args.artefacts is not None:
         try:
             write_artefacts(result.artefacts, args.artefacts)
         except OSError as e:
-            why = e.strerror or str(e)
-            print(f"dgp scan: error: cannot write the artefacts: {why}", file=sys.stderr)
+            _error(f"cannot write the artefacts: {e.strerror or e}")
             return EXIT_ERROR
     elif result.artefacts:
         names = ", ".join(a.name for a in result.artefacts)
@@ -179,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             args.output.write_text(report, encoding="utf-8", newline="")
         except OSError as e:
-            print(f"dgp scan: error: cannot write {args.output}: {e.strerror}", file=sys.stderr)
+            _error(f"cannot write {args.output}: {e.strerror}")
             return EXIT_ERROR
     else:
         sys.stdout.write(report)

@@ -4,6 +4,6 @@ Pure file reading: no scanning here, so the document and image scanners can
 share it.
 """
 
-from dgp.documents.base import ExtractionError, ExtractLimits, Segment
+from dgp.documents.base import ExtractionError, ExtractLimits, Segment, TimeLimit
 
-__all__ = ["ExtractLimits", "ExtractionError", "Segment"]
+__all__ = ["ExtractLimits", "ExtractionError", "Segment", "TimeLimit"]

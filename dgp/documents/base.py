@@ -16,6 +16,11 @@ class ExtractionError(Exception):
         self.encrypted = encrypted
 
 
+class TimeLimit(Exception):
+    """The scan's time limit passed while a file was being read: the scan stops, keeping
+    what the file gave so far. Never turned into an "unreadable file" finding."""
+
+
 @dataclass(frozen=True)
 class ExtractLimits:
     max_text_chars: int = 50_000_000  # text taken out of one file

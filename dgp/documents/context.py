@@ -8,10 +8,11 @@ registry turns `LimitReached` into one "truncated" notice.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from dgp.documents.base import ExtractLimits, Segment
+from dgp.documents.base import ExtractLimits, Segment, TimeLimit
 from dgp.domain.finding import Location
 
 MAX_HEADER_CHARS = 60
@@ -45,6 +46,7 @@ class ExtractContext:
     limits: ExtractLimits = field(default_factory=ExtractLimits)
     depth: int = 0
     counters: _Counters = field(default_factory=_Counters)
+    deadline: float | None = None  # time.monotonic() at which the scan's time is up
 
     def location(self, **fields: Any) -> Location:
         return Location(path=self.display_path, **fields)
@@ -74,15 +76,34 @@ class ExtractContext:
     def notice(self, name: str, text: str = "", **fields: Any) -> Segment:
         return Segment(text=text, location=self.location(**fields), kind="notice", field=name)
 
+    def remaining(self) -> float:
+        """Seconds left before the deadline (inf without one); TimeLimit once it passed."""
+        if self.deadline is None:
+            return float("inf")
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeLimit(self.display_path)
+        return left
+
+    def check_time(self) -> None:
+        """Called between pages, cells and images: work that yields no text (5,000 empty
+        pages) still stops at the scan's time limit."""
+        self.remaining()
+
     def count_page(self, **fields: Any) -> None:
+        self.check_time()
         self.counters.pages += 1
         if self.counters.pages > self.limits.max_pages:
             raise LimitReached(self.location(**fields))
 
     def count_cell(self, **fields: Any) -> None:
+        if self.counters.cells % 1024 == 0:
+            self.check_time()
         self.counters.cells += 1
         if self.counters.cells > self.limits.max_cells:
             raise LimitReached(self.location(**fields))
 
     def child(self, display_path: str) -> ExtractContext:
-        return ExtractContext(display_path, self.limits, self.depth + 1, self.counters)
+        return ExtractContext(
+            display_path, self.limits, self.depth + 1, self.counters, deadline=self.deadline
+        )

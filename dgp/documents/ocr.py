@@ -1,46 +1,70 @@
 """OCR with Tesseract, for scanned PDF pages (and any other image of text).
 
-Optional at run time: without the `tesseract` binary, the Dutch and English
-language packs, or the pytesseract package, `ocr_available()` is False and
-callers report that instead of failing.
+Optional at run time: without the `tesseract` binary or the Dutch and English
+language packs, `ocr_available()` is False and callers report that instead of
+failing.
+
+Tesseract runs as a child process in a session of its own, on a PNG written to
+a folder of the scan's private temporary folder (dgp.scanners.workspace), and
+writes its text to stdout: no copy of a page image lands anywhere else. The
+process group is killed when its time is up (the smaller of a per-image bound
+and what is left of the scan) and whenever the caller stops early, an exception
+or a signal included, so no Tesseract outlives the scan that started it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
+import subprocess
+import tempfile
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
 OCR_LANGUAGES = "nld+eng"
-OCR_TIMEOUT_SECONDS = 120  # one image; Tesseract is killed after this
+OCR_TIMEOUT_SECONDS = 120.0  # one image at most; Tesseract is killed after this
 MIN_IMAGE_SIDE = 32  # smaller images are icons and rules, not text
 MAX_OCR_PIXELS = 40_000_000  # bigger scans are shrunk first: same text, bounded time
+MAX_OUTPUT_BYTES = 16 * 1024 * 1024
+
+
+class OcrError(Exception):
+    """Tesseract failed on an image or ran out of time; the reason holds no content."""
+
+
+@cache
+def _tesseract() -> str | None:
+    return shutil.which("tesseract")
 
 
 @cache
 def ocr_available() -> bool:
     """True when Tesseract and both language packs can be used (checked once)."""
-    if shutil.which("tesseract") is None:
+    program = _tesseract()
+    if program is None:
         return False
     try:
-        import pytesseract
-
-        languages = set(pytesseract.get_languages(config=""))
-    except Exception:
+        listed = subprocess.run(
+            [program, "--list-langs"], capture_output=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
         return False
+    languages = set(listed.stdout.decode("utf-8", "replace").split())
     return set(OCR_LANGUAGES.split("+")) <= languages
 
 
-def ocr_image(image: Image) -> str:
+def ocr_image(image: Image, timeout: float = OCR_TIMEOUT_SECONDS) -> str:
     """The text Tesseract reads in `image`; "" for images too small to hold text.
 
-    Raises whatever pytesseract raises (TesseractError, RuntimeError on timeout).
+    Raises OcrError when Tesseract fails or takes longer than `timeout` seconds
+    (its process group is killed then).
     """
-    import pytesseract
-
     if image.width < MIN_IMAGE_SIDE or image.height < MIN_IMAGE_SIDE:
         return ""
     if image.width * image.height > MAX_OCR_PIXELS:
@@ -48,5 +72,41 @@ def ocr_image(image: Image) -> str:
         image = image.resize((int(image.width * scale), int(image.height * scale)))
     if image.mode not in ("1", "L", "RGB"):
         image = image.convert("RGB")
-    text = pytesseract.image_to_string(image, lang=OCR_LANGUAGES, timeout=OCR_TIMEOUT_SECONDS)
-    return str(text).strip()
+    program = _tesseract()
+    if program is None:
+        raise OcrError("tesseract is not installed")
+    with tempfile.TemporaryDirectory(prefix="dgp-ocr-") as folder:
+        page = Path(folder) / "page.png"
+        image.save(page, format="PNG")
+        return _run(
+            [program, str(page), "stdout", "-l", OCR_LANGUAGES],
+            timeout=min(timeout, OCR_TIMEOUT_SECONDS),
+            env={**os.environ, "TMPDIR": folder, "OMP_THREAD_LIMIT": "1"},
+        )
+
+
+def _run(command: list[str], timeout: float, env: dict[str, str]) -> str:
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,  # its own process group: killed whole
+    )
+    try:
+        out, _ = process.communicate(timeout=max(timeout, 0.0))
+    except subprocess.TimeoutExpired:
+        raise OcrError(f"tesseract took longer than {timeout:.0f} s") from None
+    finally:
+        if process.poll() is None:
+            _kill_group(process)
+    if process.returncode != 0:
+        raise OcrError(f"tesseract exited with status {process.returncode}")
+    return out[:MAX_OUTPUT_BYTES].decode("utf-8", "replace").strip()
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -35,6 +35,11 @@ def extract(path: Path, ctx: ExtractContext) -> Iterator[Segment]:
         text = page.extract_text() or ""
         if text.strip():
             yield ctx.segment(text, page=number)
+        elif (broken := _unreadable_contents(page)) is not None:
+            # pypdf gives "" for a page whose content it cannot read: not an empty page
+            yield ctx.notice(
+                "page_unreadable", f"page content cannot be read ({broken})", page=number
+            )
         elif _image_count(page):
             yield from _ocr_page(page, number, ctx)
 
@@ -67,25 +72,57 @@ def _metadata(reader: PdfReader) -> dict[str, object]:
         return {}
 
 
-def _image_count(page: PageObject) -> int:
+def _unreadable_contents(page: PageObject) -> str | None:
+    """Why the page's content streams cannot be resolved (a /Length that refers to
+    itself, a missing object), or None when they can."""
     try:
-        return len(page.images)
+        contents = page.get("/Contents")
+        if contents is None:
+            return None
+        resolved = contents.get_object()
+        parts = resolved if isinstance(resolved, list) else [resolved]
+        for part in parts:
+            part.get_object().get_data()
+    except Exception as exc:
+        return short_cause(exc)
+    return None
+
+
+def _image_count(page: PageObject) -> int:
+    """The page's images, if it has image objects: a scanned page is one or a few of
+    them. Pages with none are not searched for inline images, which means reading the
+    whole content stream (seconds per page when thousands of pages share a large one)."""
+    try:
+        resources = page.get("/Resources")
+        xobjects = resources.get_object().get("/XObject") if resources is not None else None
+        return len(page.images) if xobjects else 0
     except Exception:
         return 0
 
 
 def _ocr_page(page: PageObject, number: int, ctx: ExtractContext) -> Iterator[Segment]:
-    """OCR the images of a page without text, or say why not (never fail the file)."""
+    """OCR the images of a page without text, or say why not (never fail the file).
+
+    Each image gets at most what is left of the scan's time: the time limit holds
+    inside OCR too (TimeLimit from the context ends the file and the scan)."""
     if not ocr.ocr_available():
         yield ctx.notice("ocr_unavailable", page=number)
         return
     texts: list[str] = []
     failed = False
     for index in range(min(_image_count(page), MAX_OCR_IMAGES_PER_PAGE)):
+        ctx.check_time()
         try:
-            texts.append(ocr.ocr_image(page.images[index].image))
-        except Exception:  # undecodable image, Tesseract error or timeout
+            image = page.images[index].image
+        except Exception:  # an image pypdf or Pillow cannot decode
             failed = True
+            continue
+        ctx.check_time()
+        try:
+            texts.append(ocr.ocr_image(image, timeout=ctx.remaining()))
+        except ocr.OcrError:
+            failed = True
+    ctx.check_time()  # a timeout above may have been the scan's, not the image's
     text = "\n".join(t for t in texts if t)
     if text:
         yield ctx.segment(text, page=number, section="ocr")

@@ -22,7 +22,7 @@ from dgp.documents import (
     slides,
     word,
 )
-from dgp.documents.base import ExtractionError, ExtractLimits, Segment
+from dgp.documents.base import ExtractionError, ExtractLimits, Segment, TimeLimit
 from dgp.documents.common import label_of, short_cause
 from dgp.documents.context import ExtractContext, LimitReached
 from dgp.domain.finding import Location
@@ -45,14 +45,18 @@ def is_supported(path: Path) -> bool:
 
 
 def extract(
-    path: Path, display_path: str, limits: ExtractLimits = DEFAULT_LIMITS
+    path: Path,
+    display_path: str,
+    limits: ExtractLimits = DEFAULT_LIMITS,
+    deadline: float | None = None,
 ) -> Iterator[Segment]:
     """The text of a document as segments; `display_path` goes into every location.
 
     Raises ExtractionError (on iteration) for unsupported, corrupt or encrypted
-    files. Segments already yielded before an error remain valid.
+    files, and TimeLimit once `deadline` (time.monotonic()) passes. Segments
+    already yielded before an error remain valid.
     """
-    ctx = ExtractContext(display_path, limits)
+    ctx = ExtractContext(display_path, limits, deadline=deadline)
     segments = _guarded(path, ctx)
     used = 0
     try:
@@ -92,7 +96,7 @@ def _guarded(path: Path, ctx: ExtractContext) -> Iterator[Segment]:
         raise ExtractionError(f"unsupported file type {path.suffix or '(no extension)'}")
     try:
         yield from extractor(path, ctx)
-    except (ExtractionError, LimitReached):
+    except (ExtractionError, LimitReached, TimeLimit):
         raise
     except FileNotFoundError as exc:
         raise ExtractionError(f"{label} file not found") from exc

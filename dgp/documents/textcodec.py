@@ -22,6 +22,8 @@ _UNICODE_BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
+# Every byte but the control characters that text does not hold.
+_NOT_CONTROLS = bytes(b for b in range(256) if b >= 0x20 or b in _TEXT_CONTROLS)
 
 
 def bom_encoding(sample: bytes) -> str | None:
@@ -31,18 +33,43 @@ def bom_encoding(sample: bytes) -> str | None:
     return None
 
 
+def utf16_without_bom(sample: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for UTF-16 text written without a byte order mark.
+
+    Text in Latin script has a NUL as the high byte of nearly every character, so
+    one of the two byte positions is almost all NULs and the other almost none;
+    the sample must then decode as UTF-16 into text without many controls.
+    """
+    if len(sample) < 8:
+        return None
+    low, high = sample[0::2], sample[1::2]
+    nul_low, nul_high = low.count(0) / len(low), high.count(0) / len(high)
+    if nul_high >= 0.7 and nul_low <= 0.05:
+        encoding = "utf-16-le"
+    elif nul_low >= 0.7 and nul_high <= 0.05:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return None
+    controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f\v")
+    return encoding if controls <= len(text) // 20 else None
+
+
 def looks_binary(sample: bytes) -> bool:
     """NUL bytes or many control characters: an executable, image or archive."""
-    if bom_encoding(sample) in ("utf-16", "utf-32"):
+    if bom_encoding(sample) in ("utf-16", "utf-32") or utf16_without_bom(sample):
         return False
     if b"\x00" in sample:
         return True
-    controls = sum(1 for byte in sample if byte < 0x20 and byte not in _TEXT_CONTROLS)
+    controls = len(sample.translate(None, _NOT_CONTROLS))  # the control bytes that are left
     return controls > len(sample) // 10
 
 
 def sniff_encoding(sample: bytes) -> str:
-    found = bom_encoding(sample)
+    found = bom_encoding(sample) or utf16_without_bom(sample)
     if found:
         return found
     try:

@@ -6,7 +6,7 @@ Evidence is always masked; the full value only survives as a keyed hash.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -49,7 +49,7 @@ class Location:
     bbox: tuple[int, int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in vars(self).items() if v is not None}  # in field order
 
     def anchor(self) -> str:
         """The place, for fingerprints: every field but line and columns, which shift when
@@ -119,24 +119,48 @@ class Finding:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self.own_dict(), **self.shared_dict()}
+
+    def own_dict(self) -> dict[str, Any]:
+        """The fields that differ from finding to finding."""
         return {
             "id": self.id,
+            "confidence": round(self.confidence, 3),
+            "location": self.location.to_dict(),
+            "evidence": self.evidence,
+            "value_hash": self.value_hash,
+            "status": self.status.value,
+            "fingerprint": self.fingerprint,
+            **({"extra": self.extra} if self.extra else {}),
+        }
+
+    def shared_key(self) -> tuple[Any, ...]:
+        """Equal for findings whose `shared_dict` is equal (of one rule in one scan)."""
+        return (
+            self.scan_id,
+            self.scanner,
+            self.rule_id,
+            self.category,
+            self.severity,
+            self.title,
+            self.description,
+            tuple(self.legal_refs),
+            self.remediation,
+        )
+
+    def shared_dict(self) -> dict[str, Any]:
+        """The fields most findings share with others of their rule (a report writes them
+        once per rule and scan and reuses that)."""
+        return {
             "scan_id": self.scan_id,
             "scanner": self.scanner,
             "rule_id": self.rule_id,
             "category": self.category,
             "severity": self.severity.value,
-            "confidence": round(self.confidence, 3),
             "title": self.title,
             "description": self.description,
-            "location": self.location.to_dict(),
-            "evidence": self.evidence,
-            "value_hash": self.value_hash,
             "legal_refs": [{"law": r.law, "article": r.article} for r in self.legal_refs],
             "remediation": self.remediation,
-            "status": self.status.value,
-            "fingerprint": self.fingerprint,
-            **({"extra": self.extra} if self.extra else {}),
         }
 
     @classmethod

@@ -107,3 +107,5 @@ class CodeOptions(FileOptions):
     commit: str | None = None  # git commit to check out
     git_metadata: bool = False  # add commit and author of each finding's line
     clone_timeout_seconds: float = 300.0
+    # worker processes reading files; 0: as many as the CPUs the scanner may use
+    jobs: int = 0

@@ -13,6 +13,7 @@ from dgp.engine.patterns import PatternSpec
 from dgp.engine.secrets import SECRET_PATTERNS
 from dgp.engine.special import NEAR_PERSONAL_DATA, SPECIAL_PATTERNS
 
+MAX_VALUE_CHARS = 1024  # a value regex reads at most this far from its candidate's start
 ALL_PATTERNS: tuple[PatternSpec, ...] = PII_PATTERNS + SECRET_PATTERNS + SPECIAL_PATTERNS
 
 
@@ -66,7 +67,7 @@ class Detector:
         self, spec: PatternSpec, text: str, start: int, ends: list[int]
     ) -> Detection | None:
         if spec.value is not None:
-            m = spec.value.match(text, start)
+            m = spec.value.match(text, start, start + MAX_VALUE_CHARS)
             if m is None:
                 return None
             spans = [m.span("v") if "v" in spec.value.groupindex else m.span()]

@@ -2,10 +2,12 @@
 
 Hyperscan without start-of-match tracking scans at tens of MB/s per core over
 all patterns at once, but reports only where a match ends. The same pattern,
-compiled as a Python regex, is then run over just the lines with hits to find
-the spans. For each span we also offer the shorter ends that hyperscan saw, so
-the detector can fall back to them when the longest candidate does not
-validate (an IBAN followed by "EUR", a phone number followed by a house number).
+compiled as a Python regex, is then run over a bounded window before those ends
+to find the spans: never to the end of a line, so a long line of a pattern's own
+characters costs time in proportion to its length, not its square. For each span
+we also offer the shorter ends that hyperscan saw, so the detector can fall back
+to them when the longest candidate does not validate (an IBAN followed by "EUR",
+a phone number followed by a house number).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import hyperscan
 
@@ -24,8 +26,13 @@ from dgp.engine.patterns import PatternSpec
 Candidate = tuple[int, int, list[int]]
 
 MAX_ENDS_TRIED = 8
-LONG_LINE = 4096  # in longer lines (minified code) only this much before a hit is searched
+MAX_SHORTER_TRIED = 32  # ends inside a span tried as shorter candidates, longest first
 MAX_CANDIDATE_BYTES = 256  # a context-needing candidate (a date, a number) is never longer
+# No candidate is longer than this many characters: a confirming regex looks at most this
+# far back from a hit (a regex with a shorter longest match, less far).
+MAX_MATCH_CHARS = 512
+MAX_BOUNDED_CHARS = 1 << 15  # a bounded regex longer than this counts as unbounded
+EDGE = 8  # characters read beyond a window's edge, so that a match is not cut there
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
 
 
@@ -38,6 +45,70 @@ def python_regex(spec: PatternSpec) -> re.Pattern[str]:
     return re.compile(spec.python or spec.regex, flags)
 
 
+def _widths(source: str, flags: int) -> tuple[int, int] | None:
+    """The shortest and longest match of a regex source (longest: None when unbounded)."""
+    try:
+        from re import _parser  # the standard parser's width; private but stable since 3.11
+
+        low, high = _parser.parse(source, flags).getwidth()
+    except Exception:  # another interpreter, or hyperscan syntax Python lacks
+        return None
+    return low, high
+
+
+def reach(regex: re.Pattern[str], limit: int = MAX_MATCH_CHARS) -> int:
+    """The longest match `regex` can make: exact when its repeats are bounded (a provider
+    token of 400 characters needs a window of 400), `limit` when they are not."""
+    widths = _widths(regex.pattern, regex.flags)
+    if widths is None or widths[1] > MAX_BOUNDED_CHARS:
+        return limit
+    return max(1, widths[1])
+
+
+def overhang(spec: PatternSpec, regex: re.Pattern[str], width: int) -> int:
+    """How far a match of the Python regex may run past hyperscan's end: hyperscan may
+    look for a trigger (a token's first characters) where Python finds the whole token."""
+    if spec.python is None:
+        return 0
+    flags = (re.IGNORECASE if spec.caseless else 0) | (re.MULTILINE if spec.multiline else 0)
+    trigger, whole = _widths(spec.regex, flags), _widths(regex.pattern, regex.flags)
+    if trigger is None or whole is None:
+        return width
+    if trigger[1] >= whole[1]:  # hyperscan can match as far as Python does
+        return 0
+    return max(0, width - trigger[0])
+
+
+def search_window(
+    regex: re.Pattern[str], text: str, lo: int, hi: int, width: int
+) -> Iterator[re.Match[str]]:
+    """Non-overlapping matches of `regex` in text[lo:hi] that are at most `width` long.
+
+    Like `finditer`, but each search is given at most 2 * `width` characters, so a
+    failing attempt never reads to `hi`: linear in hi - lo whatever the regex.
+    A match that may have been cut off at a search's end is searched again from
+    its start.
+    """
+    pos = lo
+    while pos < hi:
+        limit = min(hi, pos + 2 * width)
+        m = regex.search(text, pos, limit)
+        if m is None:
+            if limit == hi:
+                return
+            pos = limit - width + 1  # any match starting before this ended inside
+            continue
+        start, end = m.span()
+        if limit < hi and start > limit - width:
+            pos = start  # may be cut off at `limit`: search again with room after it
+            continue
+        if start == end:
+            pos = end + 1
+            continue
+        yield m
+        pos = end
+
+
 class Matcher:
     """Compiled once; `candidates` is not thread-safe (one scratch space).
 
@@ -48,6 +119,11 @@ class Matcher:
     def __init__(self, specs: Sequence[PatternSpec], min_confidence: float = 0.0) -> None:
         self.specs = tuple(specs)
         self._python = [python_regex(s) for s in self.specs]
+        self._reach = [reach(r) for r in self._python]
+        self._overhang = [
+            overhang(spec, regex, width)
+            for spec, regex, width in zip(self.specs, self._python, self._reach, strict=True)
+        ]
         contexts: list[ContextWords] = []
         self._needs: dict[int, int] = {}  # pattern index -> context pattern id
         for pid, spec in enumerate(self.specs):
@@ -56,20 +132,32 @@ class Matcher:
                     contexts.append(spec.context)
                 self._needs[pid] = len(self.specs) + contexts.index(spec.context)
         self._contexts = {len(self.specs) + i: c for i, c in enumerate(contexts)}
-        expressions = [s.regex for s in self.specs] + [c.hyperscan_regex() for c in contexts]
+        # A pattern that counts only beside rare context words is searched in Python near
+        # those words, not by hyperscan everywhere: digit patterns (BSN, dates, KvK, VAT)
+        # cost hyperscan most, and their context words are few. Words that also match
+        # inside other words (street name endings) are too many for that.
+        self._deferred = {
+            pid: cid
+            for pid, cid in self._needs.items()
+            if not self._contexts[cid].prefilter_substrings
+        }
+        compiled = [pid for pid in range(len(self.specs)) if pid not in self._deferred]
+        expressions = [self.specs[pid].regex for pid in compiled]
+        expressions += [c.hyperscan_regex() for c in contexts]
         flags = [
-            (hyperscan.HS_FLAG_CASELESS if s.caseless else 0)
-            | (hyperscan.HS_FLAG_MULTILINE if s.multiline else 0)
-            for s in self.specs
+            (hyperscan.HS_FLAG_CASELESS if self.specs[pid].caseless else 0)
+            | (hyperscan.HS_FLAG_MULTILINE if self.specs[pid].multiline else 0)
+            for pid in compiled
         ] + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(contexts)
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self._db.compile(
             expressions=[e.encode() for e in expressions],
-            ids=list(range(len(expressions))),
+            ids=[*compiled, *self._contexts],
             elements=len(expressions),
             flags=flags,
         )
         self._scratch = hyperscan.Scratch(self._db)
+        self._window_dbs = {pid: _database([self.specs[pid]]) for pid in self._deferred}
 
     def candidates(self, text: str) -> list[Candidate]:
         data = text.encode("utf-8", "surrogatepass")
@@ -79,8 +167,15 @@ class Matcher:
             hits[pid].append(end)
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        if hits and len(data) != len(text):  # non-ASCII: byte offsets are not char offsets
+            hits = _to_char_offsets(data, hits)
         for pid, cid in self._needs.items():
-            if pid in hits:
+            if pid in self._deferred:
+                if cid in hits:
+                    found = self._near_words(pid, text, hits[cid], self._contexts[cid])
+                    if found:
+                        hits[pid] = found
+            elif pid in hits:
                 kept = _near(hits[pid], hits.get(cid, []), self._contexts[cid])
                 if kept:
                     hits[pid] = kept
@@ -89,12 +184,46 @@ class Matcher:
         for cid in self._contexts:
             hits.pop(cid, None)
         self._drop_lonely(hits)
-        if hits and len(data) != len(text):  # non-ASCII: byte offsets are not char offsets
-            hits = _to_char_offsets(data, hits)
         result: list[Candidate] = []
         for pid, ends in hits.items():
             result.extend(self._spans(pid, text, sorted(set(ends))))
         return result
+
+    def _near_words(
+        self, pid: int, text: str, word_ends: list[int], words: ContextWords
+    ) -> list[int]:
+        """Ends of a deferred pattern's matches where its context words may count: a match
+        ending up to `after` characters before a word's end, or one starting up to `before`
+        characters after it (the check decides exactly). Hyperscan reads just those windows."""
+        width = self._reach[pid]
+        back = words.after + len(words.words[0]) + 2 + width + EDGE
+        ahead = words.before + width + 1 + EDGE
+        ends: list[int] = []
+        lo = hi = -1
+        for end in sorted(word_ends):
+            start, stop = max(0, end - back), min(len(text), end + ahead)
+            if start > hi:
+                if hi > lo:
+                    ends += self._scan_window(pid, text, lo, hi)
+                lo = start
+            hi = max(hi, stop)
+        if hi > lo:
+            ends += self._scan_window(pid, text, lo, hi)
+        return ends
+
+    def _scan_window(self, pid: int, text: str, lo: int, hi: int) -> list[int]:
+        window = text[lo:hi]
+        data = window.encode("utf-8", "surrogatepass")
+        found: list[int] = []
+        db, scratch = self._window_dbs[pid]
+
+        def on_match(_: int, start: int, end: int, flags: int, ctx: object) -> None:
+            found.append(end)
+
+        db.scan(data, match_event_handler=on_match, scratch=scratch)
+        if found and len(data) != len(window):
+            found = _to_char_offsets(data, {pid: found})[pid]
+        return [lo + end for end in found]
 
     def _drop_lonely(self, hits: dict[int, list[int]]) -> None:
         """Drop hits of patterns that count only near another rule's hits (near_prefix)."""
@@ -116,26 +245,60 @@ class Matcher:
                 del hits[pid]
 
     def _spans(self, pid: int, text: str, ends: list[int]) -> list[Candidate]:
-        regex = self._python[pid]
+        """Spans of pattern `pid` ending at hyperscan's `ends` (sorted).
+
+        Ends closer together than the pattern's reach share one window, which
+        starts that far before the first (never before its line) and stops at
+        the last, or where a token whose trigger ends there can end: a match
+        ending later would have been an end of its own. A match is kept once.
+        """
+        regex, width, after = self._python[pid], self._reach[pid], self._overhang[pid]
         found: list[Candidate] = []
-        searched_to = -1
-        for end in ends:
-            if end <= searched_to:
-                continue
-            lo = text.rfind("\n", 0, max(end - 1, 0)) + 1
-            hi = text.find("\n", end)
-            hi = len(text) if hi < 0 else hi
-            if end - lo > LONG_LINE:
-                lo = end - LONG_LINE
-            for m in regex.finditer(text, lo, hi):
+        i, n, done = 0, len(ends), 0
+        while i < n:
+            first = ends[i]
+            lo = max(0, first - width)
+            lo = text.rfind("\n", lo, max(first - 1, lo)) + 1 or lo  # not before its line
+            last, i = first, i + 1
+            while i < n and ends[i] - width <= last + after and text.find("\n", last, ends[i]) < 0:
+                last, i = ends[i], i + 1
+            for m in search_window(regex, text, lo, min(len(text), last + after), width):
                 start, longest = m.span()
-                if start == longest:
+                if start >= last:  # a later end's match (its trigger ends after `last`)
+                    break
+                if start < done:  # found in the window before (windows may overlap)
                     continue
-                inside = ends[bisect.bisect_right(ends, start) : bisect.bisect_left(ends, longest)]
-                shorter = [e for e in reversed(inside) if regex.fullmatch(text, start, e)]
-                found.append((pid, start, [longest, *shorter][:MAX_ENDS_TRIED]))
-            searched_to = hi
+                found.append((pid, start, [longest, *self._shorter(regex, text, ends, m)]))
+                done = longest
         return found
+
+    @staticmethod
+    def _shorter(regex: re.Pattern[str], text: str, ends: list[int], m: re.Match[str]) -> list[int]:
+        """Hyperscan's ends inside the match where the pattern also matches, longest first."""
+        start, longest = m.span()
+        inside = ends[bisect.bisect_right(ends, start) : bisect.bisect_left(ends, longest)]
+        shorter: list[int] = []
+        for end in reversed(inside[-MAX_SHORTER_TRIED:]):
+            if regex.fullmatch(text, start, end):
+                shorter.append(end)
+                if len(shorter) == MAX_ENDS_TRIED - 1:
+                    break
+        return shorter
+
+
+def _database(specs: Sequence[PatternSpec]) -> tuple[hyperscan.Database, hyperscan.Scratch]:
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=[s.regex.encode() for s in specs],
+        ids=list(range(len(specs))),
+        elements=len(specs),
+        flags=[
+            (hyperscan.HS_FLAG_CASELESS if s.caseless else 0)
+            | (hyperscan.HS_FLAG_MULTILINE if s.multiline else 0)
+            for s in specs
+        ],
+    )
+    return db, hyperscan.Scratch(db)
 
 
 def _near(ends: list[int], context_ends: list[int], words: ContextWords) -> list[int]:

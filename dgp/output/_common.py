@@ -7,13 +7,16 @@ it; the helpers here do that in one place.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from dgp.domain.finding import Finding
 from dgp.domain.scan import Scan
 from dgp.domain.score import score_findings
 from dgp.domain.severity import Severity
+from dgp.domain.text import BIDI_CONTROLS, UNSAFE
 
 TOOL_NAME = "DataGuardian Pro"
 
@@ -33,17 +36,35 @@ _ESCAPE_SEQUENCE = re.compile(
     re.VERBOSE,
 )
 
+# What json.dumps leaves as is: C0 controls it escapes itself (a raw newline in its output is
+# its own indentation).
+_JSON_UNSAFE = re.compile(UNSAFE.pattern.replace("\\x00-\\x1f", ""))
+
+
+def json_text(document: Any, **options: Any) -> str:
+    """JSON as UTF-8 text, with every control character, bidi override, line separator and
+    stray surrogate written as a \\u escape: a viewer or terminal showing the file shows
+    them as escapes, and any JSON reader still gets the original characters back."""
+    return json_escaped(json.dumps(document, ensure_ascii=False, **options))
+
+
+def json_escaped(text: str) -> str:
+    """JSON text made by json.dumps(ensure_ascii=False), escaped as `json_text` does: for
+    a document put together from parts, escaped once as a whole."""
+    if text.isascii() and "\x7f" not in text:  # the common case, checked at memory speed
+        return text
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # C0: dumps did
+
+
 _WHITESPACE_CONTROLS = "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
-# Bidirectional overrides and isolates can make a terminal show text in another
-# order than it is stored in ("Trojan Source"); they go too.
-_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# Bidirectional overrides and isolates (dgp.domain.text) go too.
 
 _CONTROL_TABLE: dict[int, str | None] = {}
 for _code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]:
     _CONTROL_TABLE[_code] = None
 for _char in _WHITESPACE_CONTROLS:
     _CONTROL_TABLE[ord(_char)] = " "
-for _char in _BIDI_CONTROLS:
+for _char in BIDI_CONTROLS:
     _CONTROL_TABLE[ord(_char)] = None
 
 

@@ -8,7 +8,6 @@ finding's stable fingerprint as `partialFingerprints["dgp/v1"]`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import PurePath
@@ -19,7 +18,7 @@ from dgp.domain.finding import Finding, FindingStatus, Location
 from dgp.domain.scan import Scan, ScanStatus
 from dgp.domain.score import band
 from dgp.domain.severity import Severity
-from dgp.output._common import TOOL_NAME, clean_text, scan_score
+from dgp.output._common import TOOL_NAME, clean_text, json_text, scan_score
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -64,12 +63,7 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 def render(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> str:
-    return (
-        json.dumps(
-            build_log(scan, findings, tool_version=tool_version), indent=2, ensure_ascii=False
-        )
-        + "\n"
-    )
+    return json_text(build_log(scan, findings, tool_version=tool_version), indent=2) + "\n"
 
 
 def build_log(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> dict[str, Any]:

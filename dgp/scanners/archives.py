@@ -3,7 +3,8 @@
 Refused: entries that climb out of the destination (`../`, absolute paths),
 links and device files, more entries or more unpacked bytes than the limits,
 and entries that expand more than the allowed ratio (zip bombs). Sizes are
-counted while copying, not taken from headers that can lie.
+counted while copying, not taken from headers that can lie, and the ratio is
+checked against the packed bytes read so far, as the archive streams.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import shutil
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -46,14 +47,15 @@ def unpack(archive: Path, dest: Path, limits: Limits) -> Unpacked:
     """Unpack into `dest` (created) and return what was refused, entry by entry."""
     dest.mkdir(parents=True, exist_ok=True)
     result = Unpacked(dest)
-    budget = _Budget(limits, archive.stat().st_size)
     try:
-        if zipfile.is_zipfile(archive):
-            _unpack_zip(archive, result, budget)
-        elif tarfile.is_tarfile(archive):
-            _unpack_tar(archive, result, budget)
-        else:
-            raise ArchiveError("not a zip or tar archive")
+        with archive.open("rb") as raw:
+            budget = _Budget(limits, consumed=raw.tell)
+            if zipfile.is_zipfile(raw):
+                _unpack_zip(raw, result, budget)
+            elif _is_tar(raw):
+                _unpack_tar(raw, result, budget)
+            else:
+                raise ArchiveError("not a zip or tar archive")
     except ArchiveError:
         shutil.rmtree(dest, ignore_errors=True)
         raise
@@ -63,10 +65,28 @@ def unpack(archive: Path, dest: Path, limits: Limits) -> Unpacked:
     return result
 
 
+def _is_tar(raw: IO[bytes]) -> bool:
+    raw.seek(0)
+    try:
+        with tarfile.open(fileobj=raw, mode="r:*"):
+            return True
+    except tarfile.TarError:
+        return False
+    finally:
+        raw.seek(0)
+
+
 class _Budget:
-    def __init__(self, limits: Limits, packed_size: int) -> None:
+    """Entries, bytes and the compression ratio, counted as the archive streams.
+
+    The ratio compares what was unpacked so far with the packed bytes read so far
+    (`consumed`: the archive file's position), not with the whole file: a bomb
+    trips after about a mebibyte, not after writing the byte limit to disk.
+    """
+
+    def __init__(self, limits: Limits, consumed: Callable[[], int]) -> None:
         self.limits = limits
-        self.packed_size = max(packed_size, 1)
+        self.consumed = consumed
         self.entries = 0
         self.unpacked = 0
 
@@ -79,7 +99,7 @@ class _Budget:
         self.unpacked += n
         if self.unpacked > self.limits.max_archive_bytes:
             raise ArchiveError(f"unpacks to more than {self.limits.max_archive_bytes} bytes")
-        ratio = self.unpacked / self.packed_size
+        ratio = self.unpacked / max(self.consumed(), 1)
         if self.unpacked > _RATIO_FLOOR and ratio > self.limits.max_compression_ratio:
             raise ArchiveError(
                 f"compression ratio above {self.limits.max_compression_ratio:g}:1 (zip bomb)"
@@ -104,8 +124,9 @@ def _copy(source: IO[bytes], target: Path, budget: _Budget) -> None:
             out.write(chunk)
 
 
-def _unpack_zip(archive: Path, result: Unpacked, budget: _Budget) -> None:
-    with zipfile.ZipFile(archive) as zf:
+def _unpack_zip(raw: IO[bytes], result: Unpacked, budget: _Budget) -> None:
+    raw.seek(0)
+    with zipfile.ZipFile(raw) as zf:
         for info in zf.infolist():
             budget.entry()
             target = _safe_target(result.root, info.filename)
@@ -126,8 +147,8 @@ def _unpack_zip(archive: Path, result: Unpacked, budget: _Budget) -> None:
                 _copy(source, target, budget)
 
 
-def _unpack_tar(archive: Path, result: Unpacked, budget: _Budget) -> None:
-    with tarfile.open(archive) as tf:
+def _unpack_tar(raw: IO[bytes], result: Unpacked, budget: _Budget) -> None:
+    with tarfile.open(fileobj=raw, mode="r:*") as tf:
         for member in _members(tf):
             budget.entry()
             target = _safe_target(result.root, member.name)

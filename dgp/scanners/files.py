@@ -73,44 +73,66 @@ class Skipped:
 
 
 def walk(root: Path, *, include_vendored: bool = False) -> Iterator[TreeEntry | Skipped]:
-    """Regular files below `root` in a stable order, and what was passed over and why."""
+    """Regular files below `root` in a stable order, and what was passed over and why.
+
+    Depth first, names sorted: a folder's files, then its sub-folders one by one.
+    One directory read per folder and at most one stat per file (os.scandir keeps
+    what the directory listing already says), so listing costs little next to reading.
+    """
     root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        kept = []
-        for d in sorted(dirnames):
-            if (here / d).is_symlink():
-                yield Skipped(_rel(root, here / d), "symbolic link to a folder")
-            elif d in VCS_DIRS or (not include_vendored and d in VENDORED_DIRS):
+    folders = [(root, "")]  # and its path relative to the root, as shown ("src/app/")
+    while folders:
+        here, shown = folders.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as e:  # unreadable: said, like an unreadable file
+            why = e.strerror or type(e).__name__
+            yield Skipped(shown.rstrip("/") or ".", f"cannot read folder: {why}")
+            continue
+        subfolders = []
+        for entry in entries:
+            relative = shown + entry.name
+            if _is_folder(entry):
+                if entry.is_symlink():
+                    yield Skipped(relative, "symbolic link to a folder")
+                elif entry.name not in VCS_DIRS and (
+                    include_vendored or entry.name not in VENDORED_DIRS
+                ):
+                    subfolders.append((Path(entry.path), relative + "/"))
                 continue
-            else:
-                kept.append(d)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            path = here / name
-            relative = _rel(root, path)
-            if path.is_symlink():
-                try:
-                    target = path.resolve()
-                except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13)
-                    yield Skipped(relative, "symbolic link that does not resolve (loop)")
-                    continue
-                if not target.is_relative_to(root):
-                    yield Skipped(relative, "symbolic link out of the tree")
-                continue  # a link inside the tree: its target is scanned where it is
-            if not include_vendored and (
-                name in GENERATED_NAMES or name.endswith(GENERATED_SUFFIXES)
-            ):
-                continue
-            try:
-                st = path.stat()
-            except OSError as e:
-                yield Skipped(relative, f"cannot read: {e.strerror}")
-                continue
-            if not path.is_file():
-                continue
-            yield TreeEntry(path, relative, st.st_size)
+            found = _file(root, entry, relative, include_vendored)
+            if found is not None:
+                yield found
+        folders.extend(reversed(subfolders))
 
 
-def _rel(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder, or a link to one; a link that loops is not (it is reported as a file)."""
+    try:
+        return entry.is_dir(follow_symlinks=True)
+    except OSError:
+        return False
+
+
+def _file(
+    root: Path, entry: os.DirEntry[str], relative: str, include_vendored: bool
+) -> TreeEntry | Skipped | None:
+    if entry.is_symlink():
+        try:
+            target = Path(entry.path).resolve()
+        except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13)
+            return Skipped(relative, "symbolic link that does not resolve (loop)")
+        if not target.is_relative_to(root):
+            return Skipped(relative, "symbolic link out of the tree")
+        return None  # a link inside the tree: its target is scanned where it is
+    name = entry.name
+    if not include_vendored and (name in GENERATED_NAMES or name.endswith(GENERATED_SUFFIXES)):
+        return None
+    try:
+        if not entry.is_file(follow_symlinks=False):
+            return None  # a device, socket or pipe
+        size = entry.stat(follow_symlinks=False).st_size
+    except OSError as e:
+        return Skipped(relative, f"cannot read: {e.strerror}")
+    return TreeEntry(Path(entry.path), relative, size)

@@ -6,14 +6,17 @@ thresholds and the score work the same way everywhere.
 
 from __future__ import annotations
 
+import bisect
+import gc
+import itertools
 import logging
 import re
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from typing import Any, NoReturn
 
 from dgp.domain.evidence import ValueHasher, mask
 from dgp.domain.finding import Finding, Location
@@ -22,6 +25,8 @@ from dgp.domain.job import Progress, ScanJob, ScanResult
 from dgp.domain.options import DEFAULT_MIN_CONFIDENCE, ScanOptions
 from dgp.domain.scan import Scan, ScanStatus, utcnow
 from dgp.domain.score import score_findings
+from dgp.domain.severity import Severity
+from dgp.domain.text import printable_name
 from dgp.engine.detector import Detection, Detector
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.rules import RULES
@@ -36,6 +41,7 @@ _MAYBE_VALUE = re.compile(r"\d[\d .\-/]{4,}\d|[^\s@\"'<>(){}\[\],;:`]+@[^\s@\"'<
 CHUNK_CHARS = 1 << 20  # text read by the detector at once
 CHUNK_OVERLAP = 200  # the end of the previous chunk, read again as context
 MAX_FINDINGS_PER_RULE_PER_ITEM = 1000
+FREEZE_EVERY = 2_000  # findings between two gc.freeze() calls
 FINDING_NAMESPACE = uuid.UUID("8a3e4f0c-5d1b-4c7e-9a61-2f0b7c4d9e15")
 
 
@@ -48,11 +54,39 @@ _detectors = threading.local()
 
 def detector_for(min_confidence: float, extra: Sequence[PatternSpec] = ()) -> Detector:
     """Compiling a detector takes most of a second: keep one per thread and configuration."""
-    cache: dict[Any, Detector] = _detectors.__dict__.setdefault("cache", {})
+    return detector_soon(min_confidence, extra)()
+
+
+def detector_soon(
+    min_confidence: float, extra: Sequence[PatternSpec] = ()
+) -> Callable[[], Detector]:
+    """The detector `detector_for` gives, compiled in a thread of its own meanwhile (hyperscan
+    compiles without holding the GIL: a scan lists its files in the same time). The
+    returned function waits for it, once, and keeps it for this thread."""
+    cache: dict[Any, Callable[[], Detector]] = _detectors.__dict__.setdefault("cache", {})
     key = (min_confidence, tuple(extra))
-    if key not in cache:
-        cache[key] = Detector(min_confidence=min_confidence, extra_patterns=extra)
-    return cache[key]
+    if key in cache:
+        return cache[key]
+    made: list[Detector | BaseException] = []
+
+    def compile_it() -> None:
+        try:
+            made.append(Detector(min_confidence=min_confidence, extra_patterns=extra))
+        except BaseException as e:  # raised where the detector is wanted
+            made.append(e)
+
+    compiling = threading.Thread(target=compile_it, name="dgp-detector", daemon=True)
+    compiling.start()
+
+    def ready() -> Detector:
+        compiling.join()
+        if isinstance(made[0], BaseException):
+            del cache[key]  # the next scan tries again
+            raise made[0]
+        return made[0]
+
+    cache[key] = ready
+    return ready
 
 
 def warm_up(extra: Sequence[PatternSpec] = ()) -> None:
@@ -72,7 +106,7 @@ class ScanSession:
         self.job = job
         self.options = job.options
         self.limits = job.options.limits
-        self.detector = detector_for(job.options.min_confidence, extra_patterns)
+        self._detector = detector_soon(job.options.min_confidence, extra_patterns)
         self._hasher = hasher
         self._progress = progress
         self._deadline = time.monotonic() + self.limits.timeout_seconds
@@ -81,10 +115,15 @@ class ScanSession:
         self._listed: dict[tuple[str | None, str], int] = {}  # findings per item and rule
         self._unlisted: dict[tuple[str | None, str], int] = {}  # beyond the cap: counted
         self.findings: list[Finding] = []
+        self._frozen_at = 0  # findings when the garbage collector was last told to skip them
+        # What an earlier scan in this process set aside (its findings are gone by now; any
+        # garbage frozen with them is collected again). Not at this scan's end: its report
+        # is still being written then.
+        gc.unfreeze()
         self.scan = Scan(
             id=job.scan_id,
             kind=job.kind,
-            target=job.target,
+            target=printable_name(job.target),
             organisation=job.organisation,
             created_by=job.created_by,
             options=_describe_options(job.options),
@@ -98,7 +137,7 @@ class ScanSession:
         """Account for one more item of `size` bytes; raise StopScan past a limit."""
         stats = self.scan.stats
         if time.monotonic() > self._deadline:
-            self._stop(f"time limit of {self.limits.timeout_seconds:g} s reached")
+            self.time_up()
         if stats.items_scanned >= self.limits.max_items:
             self._stop(f"item limit of {self.limits.max_items} reached")
         if stats.bytes_scanned + size > self.limits.max_bytes:
@@ -111,14 +150,33 @@ class ScanSession:
         """The admitted item is finished; a later skip() is about another item."""
         self._admitted = None
 
+    @property
+    def detector(self) -> Detector:
+        """The scan's detector (waits for its compilation the first time)."""
+        return self._detector()
+
+    @property
+    def hasher(self) -> ValueHasher:
+        """The keyed hash of values, for work done in worker processes."""
+        return self._hasher
+
+    @property
+    def deadline(self) -> float:
+        """When the scan's time is up, in time.monotonic() seconds (for extractors)."""
+        return self._deadline
+
     def remaining_seconds(self) -> float:
         return max(0.0, self._deadline - time.monotonic())
 
     def check_time(self) -> None:
         if time.monotonic() > self._deadline:
-            self._stop(f"time limit of {self.limits.timeout_seconds:g} s reached")
+            self.time_up()
 
-    def _stop(self, why: str) -> None:
+    def time_up(self) -> NoReturn:
+        """The time limit passed (found here or inside an extractor): stop the scan."""
+        self._stop(f"time limit of {self.limits.timeout_seconds:g} s reached")
+
+    def _stop(self, why: str) -> NoReturn:
         self.scan.stats.truncated = True
         self.scan.progress_message = f"stopped early: {why}"
         raise StopScan(why)
@@ -153,64 +211,41 @@ class ScanSession:
         context: str = "",
         keep: Callable[[Detection], bool] | None = None,
     ) -> int:
-        """Detect in one run of text; `location` says where the text starts.
+        """Detect in one run of text and report what is found (see `find_hits`).
+        `keep`, when given, decides per detection whether it is reported (a website's
+        own published contact address is not a finding). Returns the number of
+        detections."""
+        hits = find_hits(
+            self.detector, self._hasher, text, location, exclude, context, self.check_time, keep
+        )
+        self.report(hits)
+        return len(hits)
 
-        Rules in `exclude` are not reported (the caller reports that value itself).
-        `context` is text that stands before this text without being part of it,
-        such as a table cell's column header ("bsn"): it counts as context words,
-        but nothing in it is reported. `keep`, when given, decides per detection
-        whether it is reported (a website's own published contact address is not a
-        finding). Long texts are read in chunks, with the time limit checked between
-        them. Returns the number of detections.
-        """
-        found, row, counted_to = 0, (location.line or 1), 0
-        for start, end in _chunks(text):
-            if start:
-                self.check_time()
-            head = (
-                text[max(0, start - CHUNK_OVERLAP) : start]
-                if start
-                else (f"{context}:\n" if context else "")
-            )
-            detections = [
-                replace(d, start=d.start - len(head) + start, end=d.end - len(head) + start)
-                for d in self.detector.detect(head + text[start:end])
-                if d.rule_id not in exclude and d.start >= len(head)
-            ]
-            if keep is not None:
-                detections = [d for d in detections if keep(d)]
-            for det in detections:  # sorted by start: count newlines once, left to right
-                row += text.count("\n", counted_to, det.start)
-                counted_to = det.start
-                column = det.start - (text.rfind("\n", 0, det.start) + 1) + 1
-                end_column = column + min(det.end, _line_end(text, det.start)) - det.start
-                where = replace(location, line=row, column=column, end_column=end_column)
-                self._report(det, where, text, detections)
-            found += len(detections)
-        return found
-
-    def _report(
-        self, det: Detection, where: Location, text: str, detections: list[Detection]
-    ) -> None:
-        key = (where.path, det.rule_id)
-        listed = self._listed.get(key, 0)
-        if listed >= MAX_FINDINGS_PER_RULE_PER_ITEM:
-            self._unlisted[key] = self._unlisted.get(key, 0) + 1
-            return
-        self._listed[key] = listed + 1
-        family = det.rule_id.split(".", 1)[0]
-        if family == "secret" and (note := fixture_note(where.path, det.confidence)):
-            # a real-format key in a test or example file: kept, with the reason
-            confidence, why = note
-            description = f"{RULES[det.rule_id].description} {why}"
+    def report(self, hits: Sequence[Hit]) -> None:
+        """Hits found here or by a worker process, as findings (at most
+        MAX_FINDINGS_PER_RULE_PER_ITEM per rule and item; the rest counted)."""
+        if len(self.findings) >= self._frozen_at + FREEZE_EVERY:
+            # Findings live until the scan ends and hold no cycles, yet Python's cyclic
+            # garbage collector would walk all of them again and again (seconds on a large
+            # tree, while the worker processes wait to hand over their results).
+            gc.freeze()
+            self._frozen_at = len(self.findings)
+        for hit in hits:
+            key = (hit.location.path, hit.rule_id)
+            listed = self._listed.get(key, 0)
+            if listed >= MAX_FINDINGS_PER_RULE_PER_ITEM:
+                self._unlisted[key] = self._unlisted.get(key, 0) + 1
+                continue
+            self._listed[key] = listed + 1
             self.add(
-                det.rule_id, where, value=det.value, confidence=confidence, description=description
+                hit.rule_id,
+                hit.location,
+                value_hash=hit.value_hash,
+                evidence=hit.evidence,
+                confidence=hit.confidence,
+                description=hit.description,
+                severity=hit.severity,
             )
-        elif family in VALUE_FAMILIES:
-            self.add(det.rule_id, where, value=det.value, confidence=det.confidence)
-        else:  # a code pattern: show the snippet, with any value inside it masked
-            snippet = _masked_snippet(text, det, detections)
-            self.add(det.rule_id, where, value=snippet, evidence=snippet, confidence=det.confidence)
 
     def add(
         self,
@@ -218,12 +253,15 @@ class ScanSession:
         location: Location,
         *,
         value: str | None = None,
+        value_hash: str | None = None,
         evidence: str | None = None,
         confidence: float = 1.0,
         description: str | None = None,
+        severity: Severity | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Finding:
-        """Record a finding. `value` is hashed and masked; it is never stored as is.
+        """Record a finding. `value` is hashed and masked; it is never stored as is
+        (a worker process that found it passes its `value_hash` and evidence instead).
 
         The fingerprint is built from the rule, the location (without line and
         column, which shift) and the keyed hash of `value`, so it stays the same
@@ -232,10 +270,16 @@ class ScanSession:
         secret values keep their hash in the output.
         """
         rule = RULES[rule_id]
+        location = _printable(location)
+        if evidence is not None:
+            evidence = printable_name(evidence)
+        if description is not None:
+            description = printable_name(description)
         if location.line is None and (location.path or location.url):
             # a finding about a whole item (a file, a property) points at its start
             location = replace(location, line=1, column=1, end_column=1)
-        value_hash = self._hasher(value, rule_id) if value is not None else None
+        if value is not None:
+            value_hash = self._hasher(value, rule_id)
         anchor = (rule_id, location.anchor(), value_hash)
         n = self._occurrences.get(anchor, 0)
         self._occurrences[anchor] = n + 1
@@ -246,7 +290,7 @@ class ScanSession:
             scanner=self.job.kind,
             rule_id=rule_id,
             category=rule.category,
-            severity=rule.severity,
+            severity=severity or rule.severity,
             confidence=confidence,
             title=rule.title,
             description=description or rule.description,
@@ -295,6 +339,108 @@ class ScanSession:
         return ScanResult(self.scan, kept)
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A detection placed in its text, about to become a finding. Plain data, so that a
+    worker process can find hits and the scan's own process report them; the value
+    itself is already hashed and masked (it never leaves the process that read it)."""
+
+    rule_id: str
+    location: Location
+    value_hash: str
+    evidence: str
+    confidence: float
+    description: str | None = None  # None: the rule's
+    severity: Severity | None = None  # None: the rule's
+
+
+def find_hits(
+    detector: Detector,
+    hasher: ValueHasher,
+    text: str,
+    location: Location,
+    exclude: frozenset[str] = frozenset(),
+    context: str = "",
+    check_time: Callable[[], None] | None = None,
+    keep: Callable[[Detection], bool] | None = None,
+) -> list[Hit]:
+    """Detect in one run of text; `location` says where the text starts.
+
+    Rules in `exclude` are not reported (the caller reports that value itself).
+    `context` is text that stands before this text without being part of it,
+    such as a table cell's column header ("bsn"): it counts as context words,
+    but nothing in it is reported. `keep`, when given, decides per detection
+    whether it is reported. Long texts are read in chunks, with `check_time`
+    called between them. A code pattern's hit shows its snippet, with every
+    value in it masked. A secret in a test or example file is kept with lower
+    confidence and the reason (here, so worker processes do the same).
+    """
+    hits: list[Hit] = []
+    row, counted_to, line_start = (location.line or 1), 0, 0
+    for start, end in _chunks(text):
+        if start and check_time is not None:
+            check_time()
+        head = (
+            text[max(0, start - CHUNK_OVERLAP) : start]
+            if start
+            else (f"{context}:\n" if context else "")
+        )
+        detections = [
+            replace(d, start=d.start - len(head) + start, end=d.end - len(head) + start)
+            for d in detector.detect(head + text[start:end])
+            if d.rule_id not in exclude and d.start >= len(head)
+        ]
+        if keep is not None:
+            detections = [d for d in detections if keep(d)]
+        for det in detections:  # sorted by start: count newlines once, left to right
+            newlines = text.count("\n", counted_to, det.start)
+            if newlines:
+                row += newlines
+                line_start = text.rfind("\n", counted_to, det.start) + 1
+            counted_to = det.start
+            column = det.start - line_start + 1
+            end_column = column + _line_end(text, det.start, det.end) - det.start
+            where = replace(location, line=row, column=column, end_column=end_column)
+            family = det.rule_id.split(".", 1)[0]
+            confidence, description = det.confidence, None
+            if family in VALUE_FAMILIES:
+                value, evidence = det.value, mask(det.value)
+                if family == "secret" and (note := fixture_note(where.path, confidence)):
+                    # a real-format key in a test or example file: kept, with the reason
+                    confidence, why = note
+                    description = f"{RULES[det.rule_id].description} {why}"
+            else:  # a code pattern: show the snippet, with any value inside it masked
+                value = evidence = _masked_snippet(text, det, detections)
+            hits.append(
+                Hit(
+                    det.rule_id,
+                    where,
+                    hasher(value, det.rule_id),
+                    evidence,
+                    confidence,
+                    description,
+                )
+            )
+    return hits
+
+
+_TEXT_FIELDS = tuple(
+    f.name for f in fields(Location) if f.name not in ("line", "column", "end_column", "page")
+)
+
+
+def _printable(location: Location) -> Location:
+    """Names read from disk may hold bytes that are not UTF-8: escaped here, once for every
+    kind, so no report, store or fingerprint meets an unencodable character."""
+    changes = {
+        name: shown
+        for name in _TEXT_FIELDS
+        if isinstance(value := getattr(location, name), str)
+        and (shown := printable_name(value)) is not value
+    }
+    return replace(location, **changes) if changes else location
+
+
 def _chunks(text: str) -> list[tuple[int, int]]:
     """Spans of about CHUNK_CHARS that end at a line end where there is one."""
     spans, start = [], 0
@@ -312,8 +458,11 @@ def _masked_snippet(text: str, det: Detection, detections: list[Detection]) -> s
     """The code a pattern matched, with every value in it masked: the detected ones, and
     anything that may be one below the threshold (long digit runs, e-mail-like words)."""
     parts, pos = [], det.start
-    for other in detections:
-        if other.rule_id.split(".", 1)[0] in VALUE_FAMILIES and det.start <= other.start < det.end:
+    first = bisect.bisect_left(detections, det.start, key=lambda d: d.start)  # sorted by start
+    for other in itertools.islice(detections, first, None):
+        if other.start >= det.end:
+            break
+        if other.rule_id.split(".", 1)[0] in VALUE_FAMILIES:
             parts += [text[pos : other.start], mask(other.value)]
             pos = max(pos, other.end)
     parts.append(text[pos : det.end])
@@ -322,9 +471,10 @@ def _masked_snippet(text: str, det: Detection, detections: list[Detection]) -> s
     return snippet if len(snippet) <= MAX_SNIPPET else snippet[: MAX_SNIPPET - 1] + "…"
 
 
-def _line_end(text: str, start: int) -> int:
-    end = text.find("\n", start)
-    return len(text) if end < 0 else end
+def _line_end(text: str, start: int, end: int) -> int:
+    """Where the line of `start` ends, or `end` if that comes first (never read further)."""
+    newline = text.find("\n", start, end)
+    return end if newline < 0 else newline
 
 
 def _finding_order(f: Finding) -> tuple[Any, ...]:

@@ -2,12 +2,11 @@
 
 Shared by every scanner that reads files (code, document): a local path, a
 single file, an upload or an archive, and for code a git URL. Temporary copies
-are removed when the scan ends.
+live in the scan's private workspace and are removed when the scan ends.
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from dgp.scanners import archives, git
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import Skipped, TreeEntry, walk
 from dgp.scanners.session import ScanSession
+from dgp.scanners.workspace import Workspace
 
 
 @dataclass
@@ -33,37 +33,20 @@ class Target:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
-class Scratch:
-    """A temporary folder made on first use: a local folder to scan needs none."""
-
-    def __init__(self) -> None:
-        self._path: Path | None = None
-
-    @property
-    def path(self) -> Path:
-        if self._path is None:
-            self._path = Path(tempfile.mkdtemp(prefix="dgp-scan-"))
-        return self._path
-
-    def remove(self) -> None:
-        if self._path is not None:
-            shutil.rmtree(self._path, ignore_errors=True)
-
-
 @contextmanager
 def open_target(
     job: ScanJob, inputs: ScanInputs, *, allow_git: bool, time_left: float
 ) -> Iterator[Target]:
-    """The target as files on disk; `time_left` bounds a clone by the scan's own limit."""
-    work = Scratch()
-    try:
+    """The target as files on disk; `time_left` bounds a clone by the scan's own limit.
+
+    Clones and unpacked archives go into the scan's private workspace, as does every
+    other temporary file made while the target is open."""
+    with Workspace() as work:
         yield _resolve(job, inputs, work, allow_git, time_left)
-    finally:
-        work.remove()
 
 
 def _resolve(
-    job: ScanJob, inputs: ScanInputs, work: Scratch, allow_git: bool, time_left: float
+    job: ScanJob, inputs: ScanInputs, work: Workspace, allow_git: bool, time_left: float
 ) -> Target:
     options = job.options
     if not job.target.strip() and inputs.upload is None:
@@ -103,7 +86,7 @@ def _resolve(
     raise ScanInputError(f"{job.target}: no such file or folder")
 
 
-def _from_file(path: Path, work: Scratch, job: ScanJob) -> Target:
+def _from_file(path: Path, work: Workspace, job: ScanJob) -> Target:
     if archives.is_archive(path):
         try:
             unpacked = archives.unpack(path, work.path / "unpacked", job.options.limits)
@@ -113,7 +96,33 @@ def _from_file(path: Path, work: Scratch, job: ScanJob) -> Target:
     return Target(path.parent, only=path)
 
 
+BINARY = "binary"
 FileHandler = Callable[[ScanSession, TreeEntry], None]
+# scans an unpacked archive: (its files, the prefix of their shown names, the nesting depth)
+InnerScan = Callable[[Target, str, int], None]
+
+
+def target_depth(job: ScanJob, inputs: ScanInputs) -> int:
+    """1 when the target is an archive (open_target unpacked it), so it counts as a level."""
+    top = inputs.upload if inputs.upload is not None else Path(job.target)
+    return 1 if archives.is_archive(top) and top.is_file() else 0
+
+
+def scan_archive(
+    session: ScanSession, path: Path, shown: str, depth: int, scan_inner: InnerScan
+) -> None:
+    """An archive found inside the target: unpacked into the scan's workspace and its files
+    scanned as `shown!/name`, down to the depth limit; refused ones are reported why."""
+    if depth >= session.limits.max_archive_depth:
+        not_scanned(session, shown, f"archive nested deeper than {depth} levels")
+        return
+    with tempfile.TemporaryDirectory(prefix="dgp-archive-") as tmp:  # in the workspace
+        try:
+            unpacked = archives.unpack(path, Path(tmp) / "x", session.limits)
+        except archives.ArchiveError as e:
+            not_scanned(session, shown, f"archive refused: {e.reason}")
+            return
+        scan_inner(Target(unpacked.root, refused=unpacked.refused), f"{shown}!/", depth + 1)
 
 
 def scan_files(
@@ -123,8 +132,15 @@ def scan_files(
     *,
     keep: Callable[[str], bool] = lambda relative: True,
     prefix: str = "",
+    ahead: Callable[[TreeEntry], None] | None = None,
+    window: int = 0,
 ) -> None:
-    """Walk the target's files within the limits and hand each to `handle`."""
+    """Walk the target's files within the limits and hand each to `handle`, in order.
+
+    With `ahead`, each of the next `window` files that will be handed over (not
+    skipped, not too large) is first shown to `ahead`, so that work on it can start
+    elsewhere (a worker process) while earlier files are handled.
+    """
     for name, reason in target.refused:
         not_scanned(session, prefix + name, reason)
     if target.only is not None:
@@ -139,7 +155,13 @@ def scan_files(
         ]
     total = max(len(entries), 1)
     limit = session.limits.max_file_bytes
+    announced = 0
     for done, entry in enumerate(entries):
+        if ahead is not None:
+            for upcoming in entries[announced : done + window + 1]:
+                if isinstance(upcoming, TreeEntry) and upcoming.size <= limit:
+                    ahead(upcoming)
+            announced = max(announced, done + window + 1)
         session.check_time()
         if isinstance(entry, Skipped):
             not_scanned(session, prefix + entry.relative, entry.reason)
@@ -153,17 +175,32 @@ def scan_files(
         session.item_done()
 
 
-def scan_text_file(session: ScanSession, path: Path, shown: str) -> str | None:
-    """Scan a file as plain text; a binary or unreadable file is skipped (None)."""
+def read_text_file(path: Path) -> tuple[str | None, str | None]:
+    """(text, None), or (None, why not): "binary", or "cannot read: <reason>"."""
     try:
         data = path.read_bytes()
     except OSError as e:
-        not_scanned(session, shown, f"cannot read: {e.strerror or type(e).__name__}")
-        return None
+        return None, f"cannot read: {e.strerror or type(e).__name__}"
     if looks_binary(data[:SNIFF_BYTES]):
-        session.skip("binary")
+        return None, BINARY
+    return decode(data), None
+
+
+def skip_unread(session: ScanSession, shown: str, problem: str) -> None:
+    """A file `read_text_file` gave no text for: binary files are skipped silently,
+    unreadable ones are reported."""
+    if problem == BINARY:
+        session.skip(BINARY)
+    else:
+        not_scanned(session, shown, problem)
+
+
+def scan_text_file(session: ScanSession, path: Path, shown: str) -> str | None:
+    """Scan a file as plain text; a binary or unreadable file is skipped (None)."""
+    text, problem = read_text_file(path)
+    if text is None:
+        skip_unread(session, shown, problem or BINARY)
         return None
-    text = decode(data)
     session.scan_text(text, Location(path=shown))
     return text
 

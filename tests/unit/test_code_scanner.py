@@ -737,7 +737,7 @@ def test_findings_per_rule_and_file_are_capped(tmp_path: Path) -> None:
 
 def test_code_evidence_masks_values_below_the_threshold(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(
-        'log.info("exporting 123456782 for jan.jansen@x.nl email")\n'
+        'log.info("exporting 123456782 for jan.jansen@x.nl", user.email)\n'
         'URL = "http://crm.acme.nl/customer/123456782/profile?email=piet"\n'
     )
     findings = run(tmp_path).findings

@@ -638,8 +638,8 @@ def test_encrypted_attachment_is_reported(tmp_path: Path) -> None:
 
 
 def test_failed_ocr_is_reported_per_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(image: object) -> str:
-        raise RuntimeError("tesseract timed out")
+    def broken(image: object, timeout: float) -> str:
+        raise ocr.OcrError("tesseract took longer than 120 s")
 
     monkeypatch.setattr(ocr, "ocr_available", lambda: True)
     monkeypatch.setattr(ocr, "ocr_image", broken)
@@ -658,8 +658,8 @@ def test_no_ocr_is_reported_per_page(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_text_beyond_the_extraction_limit_is_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def one_page(path: Path, shown: str) -> Iterator[Any]:
-        return registry.extract(path, shown, ExtractLimits(max_pages=1))
+    def one_page(path: Path, shown: str, deadline: float) -> Iterator[Any]:
+        return registry.extract(path, shown, ExtractLimits(max_pages=1), deadline)
 
     monkeypatch.setattr(document, "extract", one_page)
     fx.make_pdf(tmp_path, [[PDF_PAGE_2], [PDF_PAGE_2]], author=None)

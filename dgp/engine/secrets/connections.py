@@ -8,12 +8,18 @@ from dgp.engine.patterns import PatternSpec
 from dgp.engine.secrets.placeholders import is_placeholder
 
 _USER = re.compile(r"//([^\s:/@\"'<>]*):")
+# Demo accounts that database documentation has used for decades (Oracle's SCOTT/TIGER,
+# in SQLAlchemy's and many other projects' examples): a login everybody knows.
+DEMO_LOGINS = frozenset({("scott", "tiger")})
 
 
 def _connection_password(text: str, start: int, end: int) -> float | None:
     value = text[start:end]
     user = _USER.search(text, max(0, start - 120), start)
-    return None if is_placeholder(value, user.group(1) if user else "") else 0.9
+    name = user.group(1) if user else ""
+    if (name.lower(), value.lower()) in DEMO_LOGINS:
+        return None
+    return None if is_placeholder(value, name) else 0.9
 
 
 def _v(regex: str) -> re.Pattern[str]:

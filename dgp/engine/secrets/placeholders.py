@@ -134,6 +134,10 @@ _TYPE_NAME = re.compile(
 )
 
 
+# A snake_case name of two or more words (a field, a constant, a sentinel).
+_IDENTIFIER = re.compile(r"^_*[a-z]+(?:_[a-z0-9]+)+$")
+
+
 def is_placeholder(value: str, name: str = "") -> bool:
     """A whole value (a password, a config value) that only stands in for a secret."""
     stripped = value.strip()
@@ -144,6 +148,10 @@ def is_placeholder(value: str, name: str = "") -> bool:
         return True
     if _TYPE_NAME.match(stripped):
         return True
+    if _IDENTIFIER.match(low) and any(
+        part.rstrip("0123456789") in _WORDS for part in low.strip("_").split("_")
+    ):
+        return True  # a field or sentinel name: "new_password1", "_sa_default"
     if (not _TEMPLATE_CHARS.isdisjoint(stripped) or "__" in stripped) and _TEMPLATE.search(
         stripped
     ):

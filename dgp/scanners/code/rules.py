@@ -12,6 +12,7 @@ from dgp.domain.severity import Severity
 from dgp.engine import legal
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.rules import RULES, define
+from dgp.scanners.code.endpoints import personal_endpoint
 
 define(
     "code.pii_in_log",
@@ -73,6 +74,20 @@ define(
     "Load it only after consent, configure EU hosting and IP anonymisation, or remove it.",
 )
 
+CONTRIBUTOR_LIST = "code.contributor_list"
+define(
+    CONTRIBUTOR_LIST,
+    "pii",
+    Severity.LOW,
+    "Names and e-mail addresses of contributors",
+    "A contributor list or the translator credits of a translation catalogue name the "
+    "people who worked on the project, often with their e-mail addresses.",
+    legal.PERSONAL_DATA,
+    "Keep the list if the people in it agreed to be credited publicly; remove addresses "
+    "nobody needs, and honour requests to be left out.",
+)
+
+MAX_URL = 2048
 _PII_FIELDS = (
     r"(?:e_?mail|bsn|ssn|sofi|iban|phone|telefoon|password|passwd|wachtwoord|birth"
     r"|geboorte|dob|address|adres|credit_?card|card_?number|postcode|patient)"
@@ -83,14 +98,93 @@ def _snippet(text: str, start: int, end: int) -> float:
     return 0.8
 
 
-def _not_local(text: str, start: int, end: int) -> float | None:
-    url = text[start:end].lower()
-    host = url[len("http://") :].split("/", 1)[0].split(":", 1)[0]
-    if host in ("localhost", "127.0.0.1", "0.0.0.0", "[::1]") or host.endswith(
-        (".local", ".localhost", ".test", ".example", ".invalid")
-    ):
+_WORD_GOES_ON = re.compile(r"[a-z][A-Za-z]*")
+
+
+def _field_in_code(text: str, start: int, end: int) -> float | None:
+    """A log call's argument names a personal-data field (`user.email`), not a message
+    that says a word ("Be patient", "S3 path style addressing")."""
+    more = _WORD_GOES_ON.match(text, end, end + 32)
+    if more is not None and more.group() not in ("s", "es"):
+        return None  # "addressing", "emailed": another word (a plural or "_id" is not)
+    field = re.search(_PII_FIELDS + r"$", text[start:end], re.IGNORECASE)
+    call = text.find("(", start, end)
+    if field is None or call < 0:
         return None
+    quote, opened, i, stop = None, call, call, start + field.start()
+    while i < stop:
+        c = text[i]
+        if quote is not None and c == "\\":
+            i += 2
+            continue
+        if c in "\"'`" and quote in (None, c):
+            quote, opened = (None, i) if quote else (c, i)
+        i += 1
+    if quote is None:
+        return 0.8
+    # inside a string: code in an interpolation (f"{user.email}", `${user.email}`) or a
+    # key (row["email"], data.get("email"))
+    inside = text[opened:stop]
+    key = text[max(0, opened - 5) : opened].endswith(("[", "get("))
+    return 0.8 if key or inside.rfind("{") > inside.rfind("}") else None
+
+
+# SQL, not a sentence that starts with its verb ("UPDATE statement on table '%s' expected",
+# "Delete model %s"): a SELECT of columns, a function or a placeholder, INSERT INTO,
+# UPDATE ... SET, DELETE FROM.
+_SQL_SHAPE = re.compile(
+    r"(?:SELECT\s+(?:DISTINCT\s+)?(?:\*|%|\{|\$\{|@@|\w+\s*\(|[\w.,\s\"`\[\]]+?\bFROM\b)"
+    r"|INSERT\s+INTO\b|UPDATE\s+[\w.\"`%{}$\[\]]+\s+SET\b|DELETE\s+FROM\b)",
+    re.IGNORECASE,
+)
+# What is pasted in: quoted identifiers and SQL fragments are how query builders and ORMs
+# compose SQL (`"DELETE FROM %s" % qn(table)`, `"SELECT * FROM (%s)" % sql`), not values.
+_BUILDER_ARGUMENT = re.compile(
+    r"\s*(?:(?:self\.|connection\.ops\.|ops\.|self\.connection\.ops\.)?"
+    r"(?:quote_name\w*|qn\d?|quote_identifier|quote_schema|format_table|format_column)"
+    r"\s*\([^()]*\)?|\w*sql\w*)\s*",
+    re.IGNORECASE,
+)
+_VERB = re.compile(r"[\"'`](SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# the string's own closing quote, then what is pasted into it (or a concatenation)
+_ARGUMENTS = {
+    q: re.compile(re.escape(q) + r"\s*(?:(?:%\s*\(?|\.format\()([^\n]*)|\+\s*[\w(])")
+    for q in ('"', "'")
+}
+
+
+def _sql_built(text: str, start: int, end: int) -> float | None:
+    """SQL text with something pasted in, unless the text is a sentence or what is pasted
+    in are quoted identifiers and SQL fragments only."""
+    verb = _VERB.search(text, start, end)
+    if verb is None or not _SQL_SHAPE.match(text, verb.start(1), end + 200):
+        return None
+    opener = text[verb.start()]
+    if opener == "`" or text[verb.start() - 1 : verb.start()] in ("f", "F"):
+        return 0.8  # an interpolated string: the pattern found its "{" / "${"
+    # after the string's own closing quote (not one inside it: "LIKE '%MariaDB%'")
+    line_end = text.find("\n", end)
+    stop = min(len(text) if line_end < 0 else line_end, end + 200)
+    pasted = _ARGUMENTS[opener].search(text, verb.end(), stop)
+    if pasted is None:
+        return None
+    if pasted.group(1) is not None:  # % or .format(: what goes in
+        parts = pasted.group(1).rstrip(" ),:;").split(",")
+        if all(_BUILDER_ARGUMENT.fullmatch(part) for part in parts if part.strip()):
+            return None
     return 0.8
+
+
+_URL_REST = re.compile(r"[^\s\"'<>]*")
+
+
+def _personal_endpoint(text: str, start: int, end: int) -> float | None:
+    """The whole URL is judged (the shorter candidate spans hyperscan also reports would
+    cut a documentation page's ".html" off)."""
+    whole = _URL_REST.match(text, start, start + MAX_URL)
+    if whole is None or whole.end() != end:
+        return None
+    return 0.8 if personal_endpoint(text[start:end]) else None
 
 
 CODE_PATTERNS: tuple[PatternSpec, ...] = (
@@ -98,7 +192,7 @@ CODE_PATTERNS: tuple[PatternSpec, ...] = (
         "code.pii_in_log",
         r"\b(?:log(?:ger|ging)?|console|logging|print|println|printf|puts|System\.out|"
         r"slf4j|winston|pino)\b[.\w]*\s*\([^\n]*\b" + _PII_FIELDS,
-        _snippet,
+        _field_in_code,
         caseless=True,
     ),
     PatternSpec(
@@ -116,27 +210,27 @@ CODE_PATTERNS: tuple[PatternSpec, ...] = (
     PatternSpec(
         "code.sql_string_format",
         r"\bf[\"'](?:SELECT|INSERT|UPDATE|DELETE)\b[^\"'\n]*\{",
-        _snippet,
+        _sql_built,
         caseless=True,
     ),
     PatternSpec(
         "code.sql_string_format",
         r"[\"'](?:SELECT|INSERT|UPDATE|DELETE)\b[^\"'\n]*[\"']\s*(?:%\s*[\w(]|\+\s*\w|"
         r"\.format\()",
-        _snippet,
+        _sql_built,
         caseless=True,
     ),
     PatternSpec(
         "code.sql_string_format",
         r"`(?:SELECT|INSERT|UPDATE|DELETE)\b[^`\n]*\$\{",
-        _snippet,
+        _sql_built,
         caseless=True,
     ),
     PatternSpec(
         "code.http_personal_data",
         r"http://[^\s\"'<>]*(?:user|customer|klant|patient|email|bsn|profile|account"
         r"|login|signup|register|payment|address|person|member|contact)[^\s\"'<>]*",
-        _not_local,
+        _personal_endpoint,
         caseless=True,
     ),
     PatternSpec(

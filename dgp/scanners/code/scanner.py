@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
 
+from dgp.domain.evidence import ValueHasher
 from dgp.domain.finding import Location
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import CodeOptions, ScanOptions
+from dgp.domain.text import printable_name
 from dgp.net import redact_text
-from dgp.scanners import git
+from dgp.scanners import archives, git
+from dgp.scanners.code.fileclass import CreditsLedger, Policy, classify
 from dgp.scanners.code.rules import CODE_PATTERNS, TRACKING_REGEX, is_manifest
 from dgp.scanners.files import TreeEntry
-from dgp.scanners.session import ScanSession, StopScan
+from dgp.scanners.parallel import FilePool, available_cpus
+from dgp.scanners.session import Hit, ScanSession, StopScan, detector_for, find_hits
 from dgp.scanners.session import warm_up as session_warm_up
-from dgp.scanners.tree import Target, open_target, scan_files, scan_text_file
+from dgp.scanners.tree import (
+    Target,
+    open_target,
+    read_text_file,
+    scan_archive,
+    scan_files,
+    skip_unread,
+    target_depth,
+)
 
 EXTRA_PATTERNS = CODE_PATTERNS  # the detector's patterns beyond the engine's own
 MAX_BLAMED_FINDINGS = 1000  # git blame is one process per line: bounded
@@ -29,11 +44,18 @@ def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
     options = _code_options(job.options)
     job = replace(job, options=options)
     session = ScanSession(job, inputs.hasher(), inputs.progress, extra_patterns=EXTRA_PATTERNS)
-    session.scan.target = redact_text(job.target)  # the clone needs them; reports do not
-    with open_target(job, inputs, allow_git=True, time_left=session.remaining_seconds()) as target:
+    # the clone needs them; reports do not
+    session.scan.target = printable_name(redact_text(job.target))
+    jobs = options.jobs or available_cpus()
+    with (
+        open_target(job, inputs, allow_git=True, time_left=session.remaining_seconds()) as target,
+        FilePool(jobs, options.min_confidence, __name__, ready=lambda: session.detector) as pool,
+    ):
         keep = _changed_filter(options.since, target)
+        credits = CreditsLedger()
         with suppress(StopScan):  # a limit was reached: keep what was found
-            scan_files(session, target, _scan_file, keep=keep)
+            _scan_target(session, target, "", target_depth(job, inputs), credits, keep, pool)
+        session.report(credits.hits())
         if options.git_metadata and target.repository:
             _add_git_metadata(session, target)
     return session.finish()
@@ -58,25 +80,99 @@ def _changed_filter(since: str | None, target: Target) -> Callable[[str], bool]:
     return changed.__contains__
 
 
-def _scan_file(session: ScanSession, entry: TreeEntry) -> None:
-    text = scan_text_file(session, entry.path, entry.relative)
-    if text is not None and is_manifest(entry.path.name):
-        _tracking_sdks(session, entry.relative, text)
+def _scan_target(
+    session: ScanSession,
+    target: Target,
+    prefix: str,
+    depth: int,
+    credits: CreditsLedger,
+    keep: Callable[[str], bool] = lambda relative: True,
+    pool: FilePool | None = None,
+) -> None:
+    """Scan a tree's files in order; with a pool, the next files are read and searched in
+    worker processes meanwhile (archives inside are unpacked and scanned here)."""
+    min_confidence = session.options.min_confidence
+
+    def work(entry: TreeEntry) -> tuple[Any, ...]:
+        shown = prefix + entry.relative
+        return (read_file, entry.path, shown, min_confidence, session.hasher, session.deadline)
+
+    def ahead(entry: TreeEntry) -> None:
+        if pool is not None and pool.jobs > 1 and not archives.is_archive(entry.path):
+            pool.submit(entry.path, entry.size, *work(entry))
+
+    def handle(session: ScanSession, entry: TreeEntry) -> None:
+        shown = prefix + entry.relative
+        if archives.is_archive(entry.path):  # a fixture or a release in the tree: read it too
+
+            def inner(target: Target, prefix: str, depth: int) -> None:
+                _scan_target(session, target, prefix, depth, credits)
+
+            scan_archive(session, entry.path, shown, depth, inner)
+            return
+        outcome = pool.result(entry.path, *work(entry)) if pool else read_file(*work(entry)[1:])
+        _report(session, shown, outcome, credits)
+
+    window = pool.window if pool is not None and pool.jobs > 1 else 0
+    scan_files(session, target, handle, keep=keep, prefix=prefix, ahead=ahead, window=window)
 
 
-def _tracking_sdks(session: ScanSession, relative: str, text: str) -> None:
+@dataclass(frozen=True)
+class FileOutcome:
+    """What reading one file gave: its hits, or why it has none."""
+
+    hits: tuple[Hit, ...] = ()
+    problem: str | None = None  # "binary", "cannot read: ..."
+    out_of_time: bool = False
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def read_file(
+    path: Path, shown: str, min_confidence: float, hasher: ValueHasher, deadline: float
+) -> FileOutcome:
+    """Read one file and find its hits: the same work in a worker process or here."""
+    text, problem = read_text_file(path)
+    if text is None:
+        return FileOutcome(problem=problem)
+
+    def check_time() -> None:
+        if time.monotonic() > deadline:
+            raise _OutOfTime
+
+    detector = detector_for(min_confidence, EXTRA_PATTERNS)
+    try:
+        hits = find_hits(detector, hasher, text, Location(path=shown), check_time=check_time)
+    except _OutOfTime:
+        return FileOutcome(out_of_time=True)
+    if is_manifest(path.name):
+        hits += _tracking_sdks(shown, text, hasher)
+    # every file is scanned; its class decides which hits fit it (see fileclass.py)
+    return FileOutcome(tuple(Policy(classify(shown, text)).apply(hits, text, shown)))
+
+
+def _report(session: ScanSession, shown: str, outcome: FileOutcome, credits: CreditsLedger) -> None:
+    if outcome.out_of_time:
+        session.time_up()
+    if outcome.problem is not None:
+        skip_unread(session, shown, outcome.problem)
+    else:
+        session.report(credits.take(outcome.hits))
+
+
+def _tracking_sdks(shown: str, text: str, hasher: ValueHasher) -> list[Hit]:
+    hits = []
     for m in TRACKING_REGEX.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
         column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
         name = m.group(1)
-        session.add(
-            "code.tracking_sdk",
-            Location(path=relative, line=line, column=column, end_column=column + len(name)),
-            value=name,
-            evidence=name,
-            confidence=0.9,
-            description=f"The dependency {name} is a tracking or analytics library.",
-        )
+        where = Location(path=shown, line=line, column=column, end_column=column + len(name))
+        description = f"The dependency {name} is a tracking or analytics library."
+        rule_id = "code.tracking_sdk"
+        hits.append(Hit(rule_id, where, hasher(name, rule_id), name, 0.9, description))
+    return hits
 
 
 def _add_git_metadata(session: ScanSession, target: Target) -> None:
