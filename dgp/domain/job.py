@@ -8,7 +8,7 @@ never imports scanner code, and scanner code never imports the plumbing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,9 @@ from dgp.domain.options import ScanOptions
 from dgp.domain.scan import Scan
 
 Progress = Callable[[int, str], None]
+# Takes a scan's findings a page at a time, in report order, as the scan goes; the
+# scanner keeps none of them (dgp.scanners.session).
+PageSink = Callable[[Sequence[Finding]], None]
 MAX_ARTEFACT_BYTES = 64 * 1024 * 1024  # one artefact (a report, a redacted image), stored
 
 
@@ -52,6 +55,7 @@ class ScanInputs:
     hash_key: bytes
     progress: Progress | None = None
     upload: Path | None = None  # an uploaded file or archive, scanned in place of the target
+    pages: PageSink | None = None  # streamed findings go here; None: all in the ScanResult
 
     def hasher(self) -> ValueHasher:
         return ValueHasher(self.hash_key)
@@ -77,9 +81,13 @@ class Artefact:
 
 @dataclass
 class ScanResult:
+    """A finished scan. `findings` are those not handed on in pages before: all of them
+    when nothing took pages; `handed_on` counts the others (the scan's stats count all)."""
+
     scan: Scan
     findings: list[Finding]
     artefacts: list[Artefact] = field(default_factory=list)
+    handed_on: int = 0
 
 
 class ScanInputError(ValueError):
