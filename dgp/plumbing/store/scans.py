@@ -9,11 +9,18 @@ Two kinds of callers, two kinds of methods:
 - worker side (the queue consumer): methods keyed by scan or upload id only,
   because a job carries nothing else. Result writes are idempotent: a job that
   is delivered again replaces its findings instead of adding to them.
+
+A long scan's findings arrive in pages while it runs (`add_findings`), each in a
+transaction of its own, fenced by the delivery that claimed the scan: a page of an
+earlier delivery (a scanner that was thought dead) writes nothing. Claiming a scan
+deletes what an earlier, unfinished delivery wrote; the final `save_results` adds the
+last findings and ends the scan. Page commits are asynchronous: the final commit
+waits for the disk, and the log being sequential makes the pages durable with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -299,6 +306,10 @@ class ScanStore:
                 (list(wanted.values()), UNFINISHED),
             )
             rows = {str(row[0]): row for row in cur.fetchall()}
+            if rows:  # findings an earlier delivery wrote before it stopped: it runs anew
+                cur.execute(
+                    "DELETE FROM findings WHERE scan_id = ANY(%s::uuid[])", (list(rows),)
+                )
         return {sid: _claimed(rows[checked]) for sid, checked in wanted.items() if checked in rows}
 
     def release_scans(self, scan_ids: Sequence[str]) -> None:
@@ -316,6 +327,66 @@ class ScanStore:
                 (ids,),
             )
 
+    def add_findings(
+        self, scan_id: str, delivery: int, findings: Sequence[Finding], first_seq: int
+    ) -> bool:
+        """Store one page of a running scan's findings (numbered from `first_seq`, in the
+        scanner's order); False, writing nothing, if the scan is no longer running under
+        this `delivery` (cancelled, deleted, or claimed again by another consumer).
+
+        Idempotent: (scan_id, fingerprint) is unique and a page written twice adds
+        nothing. The scan row is share-locked, so a claim (which deletes the findings of
+        earlier deliveries) and a page never interleave."""
+        sid = uuid_or_none(scan_id)
+        if sid is None:
+            return False
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"{ASYNC_COMMIT}; SELECT organisation_id FROM scans "
+                "WHERE id = %s AND deliveries = %s AND status = 'running' FOR SHARE",
+                (sid, delivery),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return False
+            rows = [
+                finding_values(f, sid, str(row[0]), first_seq + n) for n, f in enumerate(findings)
+            ]
+            if rows:
+                execute_values(
+                    cur,
+                    f"INSERT INTO findings ({FINDING_INSERT_COLUMNS}) VALUES %s "
+                    "ON CONFLICT (scan_id, fingerprint) DO NOTHING",
+                    rows,
+                    page_size=INSERT_PAGE,
+                )
+            return True
+
+    def iter_findings(
+        self, organisation_id: str, scan_id: str, page: int = MAX_PAGE
+    ) -> Iterator[Finding]:
+        """All of a scan's findings in the scanner's order, read `page` at a time (keyset
+        pagination, one short transaction per page): for reports of any size."""
+        org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
+        if org is None or sid is None:
+            return
+        after: tuple[int, str] = (-1, "00000000-0000-0000-0000-000000000000")
+        while True:
+            with self.db.transaction() as cur:
+                cur.execute(
+                    f"SELECT {FINDING_COLUMNS}, seq AS page_seq FROM findings "
+                    "WHERE organisation_id = %s AND scan_id = %s AND (seq, id) > (%s, %s::uuid) "
+                    "ORDER BY seq, id LIMIT %s",
+                    (org, sid, *after, _limit(page)),
+                )
+                rows = fetch_dicts(cur)
+            if not rows:
+                return
+            after = (rows[-1]["page_seq"], str(rows[-1]["id"]))
+            for row in rows:
+                del row["page_seq"]
+                yield finding_from_row(row)
+
     def save_result(self, scan_id: str, result: ScanResult) -> bool:
         """Store one finished scan; see save_results."""
         return self.save_results([(scan_id, result)])[0]
@@ -325,7 +396,9 @@ class ScanStore:
         per scan False if it was deleted or cancelled meanwhile.
 
         Idempotent: a scan's findings are replaced, not added to, and
-        (scan_id, fingerprint) is unique as a second guard. Each scan row is locked
+        (scan_id, fingerprint) is unique as a second guard. A result whose first
+        `handed_on` findings were stored in pages (add_findings) keeps those and
+        replaces only what follows them. Each scan row is locked
         first, so two deliveries finishing at once write one after the other.
         """
         with self.db.transaction() as cur:
@@ -344,7 +417,11 @@ class ScanStore:
                 "WHERE id = %s AND status IN %s",
                 (status, clean(reason)[:MAX_ERROR], sid, UNFINISHED),
             )
-            return cur.rowcount == 1
+            if cur.rowcount != 1:
+                return False
+            # pages a delivery stored before it failed: a failed scan lists no findings
+            cur.execute("DELETE FROM findings WHERE scan_id = %s", (sid,))
+            return True
 
     def set_progress(self, scan_id: str, percent: int, message: str) -> None:
         """Best effort, for a running scan only (never revives a finished one)."""
@@ -618,9 +695,16 @@ def _save_results(cur: PgCursor, results: Sequence[tuple[str, ScanResult]]) -> l
     ]
     if not kept:
         return saved
-    cur.execute("DELETE FROM findings WHERE scan_id = ANY(%s::uuid[])", ([s for s, _ in kept],))
+    execute_values(
+        cur,
+        "DELETE FROM findings USING (VALUES %s) AS v(id, seq) "
+        "WHERE findings.scan_id = v.id AND findings.seq >= v.seq",
+        [(sid, result.handed_on) for sid, result in kept],
+        template="(%s::uuid, %s::integer)",
+        page_size=INSERT_PAGE,
+    )
     findings = [
-        finding_values(f, sid, owners[sid], n)
+        finding_values(f, sid, owners[sid], result.handed_on + n)
         for sid, result in kept
         for n, f in enumerate(result.findings)
     ]
