@@ -307,9 +307,7 @@ class ScanStore:
             )
             rows = {str(row[0]): row for row in cur.fetchall()}
             if rows:  # findings an earlier delivery wrote before it stopped: it runs anew
-                cur.execute(
-                    "DELETE FROM findings WHERE scan_id = ANY(%s::uuid[])", (list(rows),)
-                )
+                cur.execute("DELETE FROM findings WHERE scan_id = ANY(%s::uuid[])", (list(rows),))
         return {sid: _claimed(rows[checked]) for sid, checked in wanted.items() if checked in rows}
 
     def release_scans(self, scan_ids: Sequence[str]) -> None:
