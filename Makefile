@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := git curl openssl python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng
+APT_PACKAGES := git curl openssl python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng \
+	chromium ansible ansible-lint
 
-.PHONY: help deps services venv demo demo-down stack-demo scan-demo test test-unit test-integration test-system lint format bench clean deb
+.PHONY: help deps services venv demo demo-down stack-demo scan-demo test test-unit test-integration test-system lint format bench clean deb trackers autoconsent
 
 help:
 	@echo "make deps     install the Debian packages the scanners need (root)"
@@ -16,9 +17,11 @@ help:
 	@echo "make services start the Redis and PostgreSQL the integration tier uses (root)"
 	@echo "make test     run every test tier"
 	@echo "make test-system  the system tier: booted systemd test hosts (root; tests/system/README.md)"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check and format check, ansible-lint (production profile)"
 	@echo "make bench    print the engine speed and quality figures"
 	@echo "make deb      build build/dataguardian_VERSION_ARCH.deb (needs PyPI; root installs build tools)"
+	@echo "make trackers refresh the website scanner's tracker database (OCD=file-or-url)"
+	@echo "make autoconsent  fetch the pinned @duckduckgo/autoconsent rule set from npm"
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -68,6 +71,9 @@ test-unit: venv
 lint: venv
 	$(BIN)/ruff check dgp tests bench
 	$(BIN)/ruff format --check dgp tests bench
+	@command -v ansible-lint >/dev/null || \
+		{ echo "make lint: ansible-lint is missing; \`make deps\` (root) installs it" >&2; exit 1; }
+	cd ansible && ansible-lint
 
 format: venv
 	$(BIN)/ruff format dgp tests bench
@@ -76,9 +82,19 @@ bench: venv
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/website.py
 
 deb:
 	bash scripts/build-deb.sh
+
+# The website scanner's data (dgp/scanners/website/data/README.md): refreshed here,
+# committed, shipped; nothing is fetched at scan time.
+OCD ?= https://raw.githubusercontent.com/jkwakman/Open-Cookie-Database/main/open-cookie-database.csv
+trackers:
+	python3 scripts/refresh-trackers.py --ocd "$(OCD)"
+
+autoconsent:
+	bash scripts/fetch-autoconsent.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,5 +1,5 @@
-"""/health latency of a scanner app while it scans, or of the web app during a flood of
-failed sign-ins, against the same app idle.
+"""/health latency of a scanner app while it scans, of the web app during a flood of
+failed sign-ins, or of the web app with ten kinds while one scanner app hangs.
 
 Default: starts `dgp scanner code` (gunicorn + its consumer process) on a free loopback
 port, measures N GET /health requests idle, then again while the consumer scans a
@@ -9,7 +9,13 @@ large tree, and prints p50/p99 of both. Target: p99 while scanning < 50 ms.
 (each its own address, named by the trusted proxy header) post failed sign-ins with
 made-up e-mail addresses as fast as they can. Target: p99 during the flood < 50 ms.
 
-    python bench/health.py [--requests 300] [--login-flood]
+--ten-kinds: starts `dgp web` (one gunicorn worker) with eight toy kinds registered
+besides code and document, every kind with a live consumer, the scanner apps of the
+toy kinds on this host: seven answer (a small HTTP server each), one is a listening
+socket that accepts connections and never answers. Prints p50/p99 of the web app's
+/health and the hung kind's state. Target: p99 < 100 ms.
+
+    python bench/health.py [--requests 300] [--login-flood | --ten-kinds]
 """
 
 from __future__ import annotations
@@ -28,14 +34,21 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from bench.services import ROOT, bench_services, worker_env
-from dgp.plumbing.queue import JobQueue
+from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.store import Database, ScanStore
+from tests.netfixtures import Handler, serve
 
 TARGET_MS = 50.0
+TEN_KINDS_TARGET_MS = 100.0
+TOY_KINDS = [f"toy{n}" for n in range(1, 9)]  # with code and document: ten
+HUNG = TOY_KINDS[-1]
+DGP = [sys.executable, "-m", "dgp.cli"]
 LINE = 'klant = {"bsn": "111222333", "email": "jan.jansen@example.nl"}  # gegevens\n'
 
 
@@ -45,14 +58,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def latencies(port: int, n: int) -> list[float]:
+def latencies(port: int, n: int, answers: list[bytes] | None = None) -> list[float]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     times = []
     for _ in range(n):
         t0 = time.perf_counter()
         conn.request("GET", "/health")
-        conn.getresponse().read()
+        body = conn.getresponse().read()
         times.append((time.perf_counter() - t0) * 1000)
+        if answers is not None:
+            answers.append(body)
         time.sleep(0.005)
     return times
 
@@ -61,9 +76,12 @@ def p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1]
 
 
-def start_server(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    argv: list[str], env: dict[str, str], port: int, launcher: list[str] = DGP
+) -> subprocess.Popen[bytes]:
+    """`dgp ARGV --bind 127.0.0.1:PORT` (run by `launcher`), once it answers /health."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "dgp.cli", *argv, "--bind", f"127.0.0.1:{port}"],
+        [*launcher, *argv, "--bind", f"127.0.0.1:{port}"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -157,13 +175,84 @@ def login_flood(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def scanner_apps(kinds: list[str], hung: str) -> Iterator[dict[str, int]]:
+    """kind -> port: an answering /health for each kind, and for `hung` a socket that
+    accepts connections (the kernel does, from its backlog) and never answers."""
+    with ExitStack() as servers, socket.socket() as never:
+        never.bind(("127.0.0.1", 0))
+        never.listen(1024)
+        ports = {hung: never.getsockname()[1]}
+        for kind in kinds:
+            if kind != hung:
+                ports[kind] = servers.enter_context(serve(_up)).server_address[1]
+        yield ports
+
+
+def _up(handler: Handler) -> None:
+    """A scanner app's /health that is up."""
+    handler.reply(200, b'{"status": "up"}', {"Content-Type": "application/json"})
+
+
+def serve_web(toy_ports: dict[str, int], argv: list[str]) -> int:
+    """In the web process: register the toy kinds, then run `dgp ARGV` (its gunicorn
+    worker forks from here, so it has them too)."""
+    from dgp import kinds
+    from dgp.cli import main as dgp
+    from dgp.kinds import KindSpec
+
+    for name, toy_port in toy_ports.items():
+        kinds.register(KindSpec(name, "a toy kind (bench)", toy_port, "tests.toykind"))
+    return dgp(argv)
+
+
+def ten_kinds(args: argparse.Namespace) -> int:
+    """/health of the web app with ten kinds, one scanner app hung."""
+    import redis
+
+    from dgp import kinds
+
+    with bench_services() as (dsn, prefix), scanner_apps(TOY_KINDS, HUNG) as toy_ports:
+        env = {**worker_env(dsn, prefix), "DGP_SCANNER_APPS": ",".join(TOY_KINDS)}
+        liveness = Liveness(JobQueue(redis.Redis.from_url(env["DGP_REDIS_URL"]), prefix))
+        for kind in [*kinds.names(), *TOY_KINDS]:  # a live consumer each (TTL 30 s)
+            liveness.beat(kind, f"{kind}-1")
+        launcher = [sys.executable, __file__, "--serve-web", json.dumps(toy_ports)]
+        server = start_server(["web", "--workers", "1"], env, free_port(), launcher)
+        port = int(server.args[-1].rpartition(":")[2])  # type: ignore[index]
+        answers: list[bytes] = []
+        try:
+            times = latencies(port, args.requests, answers)
+        finally:
+            stop_server(server)
+    last = json.loads(answers[-1])["scanners"]
+    hung = last[HUNG]
+    others = sorted({s["status"] for k, s in last.items() if k != HUNG})
+    print(f"{len(last)} kinds, {len(toy_ports)} scanner apps on this host, {HUNG}'s never answers")
+    print(f"web /health: p50 {p(times, 50):6.1f} ms   p99 {p(times, 99):6.1f} ms")
+    print(
+        f"{HUNG}: {hung['status']} (app: {hung['app']['status']}, breaker {hung['breaker']}); "
+        f"the other kinds: {', '.join(others)}"
+    )
+    ok = p(times, 99) < TEN_KINDS_TARGET_MS
+    verdict = "OK" if ok else "MISSED"
+    print(f"target p99 with ten kinds, one hung < {TEN_KINDS_TARGET_MS:.0f} ms: {verdict}")
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--serve-web"]:  # the web process of --ten-kinds
+        return serve_web(json.loads(sys.argv[2]), sys.argv[3:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--requests", type=int, default=300)
-    ap.add_argument("--login-flood", action="store_true", help="the web app under sign-ins")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--login-flood", action="store_true", help="the web app under sign-ins")
+    mode.add_argument("--ten-kinds", action="store_true", help="the web app, ten kinds, one hung")
     args = ap.parse_args()
     if args.login_flood:
         return login_flood(args)
+    if args.ten_kinds:
+        return ten_kinds(args)
     import redis
 
     with tempfile.TemporaryDirectory() as tmp, bench_services() as (dsn, prefix):
@@ -180,7 +269,9 @@ def main() -> int:
             store = ScanStore(database)
             org = store.create_organisation("bench")
             queue = JobQueue(redis.Redis.from_url(env["DGP_REDIS_URL"]), prefix)
-            scan_id = store.create_scan(org, None, "code", str(tree), {"allow_local_sources": True})
+            scan_id = store.start_scan(
+                org, None, "code", str(tree), {"allow_local_sources": True}
+            ).id
             queue.submit("code", scan_id)
             while store.get_scan(org, scan_id).status.value != "running":  # type: ignore[union-attr]
                 time.sleep(0.05)

@@ -18,23 +18,9 @@ import subprocess
 import sys
 
 from bench.services import ROOT
+from tests.heavy import HEAVY_LIBRARIES
 
-HEAVY = (
-    "pypdf",
-    "pdfminer",
-    "docx",
-    "openpyxl",
-    "pptx",
-    "odf",
-    "PIL",
-    "hyperscan",
-    "pytesseract",
-    "playwright",
-    "onnx",
-    "h5py",
-    "torch",
-    "cv2",
-)
+HEAVY = HEAVY_LIBRARIES
 # What each process imports before it serves or works (the same modules its command loads).
 ENTRIES = {
     "web app": "import dgp.cli; import dgp.apps.web.app",

@@ -52,7 +52,7 @@ def sequential(store: ScanStore, org: str, work: list[tuple[str, str]]) -> float
         kinds.get(kind).warm_up()
     started = time.perf_counter()
     for kind, target in work:
-        scan_id = store.create_scan(org, None, kind, target, {})
+        scan_id = store.start_scan(org, None, kind, target, {}).id
         store.claim_scan(scan_id)
         spec = kinds.get(kind)
         result = spec.scan_function()(
@@ -97,7 +97,7 @@ def through_services(
         started = time.perf_counter()
         ids = []
         for kind, target in work:
-            scan_id = store.create_scan(org, None, kind, target, {})
+            scan_id = store.start_scan(org, None, kind, target, {}).id
             queue.submit(kind, scan_id)
             ids.append(scan_id)
         deadline = time.monotonic() + 600

@@ -228,7 +228,7 @@ def consumers_only(consumers: int, args: argparse.Namespace) -> float:
         org = store.create_organisation("bench")
         env = {**worker_env(dsn, prefix), "DGP_ALLOW_LOCAL_SOURCES": "true"}
         queue = JobQueue(redis.Redis.from_url(REDIS_URL), prefix)
-        ids = [store.create_scan(org, None, "code", empty, {}) for _ in range(args.jobs)]
+        ids = [store.start_scan(org, None, "code", empty, {}).id for _ in range(args.jobs)]
         workers = [dgp(env, "worker", "code", "--consumer", f"only-{n}") for n in range(consumers)]
 
         def queue_all() -> None:

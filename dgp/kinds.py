@@ -68,7 +68,8 @@ class KindSpec:
     show_target: Callable[[str], str] = _as_is
     endpoint: Callable[[str], str | None] = _no_endpoint
     # run each job in a child process with a hard time and memory limit (heavy parsers,
-    # browsers), so one hung or exploding input fails that job, not the unit
+    # browsers), so one hung or exploding input fails that job, not the unit: the limits'
+    # timeout_seconds and max_memory_bytes (dgp.plumbing.isolation)
     isolated: bool = False
     # Debian packages a scanner host of this kind wants (the package's Recommends)
     system_packages: tuple[str, ...] = ()

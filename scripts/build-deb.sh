@@ -27,7 +27,8 @@ work=build/deb
 src=$work/dataguardian-$version
 rm -rf "$work"
 mkdir -p "$src"
-tar -c --exclude=__pycache__ --exclude='*.pyc' pyproject.toml README.md dgp units |
+tar -c --exclude=__pycache__ --exclude='*.pyc' pyproject.toml README.md dgp units \
+    scripts/fetch-autoconsent.sh |
     tar -x -C "$src"
 cp -r packaging/debian "$src/debian"
 

@@ -39,7 +39,8 @@ testhost ansible "$STATE" "dgp=$HOST" >/dev/null || fail "writing the inventory 
 step "deploy: ansible-playbook -i ansible/inventories/all-in-one ansible/deploy.yml"
 if ! ANSIBLE_FORCE_COLOR=0 ansible-playbook -i ansible/inventories/all-in-one \
     -i "$STATE/hosts.yml" --vault-password-file "$VAULT_PASSWORD" \
-    -e "dataguardian_deb=$deb" ansible/deploy.yml >"$STATE/deploy.log" 2>&1; then
+    -e "dataguardian_deb=$deb" -e dataguardian_allow_private_hosts=true \
+    ansible/deploy.yml >"$STATE/deploy.log" 2>&1; then
     tail -30 "$STATE/deploy.log"
     fail "the playbook (whole log: $STATE/deploy.log)"
 fi
@@ -57,15 +58,27 @@ token=$(inside runuser -u dataguardian -- dgp token create --email "$email" --na
     --scope scans:write --scope scans:read --scope findings:read 2>/dev/null) || fail "dgp token create"
 tar -C samples -c . | inside sh -c 'rm -rf /var/tmp/samples && mkdir -p /var/tmp/samples &&
     tar -C /var/tmp/samples -x' || fail "copying samples/ into the host"
+# the website sample is a site served on the host's loopback (the demo deploy allows
+# private addresses; the scan asks for them as the admin), scanned over HTTP only
+inside sh -c 'setsid python3 -m http.server 8099 --bind 127.0.0.1 \
+    --directory /var/tmp/samples/website >/dev/null 2>&1 < /dev/null &' ||
+    fail "serving samples/website on the host"
 kinds=$("$BIN/dgp" kinds --names)
 for kind in $kinds; do
     case $kind in
         code) sample=code ;;
         document) sample=documents ;;
+        website) sample=website ;;
         *) fail "no bundled sample for the $kind scanner (add one under samples/)" ;;
     esac
     echo "-- $kind: samples/$sample"
-    out=$(inside env DGP_TOKEN="$token" dgp submit "$kind" "/var/tmp/samples/$sample" --wait \
+    target=/var/tmp/samples/$sample
+    options=()
+    if [ "$kind" = website ]; then
+        target=http://127.0.0.1:8099/
+        options=(--option mode=http --option allow_private_hosts=true)
+    fi
+    out=$(inside env DGP_TOKEN="$token" dgp submit "$kind" "$target" "${options[@]}" --wait \
         </dev/null) || fail "the $kind scan: $out"
     echo "${out##*$'\r'}"
     scan_id=$(printf '%s\n' "$out" | tail -1 | cut -d' ' -f1)

@@ -184,8 +184,9 @@ class TLSPair:
     files: list[Path] = field(default_factory=list)
 
 
-def tls_pair(name: str, workdir: Path) -> TLSPair:
-    """A server certificate for `name` (and 127.0.0.1) signed by a CA made here."""
+def tls_pair(name: str, workdir: Path, also: tuple[str, ...] = (), days: int = 1) -> TLSPair:
+    """A server certificate for `name`, the names in `also` and 127.0.0.1, valid for `days`,
+    signed by a CA made here."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -201,7 +202,7 @@ def tls_pair(name: str, workdir: Path) -> TLSPair:
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -230,10 +231,13 @@ def tls_pair(name: str, workdir: Path) -> TLSPair:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=days))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName(name), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                [
+                    *(x509.DNSName(n) for n in (name, *also)),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                ]
             ),
             critical=False,
         )

@@ -7,9 +7,19 @@ import sys
 from collections.abc import Sequence
 
 from dgp import __version__
-from dgp.cli import accounts, client, kinds, rules, scan, serve, service
+from dgp.cli import (
+    accounts,
+    client,
+    credentials,
+    kinds,
+    rules,
+    scan,
+    serve,
+    service,
+    settings,
+)
 
-COMMANDS = (scan, rules, kinds, service, accounts, client, serve)
+COMMANDS = (scan, rules, kinds, service, accounts, credentials, client, serve, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:

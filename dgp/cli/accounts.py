@@ -73,24 +73,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run_user_create(args: argparse.Namespace) -> int:
-    return _run("dgp user create", lambda: _create_user(args))
+    return report_errors("dgp user create", lambda: _create_user(args))
 
 
 def run_user_unlock(args: argparse.Namespace) -> int:
-    return _run("dgp user unlock", lambda: _unlock_user(args))
+    return report_errors("dgp user unlock", lambda: _unlock_user(args))
 
 
 def run_token_create(args: argparse.Namespace) -> int:
-    return _run("dgp token create", lambda: _create_token(args))
+    return report_errors("dgp token create", lambda: _create_token(args))
 
 
-def _run(name: str, action: Callable[[], None]) -> int:
+def report_errors(name: str, action: Callable[[], int | None]) -> int:
+    """Run a command's `action` (its exit code, None for 0); a problem the user can fix
+    is one line on stderr, without a traceback."""
     try:
-        action()
+        return action() or 0
     except (SettingsError, StoreUnavailable, CommandError, ValueError) as e:
         print(f"{name}: error: {e}", file=sys.stderr)
         return 1 if isinstance(e, UserExists) else 2
-    return 0
 
 
 def _stores() -> tuple[ScanStore, UserStore]:
@@ -148,15 +149,15 @@ def _create_token(args: argparse.Namespace) -> None:
     print(plaintext)
 
 
-def read_password() -> str:
+def read_password(what: str = "password") -> str:
     """From a terminal: prompted twice. Otherwise the first line of standard input."""
     if sys.stdin.isatty():
-        first = getpass.getpass("Password: ")
-        if getpass.getpass("Password again: ") != first:
-            raise CommandError("the passwords differ")
+        first = getpass.getpass(f"{what.capitalize()}: ")
+        if getpass.getpass(f"{what.capitalize()} again: ") != first:
+            raise CommandError(f"the {what}s differ")
         return first
     line = sys.stdin.readline()
     password = line[:-1] if line.endswith("\n") else line
     if not password:
-        raise CommandError("no password on standard input")
+        raise CommandError(f"no {what} on standard input")
     return password

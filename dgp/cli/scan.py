@@ -1,5 +1,9 @@
 """`dgp scan KIND TARGET`: run one scanner here, without the services.
 
+For a kind that takes a questionnaire instead of a target (DPIA), TARGET is the
+questionnaire's JSON file. What the scan makes besides findings (a report, a
+redacted image) is written into the folder given by --artefacts.
+
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or
 input error, or a scan that failed (with a message on stderr): never 1 for a
 failure, which CI would read as "findings".
@@ -25,15 +29,19 @@ from pathlib import Path
 from typing import TextIO
 
 from dgp import __version__, kinds
+from dgp.cli.client import parse_option
+from dgp.cli.files import read_questionnaire, write_artefacts
 from dgp.cli.kinds import kind_name
 from dgp.cli.progress import ProgressBar
 from dgp.config import HashKeyError, load_hash_key
+from dgp.domain import inputs
 from dgp.domain.baseline import Baseline, BaselineError
 from dgp.domain.finding import Finding
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob
 from dgp.domain.options import OptionsError, ScanOptions
 from dgp.domain.severity import Severity
 from dgp.domain.text import escape_controls
+from dgp.kinds import Input
 from dgp.output import FORMATS, open_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -44,9 +52,17 @@ SEVERITIES = [s.value for s in Severity]
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("scan", help="scan a target with one scanner, here and now")
     p.add_argument("kind", type=kind_name, help="scanner kind (dgp kinds)")
-    p.add_argument("target", help="path, archive or (code) git URL")
+    p.add_argument(
+        "target", help="path, archive or (code) git URL; a questionnaire's JSON file (dpia)"
+    )
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", "-o", type=Path, help="write the report here, not to stdout")
+    p.add_argument(
+        "--artefacts",
+        type=Path,
+        metavar="DIR",
+        help="write the files the scan makes (reports, screenshots, redacted images) into DIR",
+    )
     p.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding is this severe")
     p.add_argument("--baseline", type=Path, help="JSON baseline or earlier JSON report")
     p.add_argument("--since", metavar="COMMIT", help="code: only files changed since COMMIT")
@@ -83,6 +99,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         type=int,
         help="code: worker processes reading files (default: the CPUs this process may use)",
     )
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=parse_option,
+        help="one of the kind's options (dgp kinds --json), VALUE as JSON or text, e.g. "
+        'website: mode=http, states=\'["none","reject"]\'; repeatable',
+    )
     p.set_defaults(run=run)
 
 
@@ -118,6 +143,10 @@ def _options(args: argparse.Namespace) -> ScanOptions:
             raise ScanInputError("--min-confidence must be between 0 and 1")
         values["min_confidence"] = args.min_confidence
     options_type = kinds.get(args.kind).options
+    for name, value in args.option:
+        if name not in options_type.option_names():
+            raise ScanInputError(f"{args.kind} scans have no option {name!r}")
+        values[name] = value
     for name, flag in KIND_FLAGS:
         value = getattr(args, name)
         if value in (None, False):
@@ -181,11 +210,25 @@ def _umask() -> int:
     return mask
 
 
+def _job(args: argparse.Namespace) -> ScanJob:
+    """The job: a target, or for a kind that takes none, what it takes instead."""
+    spec = kinds.get(args.kind)
+    if spec.takes(Input.TARGET) or spec.takes(Input.UPLOAD):
+        return ScanJob(kind=args.kind, target=args.target, options=_options(args))
+    if not spec.takes(Input.QUESTIONNAIRE):
+        raise ScanInputError(
+            f"{args.kind} scans are given earlier scans: start them on a server (dgp submit)"
+        )
+    questionnaire = read_questionnaire(Path(args.target))
+    target = inputs.describe(args.kind, questionnaire, ())
+    return ScanJob(args.kind, target, _options(args), questionnaire=questionnaire)
+
+
 def run(args: argparse.Namespace) -> int:
     _stop_on_sigterm()
     bar = ProgressBar()
     try:
-        job = ScanJob(kind=args.kind, target=args.target, options=_options(args))
+        job = _job(args)
         if args.baseline is not None:
             job.baseline = Baseline.load(args.baseline)
         scan = kinds.get(args.kind).scan_function()
@@ -209,6 +252,15 @@ def run(args: argparse.Namespace) -> int:
         log.debug("scan failed", exc_info=True)
         _error(f"the scan failed unexpectedly: {type(e).__name__}: {e}")
         return EXIT_ERROR
+    if args.artefacts is not None:
+        try:
+            write_artefacts(result.artefacts, args.artefacts)
+        except OSError as e:
+            _error(f"cannot write the artefacts: {e.strerror or e}")
+            return EXIT_ERROR
+    elif result.artefacts:
+        names = ", ".join(a.name for a in result.artefacts)
+        print(f"dgp scan: not written (use --artefacts DIR): {names}", file=sys.stderr)
     if args.fail_on is not None:
         threshold = Severity(args.fail_on)
         counts = result.scan.stats.findings_by_severity

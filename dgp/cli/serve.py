@@ -51,13 +51,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run_scanner(args: argparse.Namespace) -> int:
     from dgp.apps.logs import setup_logging
     from dgp.apps.scanner.consumer import ConsumerProcess
-    from dgp.apps.serving import Server
+    from dgp.apps.serving import Server, socket_activated
 
     kind = kinds.for_instance(args.kind).name  # instance website-2 runs kind website
     setup_logging(scanner=kind)
     try:
         settings = load_settings()
-        bind = args.bind or ports.scanner_bind(args.kind)
+        # socket-activated, the socket is systemd's (an extra instance, website-2, gets
+        # the template's unix socket); otherwise --bind or the kind's own port
+        bind = args.bind or ("" if socket_activated() else ports.scanner_bind(args.kind))
     except (SettingsError, ValueError) as e:
         print(f"dgp scanner: error: {e}", file=sys.stderr)
         return 2

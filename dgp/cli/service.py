@@ -39,7 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     worker.add_argument("--once", action="store_true", help="handle at most one job, then stop")
     worker.set_defaults(run=run_worker)
 
-    janitor = sub.add_parser("janitor", help="hand jobs of dead consumers to live ones")
+    janitor = sub.add_parser(
+        "janitor", help="hand jobs of dead consumers to live ones; purge past the retention"
+    )
     janitor.add_argument(
         "--kind", action="append", type=kind_name, help="only these kinds (default: all)"
     )
@@ -108,7 +110,8 @@ def run_janitor(args: argparse.Namespace) -> int:
     janitor = Janitor(connections.queue, connections.store, settings)
     names = args.kind or kinds.names()
     while True:
-        print(json.dumps(janitor.run_once(names)), flush=True)
+        report = {"jobs": janitor.run_once(names), "purged": janitor.purge()}
+        print(json.dumps(report), flush=True)
         if args.loop is None:
             return 0
         time.sleep(args.loop)

@@ -6,6 +6,7 @@ mislabelled file gets a clear reason instead of a library's stack trace.
 
 from __future__ import annotations
 
+import posixpath
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -21,6 +22,8 @@ MAX_UNPACKED_BYTES = 256 * 1024**2
 MAX_PART_RATIO = 200
 _RATIO_FLOOR = 1024**2  # small parts may compress as they like
 MAX_PROPERTIES_XML = 1024**2  # docProps/meta.xml are tiny; a huge one is not worth parsing
+MAX_PART_XML = 64 * 1024**2  # a comments part read whole (the zip's own limits hold too)
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
@@ -127,3 +130,50 @@ def ooxml_metadata(path: Path, label: str) -> dict[str, str]:
             **xml_properties(archive, "docProps/core.xml", OOXML_CORE),
             **xml_properties(archive, "docProps/app.xml", OOXML_APP),
         }
+
+
+def local_name(tag: str) -> str:
+    """ "{namespace}cm" -> "cm": comment parts come in several namespaces (legacy, 2018)."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def read_xml(
+    archive: zipfile.ZipFile, member: str, limit: int = MAX_PART_XML
+) -> ElementTree.Element | None:
+    """A part of an OOXML package parsed, or None when missing, too large or broken:
+    an optional part (comments) that cannot be read must not cost the document's text."""
+    try:
+        info = archive.getinfo(member)
+        if info.file_size > limit:
+            return None
+        return ElementTree.fromstring(archive.read(info))
+    except (
+        KeyError,
+        ElementTree.ParseError,
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        NotImplementedError,  # zipfile: a compression method it cannot read
+        zlib.error,
+    ):
+        return None
+
+
+def related_parts(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]:
+    """(relationship id, type, part name) of what `part` refers to, e.g. a sheet's comments.
+
+    Targets are relative to the part's folder ("../comments1.xml") or absolute
+    ("/xl/comments/comment1.xml"); external targets (links) are left out.
+    """
+    folder, name = posixpath.split(part)
+    root = read_xml(archive, posixpath.join(folder, "_rels", f"{name}.rels"), MAX_PROPERTIES_XML)
+    if root is None:
+        return []
+    found = []
+    for rel in root.iter(_PACKAGE_RELS):
+        target = rel.get("Target") or ""
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        found.append((rel.get("Id") or "", rel.get("Type") or "", posixpath.normpath(path)))
+    return found

@@ -7,11 +7,13 @@ under the path "mail.eml!attachment-name".
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
+from email.utils import getaddresses
 from functools import partial
 from pathlib import Path
 
@@ -24,6 +26,15 @@ from dgp.documents.textcodec import SNIFF_BYTES, looks_binary, sniff_encoding
 
 EXTENSIONS = frozenset({".eml", ".msg"})
 HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Subject")
+# Headers that name people: a display name there is a person's name, whatever the name
+# (scanners report it as such); the segment's `field` is the header's name in lower case.
+ADDRESS_HEADERS = frozenset(h.lower() for h in HEADERS if h != "Subject")
+# Display names of mailboxes that are no person: "Klantenservice <info@...>".
+_NOT_A_PERSON = re.compile(
+    r"(?i)\b(?:no-?reply|do-?not-?reply|info|support|service|helpdesk|servicedesk|team|"
+    r"klantenservice|administratie|afdeling|gemeente|newsletter|nieuwsbrief|notifications?|"
+    r"mailer-daemon|postmaster|b\.?v\.?|n\.?v\.?|ltd|inc|gmbh)\b"
+)
 
 # An attachment: its file name and how to get its bytes. Loading is deferred so
 # that unsupported types cost nothing and one broken attachment spoils only itself.
@@ -48,7 +59,7 @@ def _mail_segments(
 ) -> Iterator[Segment]:
     for name, value in headers:
         if value and value.strip():
-            location = ctx.location(section="header")
+            location = ctx.location(section=f"header:{name}")  # header:From, header:Cc
             yield Segment(text=value.strip(), location=location, field=name.lower())
     plain = [body.replace("\r\n", "\n") for body in plain]
     for body in plain:
@@ -88,6 +99,28 @@ def _attachment(ctx: ExtractContext, name: str, load: Callable[[], bytes]) -> It
         file = Path(folder) / f"attachment{Path(name).suffix.lower()}"
         file.write_bytes(data)
         yield from registry.extract_attachment(file, child)
+
+
+def display_names(value: str) -> list[tuple[int, int]]:
+    """Spans of the display names in an address header that name a person:
+    "Jan Jansen <jan@example.nl>, "De Vries, Marie" <marie@...>" -> two spans.
+
+    Left out: bare addresses, a name that is an address, and mailboxes of teams and
+    organisations (noreply, Klantenservice, "Acme B.V.").
+    """
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for name, address in getaddresses([value]):
+        name = name.strip()
+        start = value.find(name, position) if name else -1
+        if start < 0:
+            continue
+        position = start + len(name)
+        if "@" in name or name.lower() == address.lower() or _NOT_A_PERSON.search(name):
+            continue
+        if any(c.isalpha() for c in name) and not any(c.isdigit() for c in name):
+            spans.append((start, start + len(name)))
+    return spans
 
 
 # -- EML -------------------------------------------------------------------------------

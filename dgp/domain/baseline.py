@@ -32,6 +32,13 @@ class Baseline:
         path = finding.location.path
         return path is not None and any(fnmatchcase(path, glob) for glob in self.paths)
 
+    def to_dict(self) -> dict[str, list[str]]:
+        return {
+            "fingerprints": sorted(self.fingerprints),
+            "rules": sorted(self.rules),
+            "paths": list(self.paths),
+        }
+
     @classmethod
     def from_dict(cls, data: object) -> Baseline:
         if not isinstance(data, dict):

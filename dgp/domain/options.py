@@ -8,7 +8,7 @@ fields (CodeOptions). Its defaults are the server's, and for the fields named in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar, Self
 
 from dgp.domain.severity import Severity
@@ -28,6 +28,9 @@ class Limits:
     max_archive_entries: int = 50_000
     max_compression_ratio: float = 200.0
     max_archive_depth: int = 3
+    # memory of the process that runs the scan: enforced (RLIMIT_DATA) when the job runs
+    # isolated in a child process of its own (dgp.plumbing.isolation), else by the unit
+    max_memory_bytes: int = 1024 * MiB
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -56,14 +59,15 @@ class ScanOptions:
     allow_private_hosts: bool = True
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        """From a job's JSON options; unknown keys are an error, not silently ignored."""
+    def from_dict(cls, data: dict[str, Any], defaults: Limits | None = None) -> Self:
+        """From a job's JSON options; unknown keys are an error, not silently ignored.
+        Limits the options do not set are `defaults` (the kind's), else Limits()."""
         data = dict(data)
         limit_values = dict(data.pop("limits", None) or {})
         unknown_limits = set(limit_values) - set(Limits.names())
         if unknown_limits:  # not a TypeError from the constructor: callers expect ValueError
             raise OptionsError(f"unknown scan limits: {', '.join(sorted(unknown_limits))}")
-        limits = Limits(**limit_values)
+        limits = replace(defaults or Limits(), **limit_values)
         if "severity_threshold" in data:
             data["severity_threshold"] = Severity.parse(data["severity_threshold"])
         unknown = set(data) - {f.name for f in fields(cls)}
@@ -73,6 +77,12 @@ class ScanOptions:
             return cls(limits=limits, **data)
         except TypeError as e:
             raise OptionsError(str(e)) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """As from_dict reads it (JSON: a job handed to a child process)."""
+        data = asdict(self)
+        data["severity_threshold"] = self.severity_threshold.value
+        return data
 
     @classmethod
     def option_names(cls) -> tuple[str, ...]:

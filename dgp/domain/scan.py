@@ -40,6 +40,21 @@ class ScanStats:
             "truncated": self.truncated,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanStats:
+        """From stored or received JSON: known counters only, each checked to be a number."""
+        stats = cls()
+        for name in ("items_scanned", "items_skipped", "suppressed", "bytes_scanned"):
+            if name in data:
+                setattr(stats, name, int(data[name]))
+        stats.truncated = bool(data.get("truncated", False))
+        counts = data.get("findings_by_severity")
+        if isinstance(counts, dict):
+            stats.findings_by_severity.update(
+                {Severity(name).value: int(n) for name, n in counts.items()}
+            )
+        return stats
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -62,6 +77,7 @@ class Scan:
     stats: ScanStats = field(default_factory=ScanStats)
     score: float | None = None
     error: str | None = None
+    scan_ids: tuple[str, ...] = ()  # the earlier scans this one was given (a report's)
 
     def to_dict(self) -> dict[str, Any]:
         def iso(t: datetime | None) -> str | None:
@@ -82,4 +98,33 @@ class Scan:
             "stats": self.stats.to_dict(),
             "score": self.score,
             "error": self.error,
+            "scan_ids": list(self.scan_ids),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scan:
+        """The inverse of to_dict; a field of the wrong type is a ValueError or TypeError."""
+        progress = data.get("progress") or {}
+        score = data.get("score")
+        error = data.get("error")
+        return cls(
+            id=str(data["id"]),
+            kind=str(data["kind"]),
+            target=str(data["target"]),
+            organisation=str(data.get("organisation", "local")),
+            created_by=str(data.get("created_by", "")),
+            options=dict(data.get("options") or {}),
+            status=ScanStatus(data["status"]),
+            progress=int(progress.get("percent", 0)),
+            progress_message=str(progress.get("message", "")),
+            created_at=_time(data.get("created_at")) or utcnow(),
+            started_at=_time(data.get("started_at")),
+            finished_at=_time(data.get("finished_at")),
+            stats=ScanStats.from_dict(data.get("stats") or {}),
+            score=None if score is None else float(score),
+            error=None if error is None else str(error),
+        )
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

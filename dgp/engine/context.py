@@ -175,16 +175,44 @@ VAT = ContextWords(
 PHONE = ContextWords(
     [
         "tel",
+        "tel.",
         "telefoon",
         "telefoonnummer",
+        "telnr",
         "phone",
         "mobiel",
         "mobile",
+        "mob",
         "gsm",
         "bel",
+        "bellen",
         "call",
         "fax",
         "whatsapp",
+        "telefon",
+        "telefonnummer",
+        "rufnummer",
+        "handy",
+        "téléphone",
+        "tél",
+        "bereikbaar",
+    ]
+)
+# A national number that is not valid in the Netherlands is read as Belgian or German
+# only beside the words people there write before it (or, for Belgium, in its own
+# 0475/12.34.56 form): a Dutch typo is often valid in Germany's looser plan.
+PHONE_BE = ContextWords(["gsm", "gsm-nummer", "gsmnummer", "tél", "tél.", "téléphone", "portable"])
+PHONE_DE = ContextWords(
+    [
+        "telefon",
+        "telefonnummer",
+        "rufnummer",
+        "handy",
+        "handynummer",
+        "mobil",
+        "mobilnummer",
+        "festnetz",
+        "erreichbar",
     ]
 )
 PAYMENT_CARD = ContextWords(
@@ -234,6 +262,60 @@ NAME = ContextWords(
         "to",
         "user",
         "gebruiker",
+        "holder",
+        "houder",
+        "rekeninghouder",
+        "kaarthouder",
     ]
 )
 VERSION = ContextWords(["version", "versie", "ver", "v", "release", "build"], before=12, after=0)
+
+# A number labelled as a reference ("Ordernummer 123456782", "Factuur: ...", "Transaction
+# id ...") is that reference, whatever checksum it passes: not a BSN, card or phone.
+REFERENCE_WORDS = (
+    "order",
+    "bestel",
+    "bestelling",
+    "factuur",
+    "invoice",
+    "transactie",
+    "transaction",
+    "ticket",
+    "referentie",
+    "reference",
+    "ref",
+    "kenmerk",
+    "betalingskenmerk",
+    "zaak",
+    "dossier",
+    "artikel",
+    "article",
+    "klant",
+    "customer",
+    "tracking",
+    "zending",
+    "pakket",
+    "shipment",
+    "boeking",
+    "booking",
+    "reservering",
+    "reservation",
+    "contract",
+    "polis",
+    "policy",
+    "serie",
+    "serial",
+    "batch",
+)
+REFERENCE_BEFORE = 48  # characters before a number in which its label is looked for
+_REFERENCE_LABEL = re.compile(
+    r"(?<![a-z])(?:" + "|".join(REFERENCE_WORDS) + r")"
+    r"(?:[ _-]?(?:nummer|number|nr|no|num|id|code))?s?\.?[\"']?"
+    r"\s*(?:[:#=]|nr\.?|no\.?)?\s*[\"'(]?$",
+    re.IGNORECASE,
+)
+
+
+def is_reference(text: str, start: int) -> bool:
+    """The number at `start` stands right after an order, invoice, ticket... label."""
+    return _REFERENCE_LABEL.search(text, max(0, start - REFERENCE_BEFORE), start) is not None

@@ -6,14 +6,14 @@ import re
 from datetime import date
 
 from dgp.engine import context, validators
-from dgp.engine.lexicons import FIRST_NAMES, NOT_SURNAMES, TUSSENVOEGSELS
+from dgp.engine.names import NAME_PATTERNS
 from dgp.engine.patterns import PatternSpec
 
 BARE_CHECKSUM_CONFIDENCE = 0.3  # passes a checksum, nothing else: below the default threshold
 
 
 def _bsn(text: str, start: int, end: int) -> float | None:
-    if not validators.is_bsn(text[start:end]):
+    if not validators.is_bsn(text[start:end]) or context.is_reference(text, start):
         return None
     return 0.95 if context.BSN.near(text, start, end) else BARE_CHECKSUM_CONFIDENCE
 
@@ -22,7 +22,7 @@ def _iban(text: str, start: int, end: int) -> float | None:
     return 0.95 if validators.is_iban(text[start:end]) else None
 
 
-_IBAN_PREFIX = re.compile(r"[A-Z]{2}\d{2}[ ]?(?:[A-Z0-9]{1,4}[ ]?)*$")
+_IBAN_PREFIX = re.compile(r"[A-Z]{2}\d{2}[ ]?(?:[A-Z0-9]{1,4}[ ]?)*$", re.IGNORECASE)
 
 
 def _inside_iban(text: str, start: int) -> bool:
@@ -30,17 +30,77 @@ def _inside_iban(text: str, start: int) -> bool:
     return _IBAN_PREFIX.search(text, max(0, start - 40), start) is not None
 
 
+_PHONE_PREFIX_BEFORE = re.compile(r"(?:\+|\b00)\s?$")
+
+
 def _card(text: str, start: int, end: int) -> float | None:
-    if _inside_iban(text, start) or not validators.is_payment_card(text[start:end]):
+    if not validators.is_payment_card(text[start:end]):
+        return None
+    if _PHONE_PREFIX_BEFORE.search(text, max(0, start - 3), start):
+        return None  # "+49 151 75606644": a phone number after its "+"
+    if _inside_iban(text, start) or context.is_reference(text, start):
         return None
     return 0.95 if context.PAYMENT_CARD.near(text, start, end) else 0.85
 
 
-def _phone(text: str, start: int, end: int) -> float | None:
+# A date at the start of a phone candidate ("01-02-2024 1234") makes it no phone number.
+_DATE_START = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\d{4}-\d{2}-\d{2}")
+_DIGIT_GROUP_BEFORE = re.compile(r"\d[ .-]?$")
+
+
+_BE_GROUPS = re.compile(r"\d{2}[ .]\d{2}[ .]\d{2}$")  # 0475 12 34 56, 02 512.34.56
+_RANGE = re.compile(r"(0\d{3,4}) ?- ?(0\d{3,4})")
+
+
+_SERVICE_PREFIXES = frozenset({"0800", "0900", "0906", "0909"})  # 0800-0967 is a number
+
+
+def _is_range(value: str) -> bool:
+    """Two zero-padded numbers of one width, rising: "03884-04048" (pages, articles)."""
+    m = _RANGE.fullmatch(value)
+    if m is None or m[1] in _SERVICE_PREFIXES:
+        return False
+    return len(m[1]) == len(m[2]) and int(m[1]) < int(m[2])
+
+
+def _national_region(text: str, start: int, end: int) -> str | None:
+    """The region of a national number (020-1234567, 0475/12.34.56), or None.
+
+    A number valid in the Netherlands is Dutch. One that is not counts as Belgian
+    or German only in that country's words or way of writing (context.PHONE_BE,
+    PHONE_DE): a Dutch typo is often valid in Germany's looser plan. The words are
+    looked for before phonenumbers is asked, which is the costly part.
+    """
     value = text[start:end]
-    if parse_date(value) is not None or _inside_iban(text, start):
+    dotted = "." in value  # Belgians write 0475/12.34.56; elsewhere dots make versions
+    if not dotted and validators.phone_regions(value, ("NL",)):
+        return "NL"
+    belgian = (
+        "/" in value
+        or context.PHONE_BE.near(text, start, end)
+        or (_BE_GROUPS.search(value) is not None and context.PHONE.near(text, start, end))
+    )
+    if belgian and validators.phone_regions(value, ("BE",)):
+        return "BE"
+    if dotted or not context.PHONE_DE.near(text, start, end):
         return None
-    if not validators.is_phone(value):
+    return "DE" if validators.phone_regions(value, ("DE",)) else None
+
+
+def _phone(text: str, start: int, end: int) -> float | None:
+    """A valid Dutch, Belgian or German number, not part of a longer number or a label."""
+    value = text[start:end]
+    if _DATE_START.match(value) or _inside_iban(text, start) or _is_range(value):
+        return None
+    if _DIGIT_GROUP_BEFORE.search(text, max(0, start - 2), start):
+        return None  # the tail of a card number, an amount or another longer number
+    if context.is_reference(text, start):
+        return None
+    if value.lstrip("(").startswith(("+", "00")):  # the country code decides
+        regions = validators.phone_regions(value)
+        if not regions or ("." in value and regions != ["BE"]):
+            return None
+    elif _national_region(text, start, end) is None:
         return None
     return 0.95 if context.PHONE.near(text, start, end) else 0.85
 
@@ -52,6 +112,11 @@ _NOT_TLDS = frozenset(
 )
 
 
+# "https://user@host/", "ssh://git@host", "git@github.com:org/repo": a URL's userinfo.
+_URL_USERINFO_BEFORE = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/@]*$", re.IGNORECASE)
+_SCP_PATH_AFTER = re.compile(r"[\w.-]{0,64}:[\w~./-]")
+
+
 def _email(text: str, start: int, end: int) -> float | None:
     value = text[start:end].lower()
     local, _, domain = value.rpartition("@")
@@ -60,6 +125,10 @@ def _email(text: str, start: int, end: int) -> float | None:
     tld = domain.rsplit(".", 1)[1]
     if tld in _NOT_TLDS or not _EMAIL_TLD_OK.search(domain):
         return None
+    if _URL_USERINFO_BEFORE.search(text, max(0, start - 64), start) or _SCP_PATH_AFTER.match(
+        text, end
+    ):
+        return None  # the user part of a URL, not a mailbox
     return 0.95
 
 
@@ -156,30 +225,10 @@ def _ip(text: str, start: int, end: int) -> float | None:
     return 0.7
 
 
-def _name_in_context(text: str, start: int, end: int) -> float | None:
-    """Any capitalised pair counts as a name, but only beside a name context word."""
-    words = text[start:end].split()
-    if words[0] in NOT_SURNAMES or not context.NAME.near(text, start, end):
-        return None
-    return _name(text, start, end) and 0.55
-
-
-def _salutation_name(text: str, start: int, end: int) -> float | None:
-    surname = text[start:end].rsplit(None, 1)[-1]
-    return None if surname in NOT_SURNAMES else 0.8
-
-
-def _name(text: str, start: int, end: int) -> float | None:
-    surname = text[start:end].rsplit(None, 1)[-1]
-    if surname in NOT_SURNAMES or surname.upper() == surname:
-        return None
-    return 0.8 if context.NAME.near(text, start, end) else 0.6
-
-
 _MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_TV = "|".join(re.escape(t) for t in TUSSENVOEGSELS)
 
 _YEAR = r"(?:19|20)\d{2}"
+_PHONE_SEP = r"(?:[ .]|[ ]?-[ ]?|/)"  # one space, dot or slash, or a dash with spaces around
 PII_PATTERNS: tuple[PatternSpec, ...] = (
     PatternSpec(
         "pii.bsn",
@@ -189,7 +238,14 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
         context=context.BSN,
         bare_confidence=BARE_CHECKSUM_CONFIDENCE,
     ),
-    PatternSpec("pii.iban", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", _iban, priority=70),
+    # any case ("nl91abna0417164300"), compact or in groups: stdnum decides
+    PatternSpec(
+        "pii.iban",
+        r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b",
+        _iban,
+        caseless=True,
+        priority=70,
+    ),
     # not the digits of a decimal fraction ("0.8444218515250481"): no digit + [.,] before
     PatternSpec(
         "pii.payment_card",
@@ -208,10 +264,12 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
         r"\.[A-Za-z]{2,24}\b",
         priority=80,
     ),
+    # +31 6 1234 5678, 0031 6..., +31 (0) 20 123 4567, (020) 123 45 67, 010 - 123 45 67,
+    # 0800-1234, 0475/12.34.56: a prefix, then digits with one separator between them
     PatternSpec(
         "pii.phone",
-        r"(?:(?:\+|\b00)\d{1,3}[ -]?(?:\(0\)[ -]?)?\(?\d{1,4}\)?(?:[ -]?\d){4,10}"
-        r"|(?:\(0\d{1,4}\)|\b0\d{1,4})(?:[ -]{1,2}|/)?\d(?:[ -]?\d){4,8})\b",
+        rf"(?:(?:\+|\b00)[1-9]\d{{0,2}}[ .-]?(?:\(0\)[ .-]?)?|\b0)\d(?:{_PHONE_SEP}?\d){{6,12}}\b"
+        rf"|\(0\d{{1,4}}\)[ -]?\d(?:{_PHONE_SEP}?\d){{4,10}}\b",
         _phone,
         priority=50,
     ),
@@ -262,41 +320,4 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
     ),
 )
 
-# Surnames may carry accents ("Müller", "Gönül"): the lower-case letters of a surname.
-_LOWER = "[a-zà-öø-ÿ]"
-_LOWER_HS = "(?:[a-z]|" + "|".join("àáâäçèéêëíïñóôöøúüý") + ")"  # hyperscan reads bytes
-_SURNAME = rf"[A-Z]{_LOWER}+(?:-[A-Z]{_LOWER}+)?\b"
-_NAME_VALUE = re.compile(rf"\S+(?: (?:{_TV})){{0,3}} {_SURNAME}")
-_SALUTATION = r"(?:[Hh]eer|[Mm]evrouw|[Dd]hr\.?|[Mm]evr\.?|[Mm]eneer|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)"
-_TV_CAPITAL = "|".join(t.capitalize() for t in TUSSENVOEGSELS if t[0].isalpha())
-PII_PATTERNS += (
-    # "Geachte heer De Vries", "Mevr. Jansen": a salutation names the person after it
-    PatternSpec(
-        "pii.name",
-        rf"\b{_SALUTATION} (?:(?:{_TV}|{_TV_CAPITAL}) ){{0,3}}[A-Z]{_LOWER_HS}",
-        _salutation_name,
-        value=re.compile(rf"{_SALUTATION} (?P<v>(?:(?:{_TV}|{_TV_CAPITAL}) ){{0,3}}{_SURNAME})"),
-        priority=11,
-    ),
-    PatternSpec(
-        "pii.name",
-        rf"\b[A-Z][a-z]+(?: (?:{_TV})){{0,3}} [A-Z]{_LOWER_HS}",
-        _name_in_context,
-        value=_NAME_VALUE,
-        priority=9,
-    ),
-)
-
-# Hyperscan cannot track the start of one alternation of every first name: split it.
-_NAME_CHUNK = 40
-PII_PATTERNS += tuple(
-    PatternSpec(
-        "pii.name",
-        rf"\b(?:{'|'.join(FIRST_NAMES[i : i + _NAME_CHUNK])})(?: (?:{_TV})){{0,3}} "
-        rf"[A-Z]{_LOWER_HS}",
-        _name,
-        value=_NAME_VALUE,
-        priority=10,
-    )
-    for i in range(0, len(FIRST_NAMES), _NAME_CHUNK)
-)
+PII_PATTERNS += NAME_PATTERNS

@@ -31,6 +31,7 @@ MAX_CANDIDATE_BYTES = 256  # a context-needing candidate (a date, a number) is n
 # No candidate is longer than this many characters: a confirming regex looks at most this
 # far back from a hit (a regex with a shorter longest match, less far).
 MAX_MATCH_CHARS = 512
+MAX_BOUNDED_CHARS = 1 << 15  # a bounded regex longer than this counts as unbounded
 EDGE = 8  # characters read beyond a window's edge, so that a match is not cut there
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
 
@@ -44,14 +45,38 @@ def python_regex(spec: PatternSpec) -> re.Pattern[str]:
     return re.compile(spec.python or spec.regex, flags)
 
 
-def reach(regex: re.Pattern[str], limit: int = MAX_MATCH_CHARS) -> int:
-    """The longest match `regex` can make, at most `limit` (unbounded repeats: `limit`)."""
+def _widths(source: str, flags: int) -> tuple[int, int] | None:
+    """The shortest and longest match of a regex source (longest: None when unbounded)."""
     try:
         from re import _parser  # the standard parser's width; private but stable since 3.11
 
-        return max(1, min(limit, _parser.parse(regex.pattern, regex.flags).getwidth()[1]))
-    except Exception:  # another interpreter: the limit is always safe
+        low, high = _parser.parse(source, flags).getwidth()
+    except Exception:  # another interpreter, or hyperscan syntax Python lacks
+        return None
+    return low, high
+
+
+def reach(regex: re.Pattern[str], limit: int = MAX_MATCH_CHARS) -> int:
+    """The longest match `regex` can make: exact when its repeats are bounded (a provider
+    token of 400 characters needs a window of 400), `limit` when they are not."""
+    widths = _widths(regex.pattern, regex.flags)
+    if widths is None or widths[1] > MAX_BOUNDED_CHARS:
         return limit
+    return max(1, widths[1])
+
+
+def overhang(spec: PatternSpec, regex: re.Pattern[str], width: int) -> int:
+    """How far a match of the Python regex may run past hyperscan's end: hyperscan may
+    look for a trigger (a token's first characters) where Python finds the whole token."""
+    if spec.python is None:
+        return 0
+    flags = (re.IGNORECASE if spec.caseless else 0) | (re.MULTILINE if spec.multiline else 0)
+    trigger, whole = _widths(spec.regex, flags), _widths(regex.pattern, regex.flags)
+    if trigger is None or whole is None:
+        return width
+    if trigger[1] >= whole[1]:  # hyperscan can match as far as Python does
+        return 0
+    return max(0, width - trigger[0])
 
 
 def search_window(
@@ -95,6 +120,10 @@ class Matcher:
         self.specs = tuple(specs)
         self._python = [python_regex(s) for s in self.specs]
         self._reach = [reach(r) for r in self._python]
+        self._overhang = [
+            overhang(spec, regex, width)
+            for spec, regex, width in zip(self.specs, self._python, self._reach, strict=True)
+        ]
         contexts: list[ContextWords] = []
         self._needs: dict[int, int] = {}  # pattern index -> context pattern id
         for pid, spec in enumerate(self.specs):
@@ -220,21 +249,27 @@ class Matcher:
 
         Ends closer together than the pattern's reach share one window, which
         starts that far before the first (never before its line) and stops at
-        the last: a match ending later would have been an end of its own.
+        the last, or where a token whose trigger ends there can end: a match
+        ending later would have been an end of its own. A match is kept once.
         """
-        regex, width = self._python[pid], self._reach[pid]
+        regex, width, after = self._python[pid], self._reach[pid], self._overhang[pid]
         found: list[Candidate] = []
-        i, n = 0, len(ends)
+        i, n, done = 0, len(ends), 0
         while i < n:
             first = ends[i]
             lo = max(0, first - width)
             lo = text.rfind("\n", lo, max(first - 1, lo)) + 1 or lo  # not before its line
-            hi, i = first, i + 1
-            while i < n and ends[i] - width <= hi and text.find("\n", hi, ends[i]) < 0:
-                hi, i = ends[i], i + 1
-            for m in search_window(regex, text, lo, hi, width):
+            last, i = first, i + 1
+            while i < n and ends[i] - width <= last + after and text.find("\n", last, ends[i]) < 0:
+                last, i = ends[i], i + 1
+            for m in search_window(regex, text, lo, min(len(text), last + after), width):
                 start, longest = m.span()
+                if start >= last:  # a later end's match (its trigger ends after `last`)
+                    break
+                if start < done:  # found in the window before (windows may overlap)
+                    continue
                 found.append((pid, start, [longest, *self._shorter(regex, text, ends, m)]))
+                done = longest
         return found
 
     @staticmethod

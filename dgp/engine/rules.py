@@ -154,6 +154,14 @@ define(
     "Only process under official authority or a UAVG art. 32-33 exception; otherwise remove.",
 )
 
+
+def _a(title: str) -> str:
+    """'An AWS access key id', 'a private key': generic first words in lower case."""
+    generic = title.split()[0] in ("Private", "Password", "Hard-coded", "High-entropy", "Value")
+    text = title[0].lower() + title[1:] if generic else title
+    return ("An " if text[0].lower() in "aeio" else "A ") + text
+
+
 _SECRET_FIX = (
     "Revoke and rotate the credential, remove it from the file and its history, "
     "and load it from a secret store or the environment."
@@ -180,13 +188,88 @@ for _id, _sev, _title in (
     ("secret.connection_string", _S.HIGH, "Password in a connection string or URL"),
     ("secret.password_assignment", _S.HIGH, "Hard-coded password or secret"),
     ("secret.high_entropy", _S.MEDIUM, "High-entropy string (possible secret)"),
+    # provider families added in issue 11
+    ("secret.gcp.oauth_client_secret", _S.HIGH, "Google OAuth client secret"),
+    ("secret.azure.client_secret", _S.CRITICAL, "Azure AD (Entra ID) client secret"),
+    ("secret.alibaba.access_key_id", _S.HIGH, "Alibaba Cloud access key id"),
+    ("secret.alibaba.access_key_secret", _S.CRITICAL, "Alibaba Cloud access key secret"),
+    ("secret.digitalocean.token", _S.CRITICAL, "DigitalOcean token"),
+    ("secret.cloudflare.api_token", _S.HIGH, "Cloudflare API token"),
+    ("secret.cloudflare.global_api_key", _S.CRITICAL, "Cloudflare global API key"),
+    ("secret.cloudflare.origin_ca_key", _S.HIGH, "Cloudflare Origin CA key"),
+    ("secret.hashicorp.vault_token", _S.CRITICAL, "HashiCorp Vault token"),
+    ("secret.hashicorp.terraform_token", _S.CRITICAL, "Terraform Cloud API token"),
+    ("secret.databricks.token", _S.HIGH, "Databricks access token"),
+    ("secret.kubernetes.secret_manifest", _S.HIGH, "Value in a Kubernetes Secret manifest"),
+    (
+        "secret.onepassword.service_account_token",
+        _S.CRITICAL,
+        "1Password service account token",
+    ),
+    ("secret.onepassword.secret_key", _S.CRITICAL, "1Password account secret key"),
+    ("secret.doppler.token", _S.CRITICAL, "Doppler token"),
+    ("secret.pulumi.access_token", _S.HIGH, "Pulumi access token"),
+    ("secret.age.secret_key", _S.CRITICAL, "age encryption secret key"),
+    ("secret.openai.api_key", _S.HIGH, "OpenAI API key"),
+    ("secret.anthropic.api_key", _S.HIGH, "Anthropic API key"),
+    ("secret.huggingface.token", _S.HIGH, "Hugging Face token"),
+    ("secret.gitlab.runner_token", _S.HIGH, "GitLab runner token"),
+    ("secret.gitlab.deploy_token", _S.HIGH, "GitLab deploy token"),
+    ("secret.gitlab.ci_token", _S.HIGH, "GitLab CI/CD job or pipeline trigger token"),
+    ("secret.gitlab.oauth_secret", _S.HIGH, "GitLab OAuth application secret"),
+    ("secret.gitlab.service_token", _S.MEDIUM, "GitLab feed, mail, agent, SCIM or flag token"),
+    ("secret.bitbucket.app_password", _S.HIGH, "Bitbucket app password"),
+    ("secret.bitbucket.client_secret", _S.HIGH, "Bitbucket OAuth client secret"),
+    ("secret.atlassian.api_token", _S.HIGH, "Atlassian (Jira, Confluence) API token"),
+    ("secret.pypi.token", _S.HIGH, "PyPI upload token"),
+    ("secret.rubygems.api_key", _S.HIGH, "RubyGems API key"),
+    ("secret.nuget.api_key", _S.HIGH, "NuGet API key"),
+    ("secret.docker.access_token", _S.HIGH, "Docker Hub access token"),
+    ("secret.linear.api_key", _S.MEDIUM, "Linear API key"),
+    ("secret.postman.api_key", _S.MEDIUM, "Postman API key"),
+    ("secret.stripe.webhook_secret", _S.HIGH, "Stripe webhook signing secret"),
+    ("secret.mollie.api_key", _S.CRITICAL, "Mollie live API key or access token"),
+    ("secret.mollie.test_key", _S.LOW, "Mollie test API key"),
+    ("secret.adyen.api_key", _S.CRITICAL, "Adyen API key"),
+    ("secret.gocardless.access_token", _S.CRITICAL, "GoCardless access token"),
+    ("secret.square.access_token", _S.CRITICAL, "Square access token"),
+    ("secret.square.oauth_secret", _S.HIGH, "Square OAuth secret"),
+    ("secret.plaid.access_token", _S.HIGH, "Plaid access token"),
+    ("secret.plaid.secret", _S.HIGH, "Plaid API secret"),
+    ("secret.shopify.access_token", _S.HIGH, "Shopify access token"),
+    ("secret.shopify.shared_secret", _S.HIGH, "Shopify app shared secret"),
+    ("secret.binance.api_key", _S.CRITICAL, "Binance API key"),
+    ("secret.kraken.api_key", _S.CRITICAL, "Kraken API key"),
+    ("secret.coinbase.api_key", _S.CRITICAL, "Coinbase API key"),
+    ("secret.kucoin.api_key", _S.CRITICAL, "KuCoin API key"),
+    ("secret.bitfinex.api_key", _S.CRITICAL, "Bitfinex API key"),
+    ("secret.slack.app_token", _S.HIGH, "Slack app-level token"),
+    ("secret.slack.refresh_token", _S.HIGH, "Slack configuration or refresh token"),
+    ("secret.twilio.auth_token", _S.HIGH, "Twilio auth token"),
+    ("secret.mailgun.api_key", _S.HIGH, "Mailgun API key"),
+    ("secret.brevo.api_key", _S.HIGH, "Brevo (Sendinblue) API or SMTP key"),
+    ("secret.telegram.bot_token", _S.HIGH, "Telegram bot token"),
+    ("secret.discord.webhook", _S.MEDIUM, "Discord webhook URL"),
+    ("secret.discord.bot_token", _S.HIGH, "Discord bot token"),
+    ("secret.microsoft.teams_webhook", _S.MEDIUM, "Microsoft Teams webhook URL"),
+    ("secret.datadog.api_key", _S.HIGH, "Datadog API key"),
+    ("secret.datadog.app_key", _S.HIGH, "Datadog application key"),
+    ("secret.newrelic.api_key", _S.HIGH, "New Relic API key"),
+    ("secret.newrelic.license_key", _S.MEDIUM, "New Relic license key"),
+    ("secret.sentry.auth_token", _S.HIGH, "Sentry auth token"),
+    ("secret.grafana.token", _S.HIGH, "Grafana token"),
+    ("secret.dynatrace.token", _S.HIGH, "Dynatrace API token"),
+    ("secret.okta.api_token", _S.CRITICAL, "Okta API token"),
+    ("secret.notion.token", _S.MEDIUM, "Notion integration token"),
+    ("secret.hubspot.token", _S.HIGH, "HubSpot access token or API key"),
+    ("secret.dropbox.token", _S.HIGH, "Dropbox access token"),
 ):
     define(
         _id,
         "secret",
         _sev,
         _title,
-        f"A {_title[0].lower() + _title[1:]} in clear text. Anyone who reads this file "
+        f"{_a(_title)} in clear text. Anyone who reads this file "
         "can use it to reach systems that may hold personal data.",
         legal.SECURITY,
         _SECRET_FIX,

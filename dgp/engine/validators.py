@@ -14,7 +14,7 @@ from datetime import date
 
 import phonenumbers
 from stdnum import iban as std_iban
-from stdnum import luhn
+from stdnum import luhn, numdb
 from stdnum.eu import vat as std_eu_vat
 from stdnum.nl import bsn as std_bsn
 from stdnum.nl import btw as std_btw
@@ -38,9 +38,29 @@ def is_bsn(value: str) -> bool:
     return len(d) == 9 and d != "000000000" and std_bsn.is_valid(d)
 
 
+# Each SEPA country's IBAN length, from the IBAN registry that python-stdnum ships.
+IBAN_LENGTHS: dict[str, int] = {
+    country: 4 + sum(int(n) for n in re.findall(r"\d+", info["bban"]))
+    for country in SEPA_COUNTRIES
+    for _, info in numdb.get("iban").info(country + "00")[:1]
+}
+
+
+def _iban_mod97(compact: str) -> int:
+    """ISO 7064 mod 97-10 of an IBAN: 1 when its check digits are right."""
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97
+
+
 def is_iban(value: str) -> bool:
+    """A SEPA IBAN that python-stdnum accepts; the length and the mod-97 check first,
+    cheaply, since most candidates (hex strings, identifiers) fail those."""
     compact = _SPACES.sub("", value).upper()
-    return compact[:2] in SEPA_COUNTRIES and std_iban.is_valid(compact)
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
+        return False
+    if not (compact.isascii() and compact.isalnum()) or _iban_mod97(compact) != 1:
+        return False
+    return std_iban.is_valid(compact)
 
 
 def _card_issuer_known(d: str) -> bool:
@@ -65,6 +85,33 @@ def _card_issuer_known(d: str) -> bool:
 def is_payment_card(value: str) -> bool:
     d = digits(value)
     return 13 <= len(d) <= 19 and _card_issuer_known(d) and len(set(d)) > 2 and luhn.is_valid(d)
+
+
+# National numbers are read as Dutch first, then as Belgian and German ones.
+PHONE_REGIONS = ("NL", "BE", "DE")
+
+
+def phone_regions(value: str, regions: tuple[str, ...] = PHONE_REGIONS) -> list[str]:
+    """The regions in which `value` is a valid phone number.
+
+    A number with a country code (+32, 0049) is valid in that country or in
+    none; a national one (020-1234567, 0475/12.34.56) is read in each of
+    `regions`, and may be valid in more than one.
+    """
+    if not 8 <= len(digits(value)) <= 15:
+        return []
+    international = value.lstrip("( ").startswith(("+", "00"))
+    found: list[str] = []
+    for region in regions:
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            return []
+        if phonenumbers.is_valid_number(number):
+            found.append(phonenumbers.region_code_for_number(number))
+        if international:
+            break  # the country code decides: no other reading
+    return found
 
 
 def is_phone(value: str, region: str = "NL") -> bool:

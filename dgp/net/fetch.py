@@ -307,6 +307,44 @@ class _Decoder:
             return self.feed(data, room)
 
 
+@dataclass(frozen=True)
+class TLSInfo:
+    """The TLS session of a response: what a scan reports about the site's transport."""
+
+    version: str  # "TLSv1.3"
+    not_after: float  # the certificate's expiry, seconds since the epoch
+    subject: str  # the certificate's common name, or its first DNS name
+    issuer: str
+
+
+def tls_info(response: httpx.Response) -> TLSInfo | None:
+    """The verified peer certificate and protocol of the connection that carried it."""
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    if ssl_object is None:
+        return None
+    cert = ssl_object.getpeercert() or {}
+    try:
+        not_after = float(ssl.cert_time_to_seconds(str(cert.get("notAfter", ""))))
+    except ValueError:
+        return None
+
+    def name(field: str) -> str:
+        for rdn in cert.get(field, ()):
+            for key, value in rdn:
+                if key in ("commonName", "organizationName"):
+                    return str(value)
+        return ""
+
+    alt = [v for k, v in cert.get("subjectAltName", ()) if k == "DNS"]
+    return TLSInfo(
+        ssl_object.version() or "",
+        not_after,
+        name("subject") or (alt[:1] or [""])[0],
+        name("issuer"),
+    )
+
+
 @dataclass
 class Streamed:
     """A response after its redirects, body not read yet: `iter_bytes` reads it within
@@ -319,6 +357,7 @@ class Streamed:
     redirects: tuple[str, ...]  # the URLs that redirected here, in order (redacted)
     max_bytes: int
     _response: httpx.Response
+    tls: TLSInfo | None = None  # https: the verified certificate and protocol
 
     def iter_bytes(self) -> Iterator[bytes]:
         decoder = _Decoder(self.headers.get("content-encoding", ""))
@@ -354,6 +393,7 @@ class Fetched:
     body: bytes
     addresses: tuple[str, ...]
     redirects: tuple[str, ...]
+    tls: TLSInfo | None = None
 
 
 class Fetcher:
@@ -400,6 +440,7 @@ class Fetcher:
             body,
             response.addresses,
             response.redirects,
+            response.tls,
         )
 
     @contextmanager
@@ -451,6 +492,7 @@ class Fetcher:
                         tuple(redirects),
                         limits.max_bytes,
                         response,
+                        tls_info(response),
                     )
                 finally:
                     response.close()

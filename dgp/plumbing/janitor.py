@@ -1,5 +1,6 @@
 """The janitor (`dgp janitor`, run by dgp-janitor.timer): hands the jobs of dead
-consumers to live ones with XAUTOCLAIM, and dead-letters the hopeless ones.
+consumers to live ones with XAUTOCLAIM, dead-letters the hopeless ones, and purges
+what is older than the retention (scans with their findings and artefacts, uploads).
 
 A consumer is dead when its liveness key has expired; a live consumer keeps every
 job it holds fresh (dgp.plumbing.holding), so only a dead one's jobs go idle for
@@ -16,7 +17,8 @@ from dgp.plumbing.store import ScanStore
 
 
 class Janitor:
-    """Hands jobs left by dead consumers to live ones; dead-letters hopeless ones."""
+    """Hands jobs left by dead consumers to live ones; dead-letters hopeless ones;
+    applies the retention."""
 
     def __init__(self, queue: JobQueue, store: ScanStore, settings: Settings) -> None:
         self.queue = queue
@@ -48,3 +50,11 @@ class Janitor:
                     moved += 1
             report[kind] = {"reclaimed": moved, "dead_lettered": dead}
         return report
+
+    def purge(self) -> dict[str, int]:
+        """Delete scans (with their findings and artefacts) and uploads older than
+        `retention_days`; nothing when it is 0. How many of each went."""
+        days = self.settings.retention_days
+        if days <= 0:
+            return {"scans": 0, "uploads": 0}
+        return {"scans": self.store.purge_scans(days), "uploads": self.store.purge_uploads(days)}

@@ -26,12 +26,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from dgp import kinds
+from dgp.domain.credential import Credential, scrubbed
 from dgp.domain.finding import Finding
 from dgp.domain.job import (
     Progress,
@@ -40,15 +41,20 @@ from dgp.domain.job import (
     ScanJob,
     ScanResult,
     TargetUnavailable,
+    check_artefacts,
 )
-from dgp.domain.options import ScanOptions
+from dgp.domain.options import Limits, ScanOptions
+from dgp.domain.scan import Scan
 from dgp.kinds import KindSpec
 from dgp.plumbing.breakers import BreakerOpen, Breakers
+from dgp.plumbing.credential_cipher import CredentialCipher
 from dgp.plumbing.holding import OUTAGES, Heartbeat, Held, HeldJobs
+from dgp.plumbing.isolation import IsolatedScan, ScannerRaised, ScanStopped
 from dgp.plumbing.queue import Job, JobQueue, Liveness
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ClaimedScan, ScanStore, StoreUnavailable
-from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing
+from dgp.plumbing.store.credentials import CredentialStore
+from dgp.plumbing.store.errors import CredentialMissing, UploadCorrupt, UploadMissing
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,9 +77,10 @@ CHECK_INTERVAL = 5.0  # seconds between looks at own pending jobs (and liveness 
 KEEP_FRESH_INTERVAL = 10.0  # seconds between resets of a running job's idle time
 OUTAGE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds, then 5 s until it is back
 STORE_PAGE = 1000  # findings written to Postgres at once while a scan runs
-# Options that do not parse, a target that is refused, an upload that is gone: retrying
-# cannot help, so the scan fails with the reason at once.
-FINAL_ERRORS = (ScanInputError, ValueError, UploadMissing, UploadCorrupt)
+# Options that do not parse, a target that is refused, an upload or a credential that is
+# gone or cannot be decrypted here (a ValueError naming the key id), artefacts too large
+# to store: retrying cannot help, so the scan fails with the reason at once.
+FINAL_ERRORS = (ScanInputError, ValueError, UploadMissing, UploadCorrupt, CredentialMissing)
 
 
 @dataclass
@@ -148,6 +155,7 @@ class Worker:
         scan: ScanFunction,
         endpoint: Callable[[str], str | None] = lambda target: None,
         options: type[ScanOptions] = ScanOptions,
+        limits: Limits | None = None,
         warm_up: Callable[[], None] = lambda: None,
         stop: threading.Event | None = None,
         on_beat: Callable[[], None] | None = None,
@@ -160,10 +168,12 @@ class Worker:
         self.stop = stop or threading.Event()
         self.on_beat = on_beat or (lambda: None)  # e.g. sd_notify WATCHDOG=1
         self.liveness = Liveness(queue)
+        self.credentials = CredentialStore(store.db, CredentialCipher.from_settings(settings))
         self.stats = WorkerStats()
         self.scan = scan
         self.endpoint = endpoint
         self.options = options
+        self.limits = limits or Limits()  # the kind's: what a job's options do not set
         self.warm_up = warm_up
         self._checked_at = -CHECK_INTERVAL  # so the first read looks at own pending jobs
         self._unsaved: list[Finished] = []
@@ -189,20 +199,27 @@ class Worker:
         consumer: str,
         **kwargs: Any,
     ) -> Worker:
-        """A worker of a registered kind (a spec, or its name): imports the kind's
-        implementation."""
+        """A worker of a registered kind (a spec, or its name). It imports the kind's
+        implementation, unless its jobs run isolated (the spec's `isolated`, or the
+        `isolated_kinds` setting): then only each job's child process does."""
         if isinstance(spec, str):
             spec = kinds.get(spec)
+        if spec.isolated or settings.isolates(spec.name):
+            scan: ScanFunction = IsolatedScan.of(spec, beat=kwargs.get("on_beat"))
+            warm_up: Callable[[], None] = lambda: None  # noqa: E731 (each child starts cold)
+        else:
+            scan, warm_up = spec.scan_function(), spec.warm_up
         return cls(
             spec.name,
             queue,
             store,
             settings,
             consumer,
-            scan=spec.scan_function(),
+            scan=scan,
             endpoint=spec.endpoint,
             options=spec.options,
-            warm_up=spec.warm_up,
+            limits=spec.limits,
+            warm_up=warm_up,
             **kwargs,
         )
 
@@ -276,9 +293,10 @@ class Worker:
             self._forget_upload(done.scan)
             self.stats.processed += 1
             log.info(
-                "scan %s done: %d findings",
+                "scan %s done: %d findings, %d artefacts",
                 done.scan.id,
                 len(done.result.findings) + done.result.handed_on,
+                len(done.result.artefacts),
                 extra=self._fields(done.scan.id, done.scan.organisation_id),
             )
 
@@ -355,8 +373,10 @@ class Worker:
         """Run one claimed scan; its result joins the unsaved ones, a failure is saved."""
         fields = self._fields(job.scan_id, claimed.organisation_id)
         log.info("scan %s started (delivery %d)", job.scan_id, job.deliveries, extra=fields)
+        credential: Credential | None = None  # kept out of what is stored and logged
         try:
-            result = self._run(job, claimed)
+            credential = self._credential(claimed)
+            result = self._run(job, claimed, credential)
         except OUTAGES:
             raise  # waited out by the caller; the job stays pending
         except Superseded:
@@ -365,13 +385,25 @@ class Worker:
             log.info("scan %s stopped: no longer this delivery's", job.scan_id, extra=fields)
             return
         except Exception as error:  # whatever went wrong, the scan ends failed, not the consumer
-            self._fail(job, claimed, error)
+            self._fail(job, claimed, error, credential)
             return
+        if credential is not None:
+            result = _without(credential, result)
         if not self._unsaved:
             self._unsaved_since = time.monotonic()
         self._unsaved.append(Finished(job, claimed, result))
 
-    def _run(self, job: Job, claimed: ClaimedScan) -> ScanResult:
+    def _credential(self, claimed: ClaimedScan) -> Credential | None:
+        """The scan's credential, decrypted; CredentialMissing or a ValueError that names
+        the key id (never the value) fail the scan."""
+        if claimed.credential_id is None:
+            return None
+        credential_id = claimed.credential_id
+        return self._patiently(
+            lambda: self.credentials.reveal(claimed.organisation_id, credential_id)
+        )
+
+    def _run(self, job: Job, claimed: ClaimedScan, credential: Credential | None) -> ScanResult:
         with _upload_folder(claimed) as work:
             upload = None
             if claimed.upload_id:
@@ -381,36 +413,62 @@ class Worker:
             scan_job = ScanJob(
                 self.kind,
                 claimed.target,
-                self.options.from_dict(claimed.options),
+                self.options.from_dict(claimed.options, self.limits),
                 scan_id=claimed.id,
                 organisation=claimed.organisation_id,
+                questionnaire=claimed.questionnaire,
+                scan_ids=claimed.scan_ids,
             )
-            pages = StoredPages(self, claimed)
-            inputs = ScanInputs(self.settings.hash_key, self._progress(job), upload, pages)
+            earlier: list[Scan] = []
+            if claimed.scan_ids:  # of this organisation only, and those not deleted since
+                earlier = self._patiently(
+                    lambda: self.store.get_scans(claimed.organisation_id, claimed.scan_ids)
+                )
+            inputs = ScanInputs(
+                self.settings.hash_key,
+                self._progress(job, credential),
+                upload,
+                credential=credential,
+                scans=tuple(earlier),
+                pages=(pages := StoredPages(self, claimed)),
+            )
             endpoint = self.endpoint(claimed.target)
             if endpoint is None:
-                return pages.result(self.scan(scan_job, inputs))
-            breaker = self.target_breakers[f"target:{endpoint}"]
-            return pages.result(breaker.call(self.scan, scan_job, inputs))
+                result = self.scan(scan_job, inputs)
+            else:
+                breaker = self.target_breakers[f"target:{endpoint}"]
+                result = breaker.call(self.scan, scan_job, inputs)
+        settings = self.settings  # what it made must fit what this server stores
+        check_artefacts(
+            result.artefacts, settings.artefact_max_bytes, settings.scan_artefacts_max_bytes
+        )
+        return pages.result(result)
 
-    def _fail(self, job: Job, claimed: ClaimedScan, error: Exception) -> None:
+    def _fail(
+        self, job: Job, claimed: ClaimedScan, error: Exception, credential: Credential | None
+    ) -> None:
         """The one failure path: the scan fails with a reason the user can read (never a
-        library's message, which may quote the input), its job is acknowledged."""
-        degraded = isinstance(error, BreakerOpen)
+        library's message, which may quote the input, nor the scan's credential), its job
+        is acknowledged."""
+        degraded, bug = isinstance(error, BreakerOpen), False
         if degraded:  # the target's host is known to be down
             reason, why = f"{error}; the scan was not tried", "target host down"
+        elif isinstance(error, ScanStopped):  # its child process ran out of time or memory
+            reason, why, bug = str(error), error.why, error.crashed
         elif isinstance(error, FINAL_ERRORS):  # the input cannot be scanned, now or later
             reason, why = str(error), "input refused"
-        else:  # a scanner bug or an odd input
-            name = type(error).__name__
+        else:  # a scanner bug or an odd input (raised here, or in an isolated job's child)
+            name = error.name if isinstance(error, ScannerRaised) else type(error).__name__
             reason = f"the scanner failed ({name}); the input may be malformed"
-            why = f"{name} in the scanner"
+            why, bug = f"{name} in the scanner", True
+        if credential is not None:
+            reason = credential.scrub(reason)
         self._patiently(lambda: self.store.fail_scan(claimed.id, reason, degraded=degraded))
         self._patiently(lambda: self.queue.ack(job))
         self._forget_upload(claimed)
         self.stats.failed += 1
         fields = self._fields(job.scan_id, claimed.organisation_id)
-        level = logging.ERROR if why.endswith("in the scanner") else logging.INFO
+        level = logging.ERROR if bug else logging.INFO
         status = "degraded" if degraded else "failed"
         log.log(level, "scan %s %s: %s", job.scan_id, status, why, extra=fields)
 
@@ -420,7 +478,7 @@ class Worker:
         if claimed.upload_id and self.settings.delete_uploads_after_scan:
             self._patiently(partial(self.store.delete_upload, claimed.upload_id))
 
-    def _progress(self, job: Job) -> Progress:
+    def _progress(self, job: Job, credential: Credential | None = None) -> Progress:
         """Publish progress at most every PROGRESS_INTERVAL (the heartbeat thread keeps
         the job fresh); each report also feeds the watchdog."""
         last = {"progress": 0.0}
@@ -431,6 +489,8 @@ class Worker:
             # 100 % is written with the result itself
             if now - last["progress"] >= PROGRESS_INTERVAL and percent < 100:
                 last["progress"] = now
+                if credential is not None:
+                    message = credential.scrub(message)
                 with suppress(StoreUnavailable):  # progress is best effort; the result is not
                     self.store.set_progress(job.scan_id, percent, message)
 
@@ -457,6 +517,21 @@ class Worker:
                 if self.stop.wait(delay):
                     raise
         raise AssertionError("unreachable")
+
+
+def _without(credential: Credential, result: ScanResult) -> ScanResult:
+    """`result` with the credential's value replaced wherever a scanner let it through
+    (a finding's text, the error, the progress message): nothing stored holds it."""
+    scan = result.scan
+    if scan.error:
+        scan.error = credential.scrub(scan.error)
+    scan.progress_message = credential.scrub(scan.progress_message)
+    findings = []
+    for finding in result.findings:
+        data = finding.to_dict()
+        clean = scrubbed(data, credential)
+        findings.append(finding if clean == data else Finding.from_dict(clean))
+    return replace(result, findings=findings)
 
 
 def _upload_folder(claimed: ClaimedScan) -> AbstractContextManager[str]:

@@ -38,6 +38,7 @@ from dgp.domain.text import printable_name
 from dgp.engine.detector import Detection, Detector
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.rules import RULES
+from dgp.engine.secrets.paths import fixture_note
 from dgp.scanners.common_rules import FINDINGS_CAPPED
 
 log = logging.getLogger(__name__)
@@ -227,11 +228,14 @@ class ScanSession:
         location: Location,
         exclude: frozenset[str] = frozenset(),
         context: str = "",
+        keep: Callable[[Detection], bool] | None = None,
     ) -> int:
         """Detect in one run of text and report what is found (see `find_hits`).
-        Returns the number of detections."""
+        `keep`, when given, decides per detection whether it is reported (a website's
+        own published contact address is not a finding). Returns the number of
+        detections."""
         hits = find_hits(
-            self.detector, self._hasher, text, location, exclude, context, self.check_time
+            self.detector, self._hasher, text, location, exclude, context, self.check_time, keep
         )
         self.report(hits)
         return len(hits)
@@ -432,15 +436,18 @@ def find_hits(
     exclude: frozenset[str] = frozenset(),
     context: str = "",
     check_time: Callable[[], None] | None = None,
+    keep: Callable[[Detection], bool] | None = None,
 ) -> list[Hit]:
     """Detect in one run of text; `location` says where the text starts.
 
     Rules in `exclude` are not reported (the caller reports that value itself).
     `context` is text that stands before this text without being part of it,
     such as a table cell's column header ("bsn"): it counts as context words,
-    but nothing in it is reported. Long texts are read in chunks, with
-    `check_time` called between them. A code pattern's hit shows its snippet,
-    with every value in it masked.
+    but nothing in it is reported. `keep`, when given, decides per detection
+    whether it is reported. Long texts are read in chunks, with `check_time`
+    called between them. A code pattern's hit shows its snippet, with every
+    value in it masked. A secret in a test or example file is kept with lower
+    confidence and the reason (here, so worker processes do the same).
     """
     hits: list[Hit] = []
     row, counted_to, line_start = (location.line or 1), 0, 0
@@ -457,6 +464,8 @@ def find_hits(
             for d in detector.detect(head + text[start:end])
             if d.rule_id not in exclude and d.start >= len(head)
         ]
+        if keep is not None:
+            detections = [d for d in detections if keep(d)]
         for det in detections:  # sorted by start: count newlines once, left to right
             newlines = text.count("\n", counted_to, det.start)
             if newlines:
@@ -466,12 +475,25 @@ def find_hits(
             column = det.start - line_start + 1
             end_column = column + _line_end(text, det.start, det.end) - det.start
             where = replace(location, line=row, column=column, end_column=end_column)
-            if det.rule_id.split(".", 1)[0] in VALUE_FAMILIES:
+            family = det.rule_id.split(".", 1)[0]
+            confidence, description = det.confidence, None
+            if family in VALUE_FAMILIES:
                 value, evidence = det.value, mask(det.value)
+                if family == "secret" and (note := fixture_note(where.path, confidence)):
+                    # a real-format key in a test or example file: kept, with the reason
+                    confidence, why = note
+                    description = f"{RULES[det.rule_id].description} {why}"
             else:  # a code pattern: show the snippet, with any value inside it masked
                 value = evidence = _masked_snippet(text, det, detections)
             hits.append(
-                Hit(det.rule_id, where, hasher(value, det.rule_id), evidence, det.confidence)
+                Hit(
+                    det.rule_id,
+                    where,
+                    hasher(value, det.rule_id),
+                    evidence,
+                    confidence,
+                    description,
+                )
             )
     return hits
 

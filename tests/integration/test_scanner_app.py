@@ -182,7 +182,7 @@ def test_a_code_scan_completes_through_dgp_scanner_and_health_stays_fast(
     proc = serve_scanner(env, "--bind", f"127.0.0.1:{port}", "--consumer", "it-code")
     try:
         assert wait_healthy(port, proc)["consumer"] == "it-code"
-        small = store.create_scan(org, None, "code", tree(tmp_path / "small", 3, 2), {})
+        small = store.start_scan(org, None, "code", tree(tmp_path / "small", 3, 2), {}).id
         queue.submit("code", small)
         wait_status(store, org, small, "done", 60)
         deadline = time.monotonic() + 10
@@ -190,7 +190,7 @@ def test_a_code_scan_completes_through_dgp_scanner_and_health_stays_fast(
             assert time.monotonic() < deadline, "the first scan is never counted"
             time.sleep(0.05)
 
-        big = store.create_scan(org, None, "code", tree(tmp_path / "big", 300, 60), {})
+        big = store.start_scan(org, None, "code", tree(tmp_path / "big", 300, 60), {}).id
         queue.submit("code", big)
         deadline = time.monotonic() + 30
         while json.loads(get(port, "/health")[1])["in_flight"] != 1:
@@ -222,7 +222,10 @@ def test_a_code_scan_completes_through_dgp_scanner_and_health_stays_fast(
     assert proc.returncode == 0
 
 
-def test_socket_activation_serves_the_socket_passed_as_fd_3(env: dict[str, str]) -> None:
+@pytest.mark.parametrize("instance", ["code", "code-2"])  # code-2: one more consumer of code
+def test_socket_activation_serves_the_socket_passed_as_fd_3(
+    env: dict[str, str], instance: str
+) -> None:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -235,7 +238,8 @@ def test_socket_activation_serves_the_socket_passed_as_fd_3(env: dict[str, str])
         f"os.dup2({fd}, 3)\n"
         f"os.close({fd})\n"
         "os.environ.update(LISTEN_FDS='1', LISTEN_PID=str(os.getpid()))\n"
-        "os.execv(sys.executable, [sys.executable, '-m', 'dgp.cli.serve', 'scanner', 'code'])\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'dgp.cli.serve', 'scanner', "
+        f"'{instance}'])\n"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", wrapper],
@@ -341,7 +345,7 @@ def test_the_worker_logs_carry_scan_kind_and_org(
     worker_log.addHandler(capture)
     old_level, worker_log.level = worker_log.level, logging.INFO
     try:
-        scan_id = store.create_scan(org, None, "code", tree(tmp_path / "t", 2, 1), {})
+        scan_id = store.start_scan(org, None, "code", tree(tmp_path / "t", 2, 1), {}).id
         queue.submit("code", scan_id)
         assert Worker.for_kind("code", queue, store, settings, "c1").run_once(block_ms=100)
     finally:

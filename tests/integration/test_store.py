@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,11 +25,12 @@ import psycopg2.errors
 import pytest
 
 from dgp.domain.finding import FindingStatus
-from dgp.domain.job import ScanInputs, ScanJob, ScanResult
+from dgp.domain.job import Artefact, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import ScanOptions
 from dgp.domain.scan import ScanStatus
 from dgp.domain.score import score_findings
 from dgp.plumbing.store import (
+    ArtefactChanged,
     Database,
     ScanStore,
     StoreUnavailable,
@@ -76,7 +78,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def code_scan(store: ScanStore, org: str, tree: Path) -> tuple[str, ScanResult]:
     """A queued scan and the real result of scanning `tree` for it."""
-    scan_id = store.create_scan(org, None, "code", str(tree), {"severity_threshold": "info"})
+    scan_id = store.start_scan(org, None, "code", str(tree), {"severity_threshold": "info"}).id
     job = ScanJob(kind="code", target=str(tree), options=ScanOptions(), scan_id=scan_id)
     return scan_id, code.scan(job, ScanInputs(hash_key=b"k" * 32))
 
@@ -139,9 +141,9 @@ def test_migrations_run_concurrently_apply_each_once(test_databases: TestDatabas
 # -- scans --------------------------------------------------------------------------
 
 
-def test_create_get_list_delete_scans(store: ScanStore, org: str) -> None:
-    first = store.create_scan(org, None, "code", "https://git.example/shop.git", {"branch": "x"})
-    second = store.create_scan(org, None, "document", "upload", {})
+def test_start_get_list_delete_scans(store: ScanStore, org: str) -> None:
+    first = store.start_scan(org, None, "code", "https://git.example/shop.git", {"branch": "x"}).id
+    second = store.start_scan(org, None, "document", "upload", {}).id
     scan = store.get_scan(org, first)
     assert scan is not None
     assert (scan.id, scan.kind, scan.target, scan.organisation) == (
@@ -163,13 +165,40 @@ def test_create_get_list_delete_scans(store: ScanStore, org: str) -> None:
     assert store.get_scan(org, "not-a-uuid") is None
 
 
-def test_create_scan_refuses_unknown_references(store: ScanStore, org: str) -> None:
+def test_start_scan_refuses_unknown_references(store: ScanStore, org: str) -> None:
     with pytest.raises(ValueError, match="organisation"):
-        store.create_scan(str(uuid.uuid4()), None, "code", "x", {})
+        store.start_scan(str(uuid.uuid4()), None, "code", "x", {})
     with pytest.raises(ValueError, match="upload"):
-        store.create_scan(org, None, "code", "x", {}, upload_id=str(uuid.uuid4()))
+        store.start_scan(org, None, "code", "x", {}, upload_id=str(uuid.uuid4()))
     with pytest.raises(ValueError, match="user"):
-        store.create_scan(org, str(uuid.uuid4()), "code", "x", {})
+        store.start_scan(org, str(uuid.uuid4()), "code", "x", {})
+
+
+def test_a_scan_keeps_its_questionnaire_and_the_earlier_scans_it_was_given(
+    store: ScanStore, org: str
+) -> None:
+    earlier = [store.start_scan(org, None, "code", "x", {}).id for _ in range(2)]
+    answers = {"purpose": "payroll", "nested": {"list": [1, "two", None]}, "nul": "a\x00b"}
+    scan = store.start_scan(
+        org, None, "dpia", "questionnaire", {}, questionnaire=answers, scan_ids=earlier
+    )
+    assert scan.scan_ids == tuple(earlier) and scan.to_dict()["scan_ids"] == earlier
+    claimed = store.claim_scan(scan.id)
+    assert claimed is not None and claimed.scan_ids == tuple(earlier)
+    assert claimed.questionnaire == {**answers, "nul": "a\ufffdb"}  # jsonb holds no NUL
+    plain = store.claim_scan(store.start_scan(org, None, "code", "x", {}).id)
+    assert plain is not None and (plain.questionnaire, plain.scan_ids) == (None, ())
+    assert [s.id for s in store.get_scans(org, [earlier[1], "nonsense", earlier[0]])] == [
+        earlier[1],
+        earlier[0],
+    ]
+    other = store.create_organisation(f"other-{uuid.uuid4().hex[:8]}")
+    assert store.get_scans(other, earlier) == []
+    with pytest.raises(ValueError, match=f"unknown scan: {earlier[0]}"):
+        store.start_scan(other, None, "report", "r", {}, scan_ids=earlier[:1])
+    with pytest.raises(ValueError, match="unknown scan"):
+        store.start_scan(org, None, "report", "r", {}, scan_ids=["nonsense"])
+    assert store.count_scans(other) == 0
 
 
 def test_organisation_isolation(store: ScanStore, org: str, tree: Path) -> None:
@@ -191,7 +220,7 @@ def test_organisation_isolation(store: ScanStore, org: str, tree: Path) -> None:
     assert store.get_upload(other, upload_id) is None
     assert store.delete_upload(upload_id, organisation_id=other) is False
     with pytest.raises(ValueError, match="upload"):
-        store.create_scan(other, None, "document", "upload", {}, upload_id=upload_id)
+        store.start_scan(other, None, "document", "upload", {}, upload_id=upload_id)
     assert store.list_audit(other) == []
 
     # and org A's data is untouched
@@ -229,7 +258,7 @@ def test_claim_scan(store: ScanStore, org: str, tree: Path) -> None:
         cur.execute("SELECT deliveries, status, progress FROM scans WHERE id = %s", (scan_id,))
         assert cur.fetchone() == (2, "done", 100)
 
-    failing = store.create_scan(org, None, "code", "x", {})
+    failing = store.start_scan(org, None, "code", "x", {}).id
     assert store.claim_scan(failing) is not None
     assert store.fail_scan(failing, "scanner crashed 3 times") is True
     failed = store.get_scan(org, failing)
@@ -237,7 +266,7 @@ def test_claim_scan(store: ScanStore, org: str, tree: Path) -> None:
     assert failed.error == "scanner crashed 3 times" and failed.finished_at
     assert store.claim_scan(failing) is None
 
-    cancelled = store.create_scan(org, None, "code", "x", {})
+    cancelled = store.start_scan(org, None, "code", "x", {}).id
     assert store.cancel_scan(org, cancelled) is True
     assert store.claim_scan(cancelled) is None
     assert store.claim_scan(str(uuid.uuid4())) is None
@@ -247,10 +276,10 @@ def test_claim_scan(store: ScanStore, org: str, tree: Path) -> None:
 def test_claim_scans_claims_the_unfinished_ones_in_one_go(
     store: ScanStore, org: str, tree: Path
 ) -> None:
-    queued = [store.create_scan(org, None, "code", str(tree), {}) for _ in range(3)]
+    queued = [store.start_scan(org, None, "code", str(tree), {}).id for _ in range(3)]
     done, result = code_scan(store, org, tree)
     assert store.save_result(done, result)
-    cancelled = store.create_scan(org, None, "code", "x", {})
+    cancelled = store.start_scan(org, None, "code", "x", {}).id
     assert store.cancel_scan(org, cancelled)
     asked = [*queued, done, cancelled, str(uuid.uuid4()), "nonsense", queued[0].upper()]
     claimed = store.claim_scans(asked)
@@ -331,6 +360,45 @@ def test_save_result_of_a_deleted_or_cancelled_scan_is_dropped(
     assert store.list_findings(org, scan_id) == ([], 0)
     assert store.delete_scan(org, scan_id)
     assert store.save_result(scan_id, result) is False
+
+
+def test_artefacts_are_saved_with_the_findings_and_replaced_not_added_to(
+    store: ScanStore, database: Database, org: str, tree: Path
+) -> None:
+    scan_id, result = code_scan(store, org, tree)
+    report = Artefact("report.html", "text/html; charset=utf-8", b"<p>report</p>")
+    first = ScanResult(result.scan, result.findings, [report, Artefact("a.png", "image/png", b"")])
+    assert store.save_result(scan_id, first)
+    listed = store.list_artefacts(org, scan_id)
+    assert listed is not None and [(a.name, a.size) for a in listed] == [
+        ("a.png", 0),
+        ("report.html", 13),
+    ]
+    assert listed[1].sha256 == hashlib.sha256(b"<p>report</p>").hexdigest()
+    # redelivered, with another result: replaced as a whole; a name given twice is kept once
+    again = Artefact("report.html", "text/html", b"<p>second</p>")
+    assert store.save_results(
+        [(scan_id, ScanResult(result.scan, result.findings, [report, again]))]
+    )
+    listed = store.list_artefacts(org, scan_id)
+    assert listed is not None and [(a.name, a.media_type) for a in listed] == [
+        ("report.html", "text/html")
+    ]
+    stored = listed[0]
+    assert b"".join(store.artefact_bytes(org, stored)) == b"<p>second</p>"
+    assert store.read_artefact(org, scan_id, "report.html", 3, 6) == b"second"
+    rows = count(database, "SELECT count(*) FROM artefacts WHERE scan_id = %s", scan_id)
+    assert rows == 1 and store.list_findings(org, scan_id)[1] == len(result.findings)
+
+    other = store.create_organisation(f"other-{uuid.uuid4().hex[:8]}")
+    assert store.list_artefacts(other, scan_id) is None
+    assert store.get_artefact(other, scan_id, "report.html") is None
+    assert store.read_artefact(other, scan_id, "report.html", 0, 100) is None
+    assert store.list_artefacts(org, "nonsense") is None
+    with pytest.raises(ArtefactChanged):  # replaced while it was read
+        list(store.artefact_bytes(org, replace(stored, sha256="0" * 64)))
+    assert store.delete_scan(org, scan_id)
+    assert count(database, "SELECT count(*) FROM artefacts WHERE scan_id = %s", scan_id) == 0
 
 
 def test_findings_filters_and_pagination(store: ScanStore, org: str, tree: Path) -> None:
@@ -419,7 +487,7 @@ def test_upload_round_trip(store: ScanStore, database: Database, org: str, tmp_p
     assert in_folder == tmp_path / "archive.zip"
     assert hashlib.sha256(in_folder.read_bytes()).hexdigest() == upload.sha256
 
-    scan_id = store.create_scan(org, None, "document", "archive.zip", {}, upload_id=upload_id)
+    scan_id = store.start_scan(org, None, "document", "archive.zip", {}, upload_id=upload_id).id
     claimed = store.claim_scan(scan_id)
     assert claimed is not None and claimed.upload_id == upload_id
 
@@ -435,7 +503,7 @@ def test_upload_round_trip(store: ScanStore, database: Database, org: str, tmp_p
 
 def test_deleting_a_scan_deletes_its_upload(store: ScanStore, org: str) -> None:
     upload_id = store.save_upload(org, "a.csv", io.BytesIO(b"naam,bsn\n"), 1000)
-    scan_id = store.create_scan(org, None, "document", "a.csv", {}, upload_id=upload_id)
+    scan_id = store.start_scan(org, None, "document", "a.csv", {}, upload_id=upload_id).id
     assert store.delete_scan(org, scan_id)
     assert store.get_upload(org, upload_id) is None
 

@@ -7,14 +7,18 @@ built by create_app from real dependencies, as the gunicorn entry point does.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import os
+import random
 import re
 import secrets
+import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -36,13 +40,15 @@ from dgp import kinds
 from dgp.apps.web import create_app
 from dgp.apps.web.converters import plain_template
 from dgp.apps.web.throttle import client_address
-from dgp.cli import accounts
-from dgp.domain.job import ScanInputs, ScanJob
+from dgp.cli import accounts, main
+from dgp.domain.job import Artefact, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import ScanOptions
 from dgp.kinds import KindSpec
 from dgp.plumbing.breakers import Breakers
+from dgp.plumbing.janitor import Janitor
 from dgp.plumbing.login_throttle import FREE_TRIES, MAX_DELAY, PER_CLIENT, LoginThrottle
 from dgp.plumbing.queue import JobQueue, Liveness
+from dgp.plumbing.scanner_health import ScannerHealth
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import (
     Database,
@@ -53,7 +59,7 @@ from dgp.plumbing.store import (
 )
 from dgp.plumbing.worker import Worker
 from dgp.scanners.code import scanner as code
-from tests import toykind
+from tests import toykind, toyquestionnaire, toyreport
 from tests.integration.conftest import (
     FAST_HASHER,
     HASH_KEY,
@@ -118,6 +124,15 @@ def error_code(result: falcon.testing.Result) -> str:
     return str(result.json["error"]["code"])
 
 
+def start(
+    client: falcon.testing.TestClient, headers: dict[str, str], body: dict[str, Any]
+) -> dict[str, Any]:
+    """POST a JSON scan request that must be accepted; the scan as answered."""
+    started = client.simulate_post("/api/v1/scans", json=body, headers=headers)
+    assert started.status_code == 202, started.text
+    return dict(started.json)
+
+
 def actions(store: ScanStore, org: str) -> list[str]:
     return [e.action for e in store.list_audit(org)]
 
@@ -130,7 +145,7 @@ def finding_key(finding: dict[str, Any]) -> tuple[Any, ...]:
 def finished_scan(store: ScanStore, org: str, tmp_path: Path) -> str:
     """A done code scan with findings, stored the way a worker stores it."""
     tree = code_tree(tmp_path / f"tree-{secrets.token_hex(3)}")
-    scan_id = store.create_scan(org, None, "code", str(tree), {})
+    scan_id = store.start_scan(org, None, "code", str(tree), {}).id
     job = ScanJob("code", str(tree), ScanOptions(), scan_id=scan_id, organisation=org)
     assert store.claim_scan(scan_id) is not None
     assert store.save_result(scan_id, code.scan(job, ScanInputs(HASH_KEY)))
@@ -789,6 +804,66 @@ def test_health_reports_every_component_and_scanner_kind(
     assert "queue" in body["scanners"]["code"] and "breaker" in body["scanners"]["code"]
 
 
+def test_health_answers_while_a_scanner_app_hangs_and_shows_that_kind_degraded(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
+) -> None:
+    """The kinds are asked at once: a scanner app that never answers does not hold
+    /health, and is asked once however many requests come while it hangs."""
+    for kind in kinds.names():
+        Liveness(queue).beat(kind, f"{kind}-1")
+    release = threading.Event()
+    asked: list[str] = []
+
+    def scanner_health(kind: str) -> dict[str, Any]:
+        asked.append(kind)
+        if kind == "document":
+            release.wait(timeout=120)  # accepts and never answers, until the test ends
+        return {"status": "up"}
+
+    client = falcon.testing.TestClient(
+        create_app(store, users, queue, settings, Breakers(), scanner_health)
+    )
+    try:
+        for _ in range(3):
+            result = client.simulate_get("/health")
+            assert result.status_code == 200
+            document = result.json["scanners"]["document"]
+            assert document["status"] == "degraded"
+            assert document["app"]["status"] == "no answer"
+            assert document["consumers"]["alive"] == 1  # its consumers are fine
+            assert result.json["status"] == "degraded"
+        assert asked.count("document") == 1  # the hung check is joined, not repeated
+    finally:
+        release.set()
+
+
+def test_a_scanner_app_that_never_answers_opens_its_breaker(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
+) -> None:
+    """The check of a hung app runs on after /health has answered, so its breaker
+    counts the timeout; once open, the kind shows its app unavailable."""
+    Liveness(queue).beat("document", "document-1")
+    with socket.socket() as never:  # the kernel accepts connections; nobody answers
+        never.bind(("127.0.0.1", 0))
+        never.listen(64)
+        breakers = Breakers(fail_max=2, reset_timeout=600)
+        apps = {"document": f"http://127.0.0.1:{never.getsockname()[1]}"}
+        health = ScannerHealth(breakers, apps, timeout=0.2)
+        client = falcon.testing.TestClient(
+            create_app(store, users, queue, settings, breakers, health)
+        )
+        seen = set()
+        deadline = time.monotonic() + 60  # a bound for a broken build, not a timing
+        while "unavailable" not in seen:
+            assert time.monotonic() < deadline, f"the breaker did not open: saw {seen}"
+            document = client.simulate_get("/health").json["scanners"]["document"]
+            assert document["status"] == "degraded"
+            seen.add(document["app"]["status"])
+            time.sleep(0.05)
+    assert seen <= {"no answer", "unreachable", "unavailable"}
+    assert breakers["scanner:document"].state == "open"
+
+
 def test_on_a_web_only_host_a_kinds_state_is_its_consumers_liveness(
     store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
 ) -> None:
@@ -941,11 +1016,9 @@ def test_a_kind_registered_by_a_test_runs_through_the_queue(
     toy_kind: KindSpec,
 ) -> None:
     headers = auth(users, org, "analyst")
-    body = {"kind": "toy", "target": "mail jan.jansen@example.nl please"}
-    started = client.simulate_post("/api/v1/scans", json=body, headers=headers)
-    assert started.status_code == 202, started.text
+    started = start(client, headers, {"kind": "toy", "target": "mail jan.jansen@example.nl please"})
     assert Worker.for_kind("toy", queue, store, settings, "t1").run_once(block_ms=100)
-    scan = client.simulate_get(f"/api/v1/scans/{started.json['id']}", headers=headers).json
+    scan = client.simulate_get(f"/api/v1/scans/{started['id']}", headers=headers).json
     assert scan["status"] == "done" and scan["kind"] == "toy"
     found = client.simulate_get(f"/api/v1/scans/{scan['id']}/findings", headers=headers).json
     assert [f["rule_id"] for f in found["items"]] == ["pii.email"]
@@ -1104,3 +1177,336 @@ def test_one_password_for_accounts_in_two_organisations_asks_which(
     assert chosen.status_code == 200 and chosen.json["user"]["organisation"] == second_org
     assert users.find_user(first.email) is None  # not one user: the CLI asks for --org
     assert users.find_user(first.email, name).organisation_id == second_org
+
+
+# -- inputs beyond files: a questionnaire, earlier scans ---------------------------------
+
+
+@pytest.fixture
+def input_kinds() -> Iterator[None]:
+    """The toy kinds that take a questionnaire and earlier scans instead of a target."""
+    for spec in (toyquestionnaire.SPEC, toyreport.SPEC):
+        kinds.register(spec)
+    yield
+    for spec in (toyquestionnaire.SPEC, toyreport.SPEC):
+        kinds.unregister(spec.name)
+
+
+def test_a_kind_that_takes_a_questionnaire_gets_it_through_the_queue(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    input_kinds: None,
+) -> None:
+    headers = auth(users, org, "analyst")
+    answers = {"contact": "mail jan.jansen@example.nl", "purpose": "payroll", "staff": 12}
+    started = start(client, headers, {"kind": "toyquestionnaire", "questionnaire": answers})
+    assert started["target"] == "questionnaire" and started["scan_ids"] == []
+    assert Worker.for_kind("toyquestionnaire", queue, store, settings, "q1").run_once(100)
+    scan = client.simulate_get(f"/api/v1/scans/{started['id']}", headers=headers).json
+    assert scan["status"] == "done", scan
+    found = client.simulate_get(f"/api/v1/scans/{scan['id']}/findings", headers=headers).json
+    assert [(f["rule_id"], f["location"]["path"]) for f in found["items"]] == [
+        ("pii.email", "questionnaire/contact")
+    ]
+    assert "jan.jansen@example.nl" not in json.dumps(found)  # masked, like any evidence
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ({"kind": "toyquestionnaire"}, "a toyquestionnaire scan needs 'questionnaire'"),
+        (
+            {"kind": "toyquestionnaire", "questionnaire": {"a": "b"}, "target": "x"},
+            "takes no 'target'",
+        ),
+        (
+            {"kind": "toyquestionnaire", "questionnaire": {}, "scan_ids": [str(uuid.uuid4())]},
+            "takes no 'scan_ids'",
+        ),
+        ({"kind": "toyquestionnaire", "questionnaire": ["a"]}, "must be a JSON object"),
+        ({"kind": "toyquestionnaire", "questionnaire": "a"}, "must be a JSON object"),
+        (
+            {"kind": "toyquestionnaire", "questionnaire": {"a": "x" * (256 * 1024)}},
+            "at most 262144",
+        ),
+        (
+            {
+                "kind": "toyquestionnaire",
+                "questionnaire": json.loads('{"a":' * 40 + "1" + "}" * 40),
+            },
+            "nest at most 32",
+        ),
+        ({"kind": "code", "questionnaire": {"a": "b"}}, "a code scan takes no 'questionnaire'"),
+        ({"kind": "code"}, "a code scan needs 'target' or upload"),
+        ({"kind": "toyreport"}, "a toyreport scan needs 'scan_ids'"),
+        ({"kind": "toyreport", "scan_ids": []}, "1 to 100 scans"),
+        ({"kind": "toyreport", "scan_ids": "all"}, "a list of scan ids"),
+        ({"kind": "toyreport", "scan_ids": ["nonsense"]}, "not a scan id: 'nonsense'"),
+        ({"kind": "toyreport", "scan_ids": [str(uuid.uuid4()) for _ in range(101)]}, "1 to 100"),
+        ({"kind": "toyreport", "target": "x", "scan_ids": [str(uuid.uuid4())]}, "no 'target'"),
+    ],
+)
+def test_inputs_a_kind_does_not_take_or_beyond_the_limits_are_400_and_store_nothing(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    store: ScanStore,
+    org: str,
+    input_kinds: None,
+    body: dict[str, Any],
+    message: str,
+) -> None:
+    headers = auth(users, org, "analyst")
+    result = client.simulate_post("/api/v1/scans", json=body, headers=headers)
+    assert result.status_code == 400 and error_code(result) == "invalid_input", result.text
+    assert message in result.json["error"]["message"]
+    assert store.count_scans(org) == 0
+
+
+def test_a_kind_that_takes_earlier_scans_gets_the_organisations_own_only(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    input_kinds: None,
+    tmp_path: Path,
+) -> None:
+    headers = auth(users, org, "analyst")
+    first, second = finished_scan(store, org, tmp_path), finished_scan(store, org, tmp_path)
+    other = store.create_organisation(f"org-{secrets.token_hex(4)}")
+    theirs = finished_scan(store, other, tmp_path)
+    before = store.count_scans(org)
+
+    # another organisation's scan is refused exactly like one that does not exist
+    answers = []
+    for foreign in (theirs, str(uuid.uuid4())):
+        body = {"kind": "toyreport", "scan_ids": [first, foreign]}
+        result = client.simulate_post("/api/v1/scans", json=body, headers=headers)
+        assert result.status_code == 400 and error_code(result) == "invalid_input"
+        answers.append(result.json["error"]["message"].replace(foreign, "ID"))
+    assert answers == ["unknown scan: ID", "unknown scan: ID"]
+    assert store.count_scans(org) == before and store.count_scans(other) == 1
+
+    started = start(
+        client, headers, {"kind": "toyreport", "scan_ids": [first, second.upper(), first]}
+    )
+    assert started["target"] == "toyreport of 2 scans"
+    assert started["scan_ids"] == [first, second]  # canonical, each once, in order
+    assert store.delete_scan(org, second)  # deleted before the report runs: left out
+    assert Worker.for_kind("toyreport", queue, store, settings, "r1").run_once(100)
+    scan = store.get_scan(org, started["id"])
+    assert scan is not None and scan.status.value == "done", scan
+    assert scan.stats.items_scanned == 1
+    report = client.simulate_get(f"/api/v1/scans/{scan.id}/artefacts/report.json", headers=headers)
+    assert report.headers["content-type"] == "application/json"
+    assert report.json["asked"] == [first, second]
+    assert [(s["id"], s["kind"], s["status"]) for s in report.json["scans"]] == [
+        (first, "code", "done")
+    ]
+
+
+# -- artefacts ---------------------------------------------------------------------------
+
+
+def artefact_rows(store: ScanStore, scan_id: str) -> int:
+    with store.db.transaction() as cur:
+        cur.execute("SELECT count(*) FROM artefacts WHERE scan_id = %s", (scan_id,))
+        return int(cur.fetchone()[0])
+
+
+def toy_scan(client: falcon.testing.TestClient, headers: dict[str, str], target: str) -> str:
+    return str(start(client, headers, {"kind": "toy", "target": target})["id"])
+
+
+def test_a_scans_artefact_is_stored_listed_downloaded_and_deleted_with_it(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    toy_kind: KindSpec,
+) -> None:
+    headers = auth(users, org, "viewer")
+    target = "mail jan.jansen@example.nl or piet.pieters@example.com"
+    scan_id = toy_scan(client, auth(users, org, "analyst"), target)
+    assert Worker.for_kind("toy", queue, store, settings, "t1").run_once(block_ms=100)
+    job = ScanJob("toy", target, ScanOptions(), scan_id=scan_id, organisation=org)
+    expected = toykind.scan(job, ScanInputs(HASH_KEY)).artefacts[0].data
+    assert b"jan.jansen@example.nl" not in expected and b"pii.email" in expected
+
+    listed = client.simulate_get(f"/api/v1/scans/{scan_id}/artefacts", headers=headers)
+    assert listed.status_code == 200, listed.text
+    (item,) = listed.json["items"]
+    assert (item["name"], item["media_type"], item["size"], item["sha256"]) == (
+        "summary.txt",
+        toykind.SUMMARY_TYPE,
+        len(expected),
+        hashlib.sha256(expected).hexdigest(),
+    )
+    assert item["created_at"]
+    got = client.simulate_get(f"/api/v1/scans/{scan_id}/artefacts/summary.txt", headers=headers)
+    assert got.status_code == 200 and got.content == expected  # byte-identical
+    assert got.headers["content-type"] == toykind.SUMMARY_TYPE
+    assert got.headers["content-length"] == str(len(expected))
+    assert got.headers["content-disposition"] == (
+        "attachment; filename=\"summary.txt\"; filename*=UTF-8''summary.txt"
+    )
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["cache-control"] == "no-store"
+    assert "sandbox" in got.headers["content-security-policy"]
+    assert "artefact.downloaded" in actions(store, org)
+    missing = client.simulate_get(f"/api/v1/scans/{scan_id}/artefacts/other.txt", headers=headers)
+    assert missing.status_code == 404 and error_code(missing) == "not_found"
+
+    # another organisation sees nothing of it, exactly as if it did not exist
+    other = store.create_organisation(f"org-{secrets.token_hex(4)}")
+    theirs = auth(users, other, "admin")
+    for path in (f"/api/v1/scans/{scan_id}/artefacts", f"/api/v1/scans/{scan_id}/artefacts/x"):
+        unknown = path.replace(scan_id, str(uuid.uuid4()))
+        for url in (path, unknown):
+            result = client.simulate_get(url, headers=theirs)
+            assert result.status_code == 404 and error_code(result) == "not_found", url
+    result = client.simulate_get(f"/api/v1/scans/{scan_id}/artefacts/summary.txt", headers=theirs)
+    assert result.status_code == 404 and result.json == {
+        "error": {"code": "not_found", "message": "no such artefact"}
+    }
+
+    analyst = auth(users, org, "analyst")
+    assert client.simulate_delete(f"/api/v1/scans/{scan_id}", headers=analyst).status_code == 204
+    assert artefact_rows(store, scan_id) == 0
+    gone = client.simulate_get(f"/api/v1/scans/{scan_id}/artefacts", headers=headers)
+    assert gone.status_code == 404
+
+
+def test_a_large_artefact_is_downloaded_whole_in_slices(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    store: ScanStore,
+    org: str,
+    tmp_path: Path,
+) -> None:
+    scan_id = finished_scan(store, org, tmp_path)
+    findings = store.list_findings(org, scan_id, limit=1000)[0]
+    data = random.Random(3).randbytes(2 * 1024 * 1024 + 12345)  # three slices
+    scan = store.get_scan(org, scan_id)
+    assert scan is not None
+    name = 'Verslag – page 1 "redacted".png'
+    result = ScanResult(scan, findings, [Artefact(name, "image/png", data)])
+    assert store.save_result(scan_id, result)
+    headers = auth(users, org, "auditor")
+    url = f"/api/v1/scans/{scan_id}/artefacts/{urllib.parse.quote(name)}"
+    got = client.simulate_get(url, headers=headers)
+    assert got.status_code == 200 and got.content == data
+    assert got.headers["content-disposition"] == (
+        'attachment; filename="Verslag_page_1_redacted_.png"; '
+        "filename*=UTF-8''Verslag%20%E2%80%93%20page%201%20%22redacted%22.png"
+    )
+    assert store.list_findings(org, scan_id)[1] == len(findings)  # saved with them
+
+
+@pytest.mark.parametrize(
+    "limits,reason",
+    [
+        ({"artefact_max_bytes": 16}, "this server stores at most 16 bytes per artefact"),
+        ({"scan_artefacts_max_bytes": 16}, "this server stores at most 16 bytes per scan"),
+    ],
+)
+def test_a_scan_whose_artefacts_are_too_large_fails_with_the_reason(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    org: str,
+    toy_kind: KindSpec,
+    limits: dict[str, int],
+    reason: str,
+) -> None:
+    headers = auth(users, org, "analyst")
+    scan_id = toy_scan(client, headers, "mail jan.jansen@example.nl please")
+    worker = Worker.for_kind("toy", queue, store, replace(settings, **limits), "t1")
+    assert worker.run_once(block_ms=100)
+    scan = client.simulate_get(f"/api/v1/scans/{scan_id}", headers=headers).json
+    assert scan["status"] == "failed" and reason in scan["error"], scan
+    assert scan["error"].startswith("artefact summary.txt is") or "artefacts are" in scan["error"]
+    assert artefact_rows(store, scan_id) == 0 and store.list_findings(org, scan_id)[1] == 0
+    assert queue.depth("toy").pending == 0  # failed for good, not retried
+
+
+# -- retention ----------------------------------------------------------------------------
+
+
+def age(store: ScanStore, table: str, row_id: str, days: int) -> None:
+    """Make a row look `days` old (what time would do)."""
+    with store.db.transaction() as cur:
+        cur.execute(
+            f"UPDATE {table} SET created_at = now() - %s * interval '1 day' WHERE id = %s",
+            (days, row_id),
+        )
+
+
+def rows(store: ScanStore, sql: str, *params: object) -> int:
+    with store.db.transaction() as cur:
+        cur.execute(sql, params)
+        return int(cur.fetchone()[0])
+
+
+def test_retention_purges_old_scans_with_their_findings_artefacts_and_uploads(
+    client: falcon.testing.TestClient,
+    users: UserStore,
+    queue: JobQueue,
+    store: ScanStore,
+    settings: Settings,
+    env: dict[str, str],
+    org: str,
+    toy_kind: KindSpec,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    headers = auth(users, org, "analyst")
+    old, new = (toy_scan(client, headers, f"mail jan{i}@example.nl") for i in range(2))
+    worker = Worker.for_kind("toy", queue, store, settings, "t1")
+    assert worker.run_once(100) and worker.run_once(100)
+    other = store.create_organisation(f"org-{secrets.token_hex(4)}")
+    theirs_old = finished_scan(store, other, tmp_path)
+    upload_old = store.save_upload(org, "old.zip", io.BytesIO(code_zip()), UPLOAD_LIMIT)
+    upload_new = store.save_upload(org, "new.zip", io.BytesIO(code_zip()), UPLOAD_LIMIT)
+    for table, row_id in (("scans", old), ("scans", theirs_old), ("uploads", upload_old)):
+        age(store, table, row_id, 400)
+    assert rows(store, "SELECT count(*) FROM findings WHERE scan_id = %s", old) == 1
+
+    keep_all = Janitor(queue, store, replace(settings, retention_days=0))
+    assert keep_all.purge() == {"scans": 0, "uploads": 0}
+    assert store.get_scan(org, old) is not None
+
+    janitor = Janitor(queue, store, replace(settings, retention_days=365))
+    assert janitor.purge() == {"scans": 2, "uploads": 1}
+    for scan_id in (old, theirs_old):
+        for table in ("scans", "findings", "artefacts"):
+            column = "id" if table == "scans" else "scan_id"
+            assert rows(store, f"SELECT count(*) FROM {table} WHERE {column} = %s", scan_id) == 0
+    assert client.simulate_get(f"/api/v1/scans/{old}/artefacts", headers=headers).status_code == 404
+    assert rows(store, "SELECT count(*) FROM uploads WHERE id = %s", upload_old) == 0
+    assert rows(store, "SELECT count(*) FROM upload_chunks WHERE upload_id = %s", upload_old) == 0
+    # what is younger stays, whole
+    listed = client.simulate_get(f"/api/v1/scans/{new}/artefacts", headers=headers).json
+    assert [a["name"] for a in listed["items"]] == ["summary.txt"]
+    assert store.list_findings(org, new)[1] == 1 and store.get_upload(org, upload_new) is not None
+    assert janitor.purge() == {"scans": 0, "uploads": 0}
+
+    # `dgp janitor` (the timer's pass) reports both of its duties
+    for name, value in {**env, "DGP_RETENTION_DAYS": "365"}.items():
+        monkeypatch.setenv(name, value)
+    age(store, "scans", new, 366)
+    capsys.readouterr()
+    assert main(["janitor", "--kind", "toy"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["purged"] == {"scans": 1, "uploads": 0} and "toy" in report["jobs"]
+    assert store.get_scan(org, new) is None

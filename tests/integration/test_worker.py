@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def submit(store: ScanStore, queue: JobQueue, org: str, kind: str, target: str) -> str:
-    scan_id = store.create_scan(org, None, kind, target, {})
+    scan_id = store.start_scan(org, None, kind, target, {}).id
     queue.submit(kind, scan_id)
     return scan_id
 
@@ -111,8 +111,7 @@ def test_an_input_error_fails_the_scan_with_the_reason(
 
 CRASH_IN_SCANNER = "import os, dgp.scanners.code.scanner as c; c.scan = lambda *a: os._exit(137)\n"
 CRASH_BEFORE_SAVING = (
-    "import os, dgp.plumbing.store.scans as s\n"
-    "s.ScanStore.save_results = lambda *a: os._exit(137)\n"
+    "import os, dgp.plumbing.store as s\ns.ScanStore.save_results = lambda *a: os._exit(137)\n"
 )
 
 
@@ -283,7 +282,7 @@ def deliveries(store: ScanStore, ids: list[str]) -> set[int]:
 def queue_at_once(store: ScanStore, queue: JobQueue, org: str, tree: str, n: int) -> list[str]:
     """n scans whose jobs enter the stream together, so that one read can take them all.
     (The rows first: a worker that reads a job must find its scan.)"""
-    ids = [store.create_scan(org, None, "code", tree, {}) for _ in range(n)]
+    ids = [store.start_scan(org, None, "code", tree, {}).id for _ in range(n)]
     pipe = queue.redis.pipeline()
     for scan_id in ids:
         pipe.xadd(queue.stream("code"), {"scan_id": scan_id})
@@ -539,7 +538,7 @@ def test_an_unexpected_scanner_error_fails_the_scan_instead_of_the_consumer(
     store: ScanStore, queue: JobQueue, settings: Settings, org: str, tmp_path: Path
 ) -> None:
     target = str(code_tree(tmp_path / "t"))
-    scan_id = store.create_scan(org, None, "code", target, {"limits": {"max_items": "lots"}})
+    scan_id = store.start_scan(org, None, "code", target, {"limits": {"max_items": "lots"}}).id
     queue.submit("code", scan_id)
     worker = Worker.for_kind("code", queue, store, settings, "c1")
     assert worker.run_once(block_ms=100)  # no exception escapes

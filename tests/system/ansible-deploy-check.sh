@@ -113,7 +113,7 @@ else
         "$(on "$web" -- systemctl list-units --plain --no-legend 'dgp-scanner@*' | awk '{print $1}' | xargs)"
     check "the scanner host runs no web app" inactive \
         "$(on "$scan" -- systemctl is-active dgp-web.service || true)"
-    check "one consumer per kind registered (none from the web host)" "1 1" \
+    check "consumers: one of code, two of document (none from the web host)" "1 2" \
         "$(on "$web" -- curl -sk https://127.0.0.1/health | python3 -c 'import json, sys
 s = json.load(sys.stdin)["scanners"]
 print(s["code"]["consumers"]["registered"], s["document"]["consumers"]["registered"])')"

@@ -18,20 +18,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dgp import kinds
 from tests.system import testhost as th
 
 ROOT = Path(__file__).resolve().parents[2]
 GUEST = Path(__file__).resolve().parent / "guest"
 WEB = "http://127.0.0.1:5000"
 FINAL = ("done", "failed", "degraded", "cancelled")
+# what the package enables on its first install: a scanner instance per registered kind
 UNITS = (
     "dgp.target",
     "dgp-web.socket",
     "dgp-web.service",
-    "dgp-scanner@code.socket",
-    "dgp-scanner@code.service",
-    "dgp-scanner@document.socket",
-    "dgp-scanner@document.service",
+    *(f"dgp-scanner@{kind}.{unit}" for kind in kinds.names() for unit in ("socket", "service")),
     "dgp-janitor.timer",
 )
 PII_LINE = 'klant = {"bsn": "111222333", "email": "jan.jansen@example.nl"}  # klantgegevens\n'

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import testinfra.host
 
+from dgp import kinds
 from tests.system import deploy, dgphost
 from tests.system import testhost as th
 from tests.system.dgphost import PII_LINE
@@ -181,6 +182,49 @@ def test_postgres_and_redis_listen_on_loopback_only_and_redis_wants_its_password
     assert "NOAUTH" in refused
 
 
+SECRETS = (
+    "vault_dataguardian_hash_key",
+    "vault_dataguardian_database_password",
+    "vault_dataguardian_redis_password",
+    "vault_dataguardian_admin_password",
+)
+
+
+def test_the_runs_show_no_secret(all_in_one: dict) -> None:
+    secrets = [deploy.vault("all-in-one", name) for name in SECRETS]
+    for run in (all_in_one["first"], all_in_one["second"]):
+        assert not [s for s in secrets if s in run.log], "a secret is in the playbook's output"
+
+
+def test_a_template_dgp_settings_check_refuses_fails_the_run_and_nothing_restarts(
+    all_in_one: dict, deb: Path, tmp_path: Path
+) -> None:
+    """The role validates both templates with `dgp settings check` before they replace
+    the files in use: the run stops, naming the setting, the files stay, nothing
+    restarts, and the bad secret is not shown."""
+    host: th.TestHost = all_in_one["host"]
+    services = ["dgp-web.service"] + [f"dgp-scanner@{k}.service" for k in kinds.names()]
+
+    def state() -> tuple[list[str], str, str]:
+        pids = [host.run(["systemctl", "show", "-p", "MainPID", "--value", unit],
+                         check=True).stdout.strip() for unit in services]  # fmt: skip
+        conf = host.run(["cat", "/etc/dataguardian/dataguardian.conf"], check=True).stdout
+        secrets = host.run(["cat", "/etc/dataguardian/secrets.conf"], check=True).stdout
+        return pids, conf, secrets
+
+    before = state()
+    bad_password = "not-in-any-log-" + os.urandom(8).hex() + "\n[oops"
+    for extra, message in (
+        ({"dataguardian_max_deliveries": "many"}, "max_deliveries from "),
+        ({"dataguardian_redis_password": bad_password}, "not `name = value`"),
+    ):
+        run = deploy.deploy("all-in-one", {"dgp": host.name}, deb, tmp_path, extra, check=False)
+        assert run.recap["dgp"]["failed"] == 1, run.log[-3000:]
+        assert "dgp settings check: error:" in run.log and message in run.log, run.log[-3000:]
+        assert bad_password.split("\n")[0] not in run.log
+        assert state() == before
+
+
 # -- three hosts --------------------------------------------------------------------------
 
 
@@ -217,6 +261,32 @@ def test_a_scan_submitted_to_the_web_host_runs_on_the_scanner_host(three_hosts: 
 
 
 VENV_PYTHON = "/usr/lib/dataguardian/venv/bin/python"
+
+
+def test_the_scanner_host_runs_every_kind_and_a_second_document_consumer(
+    three_hosts: dict,
+) -> None:
+    """The example's scan1 runs `all` kinds of the package and two consumers of
+    document; the second has document's drop-ins linked. web1 runs no scanner: the
+    package's first start found them masked."""
+    scan: th.TestHost = three_hosts["scan1"]
+    web: th.TestHost = three_hosts["web1"]
+
+    def show(host: th.TestHost, unit: str, prop: str) -> str:
+        return host.run(["systemctl", "show", "-p", prop, "--value", unit], check=True).stdout
+
+    for instance in [*kinds.names(), "document-2"]:
+        assert show(scan, f"dgp-scanner@{instance}.service", "ActiveState").strip() == "active"
+        assert show(scan, f"dgp-scanner@{instance}.service", "UnitFileState").strip() == "enabled"
+        assert show(web, f"dgp-scanner@{instance}.service", "UnitFileState").strip() == "disabled"
+    for prop in ("MemoryMax", "TasksMax", "WatchdogUSec"):
+        theirs = show(scan, "dgp-scanner@document.service", prop)
+        assert show(scan, "dgp-scanner@document-2.service", prop) == theirs, prop
+    installed = scan.run(["dpkg-query", "-W", "-f", "${Status} ${Package}\n"]).stdout
+    wanted = {p for spec in kinds.specs() for p in spec.system_packages}
+    assert wanted <= {line.split()[-1] for line in installed.splitlines() if " installed " in line}
+    on_web = web.run(["dpkg-query", "-W", "-f", "${Status} ${Package}\n"]).stdout
+    assert "install ok installed tesseract-ocr\n" not in on_web  # not for a web-only host
 
 
 def test_between_hosts_postgres_and_redis_speak_tls_that_verifies_the_server(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,12 +18,14 @@ from pathlib import Path
 import pytest
 import testinfra.host
 
+from dgp import kinds
 from tests.system import dgphost
 from tests.system import testhost as th
 from tests.system.dgphost import UNITS, WEB, Installed
 
 RESPONSIVE_P99_MS = 250.0
-SCANNER_PORTS = {"dgp-web": 5000, "dgp-scanner@code": 5001, "dgp-scanner@document": 5004}
+SCANNER_PORTS = {"dgp-web": 5000} | {f"dgp-scanner@{k.name}": k.port for k in kinds.specs()}
+HARDENING = "/dgp-.service.d/10-hardening.conf"  # the one drop-in every dgp service has
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +137,77 @@ def test_a_scans_log_lines_are_found_by_its_id_in_the_journal(dgp: Installed) ->
     assert any("started" in line for line in lines) and any("done" in line for line in lines)
     assert all(scan_id in line for line in lines)
     assert "jan.jansen" not in dgp.sh("journalctl -u 'dgp-*' --no-pager -o cat")
+
+
+def relaxed(unit: str) -> set[str]:
+    """The settings a kind's relaxations drop-in (units/UNIT.d/30-relaxations.conf) sets."""
+    path = Path(__file__).resolve().parents[2] / "units" / f"{unit}.d" / "30-relaxations.conf"
+    if not path.is_file():
+        return set()
+    lines = (line.strip() for line in path.read_text().splitlines())
+    return {line.split("=", 1)[0] for line in lines if "=" in line and not line.startswith("#")}
+
+
+def test_every_dgp_service_runs_with_the_one_shared_hardening_drop_in(dgp: Installed) -> None:
+    """systemd 252 applies units/dgp-.service.d/ to every dgp-*.service (a prefix
+    drop-in); `systemd-analyze security` on the running host, printed."""
+    services = ["dgp-web.service", "dgp-janitor.service"]
+    services += [f"dgp-scanner@{kind}.service" for kind in kinds.names()]
+    scores = {}
+    for unit in services:
+        assert any(p.endswith(HARDENING) for p in dgp.show(unit, "DropInPaths").split()), unit
+        for prop, wanted in (
+            ("NoNewPrivileges", "yes"),
+            ("ProtectSystem", "strict"),
+            ("ProtectHome", "yes"),
+            ("PrivateUsers", "yes"),
+            ("MemoryDenyWriteExecute", "yes"),
+        ):
+            if prop not in relaxed(unit):  # a kind's 30-relaxations.conf, each with its reason
+                assert dgp.show(unit, prop) == wanted, (unit, prop)
+        out = dgp.host.run(["systemd-analyze", "security", "--no-pager", unit]).stdout
+        m = re.search(rf"Overall exposure level for {re.escape(unit)}: (\d+\.\d+)", out)
+        scores[unit] = m[1] if m else "-"
+    print("systemd-analyze security on the booted host:", scores)
+
+
+def test_one_more_consumer_of_a_kind_runs_the_kind_on_its_own_unix_socket(
+    dgp: Installed,
+) -> None:
+    """units/README.md, "More consumers of a kind": dgp-scanner@code-2 runs kind code as
+    consumer HOST-code-2 on the template's unix socket; dgp-scanner@document-2 gets
+    document's drop-ins through the links the README makes."""
+    dgp.sh(
+        "mkdir -p /etc/systemd/system/dgp-scanner@document-2.service.d && "
+        "ln -s /lib/systemd/system/dgp-scanner@document.service.d/*.conf "
+        "/etc/systemd/system/dgp-scanner@document-2.service.d/ && systemctl daemon-reload"
+    )
+    try:
+        linked = dgp.show("dgp-scanner@document-2.service", "DropInPaths").split()
+        assert "/etc/systemd/system/dgp-scanner@document-2.service.d/20-resources.conf" in linked
+        # (WatchdogUSec is a running unit's: compared on the three-hosts deploy)
+        for prop in ("MemoryMax", "CPUQuotaPerSecUSec", "TasksMax"):
+            theirs = dgp.show("dgp-scanner@document.service", prop)
+            assert dgp.show("dgp-scanner@document-2.service", prop) == theirs, prop
+        dgp.systemctl("start", "dgp-scanner@code-2.socket", "dgp-scanner@code-2.service")
+        health = dgp.curl(
+            "http://localhost/health", "--unix-socket", "/run/dataguardian/scanner-code-2.sock"
+        ).stdout
+        assert health.endswith("\n200") and json.loads(health.rpartition("\n")[0])["kind"] == "code"
+        dgp.systemctl("stop", "dgp-scanner@code.service", "dgp-scanner@code.socket")
+        dgp.make_tree("/var/tmp/second-consumer", files=3, lines=2)
+        scan_id = dgp.submit("code", "/var/tmp/second-consumer")
+        assert dgp.wait_scan(scan_id, seconds=120)["status"] == "done"
+        lines = dgp.sh(f"journalctl -u dgp-scanner@code-2 --no-pager -o cat DGP_SCAN_ID={scan_id}")
+        assert "done" in lines
+        consumers = dgp.sh("redis-cli XINFO CONSUMERS dgp:jobs:code scanners")
+        assert f"{dgp.sh('hostname').strip()}-code-2" in consumers.split()
+    finally:
+        dgp.systemctl("stop", "dgp-scanner@code-2.service", "dgp-scanner@code-2.socket")
+        dgp.sh("rm -r /etc/systemd/system/dgp-scanner@document-2.service.d")
+        dgp.systemctl("daemon-reload")
+        dgp.systemctl("start", "dgp-scanner@code.socket", "dgp-scanner@code.service")
+    assert dgp.host.failed_units() == []
 
 
 def test_an_upgrade_over_a_running_install_keeps_every_queued_job(

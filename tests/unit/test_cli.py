@@ -104,7 +104,11 @@ def test_fail_on_counts_only_reported_findings(capsys, tree: Path, tmp_path: Pat
         (["scan", "code", "{tree}", "--max-items", "0"], "--max-items must be positive"),
         (["scan", "code", "{tree}", "--min-confidence", "2"], "--min-confidence must be between"),
         (["scan", "code", "{tree}", "--timeout", "abc"], "argument --timeout: invalid float"),
-        (["scan", "website", "{tree}"], "argument kind: unknown scanner kind 'website'"),
+        (["scan", "teleport", "{tree}"], "argument kind: unknown scanner kind 'teleport'"),
+        (["scan", "website", "{tree}"], "dgp scan: error: "),  # a path is no web address
+        (["scan", "code", "{tree}", "--option", "mode=http"], "code scans have no option 'mode'"),
+        (["scan", "website", "x.nl", "--option", "mode=warp"], "mode must be one of"),
+        (["scan", "code", "{tree}", "--option", "novalue"], "is not NAME=VALUE"),
         (["scan", "code"], "the following arguments are required: target"),
         (["scan", "code", "file:///nonexistent/x.git"], "cannot clone the repository"),
     ],
@@ -451,3 +455,67 @@ def test_a_new_key_file_is_made_once_and_kept(tmp_path: Path, monkeypatch) -> No
     assert load_hash_key() == first and len(first) == 32
     assert (tmp_path / "keys" / "hash.key").stat().st_mode & 0o777 == 0o600
     assert [p.name for p in (tmp_path / "keys").iterdir()] == ["hash.key"]
+
+
+# -- kinds beyond files: artefacts, questionnaires ------------------------------------------
+
+
+@pytest.fixture
+def toy_kinds():
+    from dgp import kinds
+    from tests import toykind, toyquestionnaire, toyreport
+
+    specs = (toykind.SPEC, toyquestionnaire.SPEC, toyreport.SPEC)
+    for spec in specs:
+        kinds.register(spec)
+    yield toykind
+    for spec in specs:
+        kinds.unregister(spec.name)
+
+
+def test_artefacts_are_written_into_the_folder_given_and_nowhere_else(
+    capsys, toy_kinds, tmp_path: Path
+) -> None:
+    from dgp.domain.job import ScanInputs, ScanJob
+    from dgp.domain.options import ScanOptions
+
+    target = "mail jan.jansen@example.nl"
+    expected = toy_kinds.scan(ScanJob("toy", target, ScanOptions()), ScanInputs(bytes(32)))
+    code, _, err = dgp(capsys, "scan", "toy", target)
+    assert code == 0 and "not written (use --artefacts DIR): summary.txt" in err
+    folder = tmp_path / "out" / "artefacts"
+    code, _, err = dgp(capsys, "scan", "toy", target, "--artefacts", folder)
+    assert code == 0, err
+    assert [p.name for p in folder.iterdir()] == ["summary.txt"]  # no temporary file left
+    assert (folder / "summary.txt").read_bytes() == expected.artefacts[0].data
+    # a symbolic link of that name is replaced, never written through
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me")
+    (folder / "summary.txt").unlink()
+    (folder / "summary.txt").symlink_to(outside)
+    assert dgp(capsys, "scan", "toy", target, "--artefacts", folder)[0] == 0
+    assert outside.read_text() == "keep me" and not (folder / "summary.txt").is_symlink()
+    # a folder in the way is an error, not a crash
+    (folder / "summary.txt").unlink()
+    (folder / "summary.txt").mkdir()
+    code, _, err = dgp(capsys, "scan", "toy", target, "--artefacts", folder)
+    assert code == 2 and "cannot write the artefacts" in err
+    assert [p.name for p in folder.iterdir()] == ["summary.txt"]
+
+
+def test_a_questionnaire_kind_scans_a_json_file(capsys, toy_kinds, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"contact": "mail jan.jansen@example.nl", "staff": 3}))
+    report = scan_json(capsys, "toyquestionnaire", answers)
+    assert report["scan"]["target"] == "questionnaire"
+    assert [(f["rule_id"], f["location"]["path"]) for f in report["findings"]] == [
+        ("pii.email", "questionnaire/contact")
+    ]
+    for text, message in (("[1, 2]", "must be a JSON object"), ("{nope", "is not valid JSON")):
+        answers.write_text(text)
+        code, out, err = dgp(capsys, "scan", "toyquestionnaire", answers)
+        assert code == 2 and out == "" and message in err
+    code, _, err = dgp(capsys, "scan", "toyquestionnaire", tmp_path / "missing.json")
+    assert code == 2 and "cannot read" in err
+    code, _, err = dgp(capsys, "scan", "toyreport", "x")
+    assert code == 2 and "start them on a server" in err

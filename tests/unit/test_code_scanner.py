@@ -779,3 +779,19 @@ def test_an_unreachable_host_is_told_apart_from_a_missing_repository(tmp_path: P
     with pytest.raises(ScanInputError) as missing:
         run((tmp_path / "no-repo").as_uri())
     assert not isinstance(missing.value, TargetUnavailable)
+
+
+def test_a_real_format_key_in_a_test_file_is_kept_with_less_confidence_and_the_reason(
+    tmp_path: Path,
+) -> None:
+    from tests.corpus_secrets import SecretCorpus
+
+    token = SecretCorpus(7).checksummed("ghp_")
+    for folder in ("src", "tests/fixtures"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "settings.py").write_text(f"GITHUB = '{token}'\n")
+    found = {f.location.path: f for f in run(tmp_path).findings if f.rule_id.startswith("secret.")}
+    real, fixture = found["src/settings.py"], found["tests/fixtures/settings.py"]
+    assert real.rule_id == fixture.rule_id and fixture.confidence < real.confidence
+    assert "in a test file or fixture" in fixture.description
+    assert "test file" not in real.description

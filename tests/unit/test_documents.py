@@ -422,14 +422,25 @@ def test_text_limit_trims_and_gives_truncated_notice(tmp_path: Path) -> None:
 
 def test_eml_headers_bodies_and_attachments(tmp_path: Path) -> None:
     segments = run(fx.make_eml(tmp_path), "postvak/mail.eml")
-    header = {"section": "header"}
     csv = "postvak/mail.eml!klanten.csv"
     forwarded = "postvak/mail.eml!message.eml"
     assert [(s.location.path, *row) for s, row in zip(segments, rows(segments), strict=True)] == [
-        ("postvak/mail.eml", "text", "from", f"{fx.EDITOR} <piet@example.nl>", header),
-        ("postvak/mail.eml", "text", "to", f"{fx.NAME} <{fx.EMAIL}>", header),
-        ("postvak/mail.eml", "text", "cc", "Marie de Vries <marie@example.nl>", header),
-        ("postvak/mail.eml", "text", "subject", f"Uw BSN {fx.BSN}", header),
+        (
+            "postvak/mail.eml",
+            "text",
+            "from",
+            f"{fx.EDITOR} <piet@example.nl>",
+            {"section": "header:From"},
+        ),
+        ("postvak/mail.eml", "text", "to", f"{fx.NAME} <{fx.EMAIL}>", {"section": "header:To"}),
+        (
+            "postvak/mail.eml",
+            "text",
+            "cc",
+            "Marie de Vries <marie@example.nl>",
+            {"section": "header:Cc"},
+        ),
+        ("postvak/mail.eml", "text", "subject", f"Uw BSN {fx.BSN}", {"section": "header:Subject"}),
         (
             "postvak/mail.eml",
             "text",
@@ -462,8 +473,8 @@ def test_eml_headers_bodies_and_attachments(tmp_path: Path) -> None:
             "PDF is corrupt: no PDF header (not a PDF file)",
             {},
         ),
-        (forwarded, "text", "from", f"{fx.MANAGER} <marie@example.nl>", header),
-        (forwarded, "text", "subject", "Doorgestuurd", header),
+        (forwarded, "text", "from", f"{fx.MANAGER} <marie@example.nl>", {"section": "header:From"}),
+        (forwarded, "text", "subject", "Doorgestuurd", {"section": "header:Subject"}),
         (forwarded, "text", None, f"E-mail van Jan: {fx.EMAIL}\n", {"line": 1, "section": "body"}),
     ]
 
@@ -476,7 +487,7 @@ def test_eml_html_body_that_repeats_the_plain_body_is_skipped(tmp_path: Path) ->
     message.set_content(fx.SENTENCE)
     message.add_alternative(f"<p>{fx.SENTENCE}</p>", subtype="html")
     path = fx.write_bytes(tmp_path, "dubbel.eml", bytes(message))
-    assert [loc.get("section") for _, loc in text_rows(run(path))] == ["header", "body"]
+    assert [loc.get("section") for _, loc in text_rows(run(path))] == ["header:Subject", "body"]
 
 
 def test_eml_text_limit_covers_attachments(tmp_path: Path) -> None:
@@ -488,12 +499,11 @@ def test_eml_text_limit_covers_attachments(tmp_path: Path) -> None:
 
 def test_msg_headers_body_and_attachment(tmp_path: Path) -> None:
     segments = run(fx.make_msg(tmp_path))
-    header = {"section": "header"}
     csv = "mail.msg!klanten.csv"
     assert [(s.location.path, *row) for s, row in zip(segments, rows(segments), strict=True)] == [
-        ("mail.msg", "text", "from", f"{fx.EDITOR} <piet@example.nl>", header),
-        ("mail.msg", "text", "to", f"{fx.NAME} <{fx.EMAIL}>", header),
-        ("mail.msg", "text", "subject", f"Afspraak BSN {fx.BSN}", header),
+        ("mail.msg", "text", "from", f"{fx.EDITOR} <piet@example.nl>", {"section": "header:From"}),
+        ("mail.msg", "text", "to", f"{fx.NAME} <{fx.EMAIL}>", {"section": "header:To"}),
+        ("mail.msg", "text", "subject", f"Afspraak BSN {fx.BSN}", {"section": "header:Subject"}),
         (
             "mail.msg",
             "text",

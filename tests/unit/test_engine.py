@@ -36,6 +36,13 @@ ISSUE_RULE_IDS = [
 ]
 
 
+# Realistic random values (the made-up kind, "a1B2c3D4" * 3, is a placeholder now).
+AZURE_KEY = (
+    "vj2LpAKRuW2IM70iY/jp3Z3eMXYhy4UuK3TfDKSamUJz8wxhaGLNU1xeLzbZLGd0uSqsU59vZlY189/CFxYw4Q=="
+)
+STRIPE = "EiNgQI7W4E4PXSKc1itTnzph"
+
+
 @pytest.fixture(scope="module")
 def detector() -> Detector:
     return Detector()
@@ -115,9 +122,11 @@ def test_negatives(detector: Detector, text: str) -> None:
 
 def test_bare_checksum_numbers_are_low_confidence() -> None:
     low = Detector(min_confidence=0.2)
-    dets = [d for d in low.detect("ordernummer 111222333") if d.rule_id == "pii.bsn"]
+    dets = [d for d in low.detect("nummer 111222333") if d.rule_id == "pii.bsn"]
     assert len(dets) == 1 and dets[0].confidence < 0.5
-    assert Detector().detect("ordernummer 111222333") == []
+    assert Detector().detect("nummer 111222333") == []
+    # labelled as an order number it is that, not a BSN, at any confidence
+    assert low.detect("ordernummer 111222333") == []
 
 
 def test_context_word_must_be_a_word(detector: Detector) -> None:
@@ -129,61 +138,69 @@ def test_context_word_must_be_a_word(detector: Detector) -> None:
 @pytest.mark.parametrize(
     "text,rule_id,value",
     [
-        ('AWS_KEY = "AKIAIOSFODNN7EXAMPLE"', "secret.aws.access_key_id", "AKIAIOSFODNN7EXAMPLE"),
+        ('AWS_KEY = "AKIABRPOIG8F1CBFNO6B"', "secret.aws.access_key_id", "AKIABRPOIG8F1CBFNO6B"),
         (
-            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "aws_secret_access_key = Yx/zfSAN2cW7GfP6R7o425U85hfj+ej4JkeiqoKR",
             "secret.aws.secret_access_key",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "Yx/zfSAN2cW7GfP6R7o425U85hfj+ej4JkeiqoKR",
         ),
         (
-            'key="AIzaSyA1234567890abcdefghijklmnopqrstuv"',
+            'key="AIzaZ1c5jAU2rjTbrNLwMtshF6PwKluYIFdlKdM"',
             "secret.gcp.api_key",
-            "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+            "AIzaZ1c5jAU2rjTbrNLwMtshF6PwKluYIFdlKdM",
         ),
         (
-            '"private_key_id": "0123456789abcdef0123456789abcdef01234567"',
+            '"private_key_id": "47c462ddaed16dc0cf0b9cd7f78df0cac5e40c02"',
             "secret.gcp.service_account",
-            "0123456789abcdef0123456789abcdef01234567",
+            "47c462ddaed16dc0cf0b9cd7f78df0cac5e40c02",
         ),
         (
-            "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + "Ab1+" * 22 + "==",
+            "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + AZURE_KEY,
             "secret.azure.storage_connection_string",
-            "Ab1+" * 22 + "==",
+            AZURE_KEY,
         ),
         (
-            "token ghp_" + "a1B2c3D4e5" * 3 + "a1B2c3",
+            "token ghs_erNANMDgHixhf4ceAYkFATOHxeiZEh3nyUvE",  # a valid CRC32 suffix
             "secret.github.token",
-            "ghp_" + "a1B2c3D4e5" * 3 + "a1B2c3",
+            "ghs_erNANMDgHixhf4ceAYkFATOHxeiZEh3nyUvE",
         ),
-        ("glpat-abcdefghij0123456789", "secret.gitlab.token", "glpat-abcdefghij0123456789"),
+        ("glpat-pHdEoziIbob_y6ShRfh2", "secret.gitlab.token", "glpat-pHdEoziIbob_y6ShRfh2"),
         (
-            "xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx",
+            "xoxb-965328710122-6916697848018-wRxpVHSbKdA9u4uQgwLg6G3o",
             "secret.slack.token",
-            "xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx",
+            "xoxb-965328710122-6916697848018-wRxpVHSbKdA9u4uQgwLg6G3o",
         ),
         (
-            "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx",
+            "https://hooks.slack.com/services/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",
             "secret.slack.webhook",
-            "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx",
+            "https://hooks.slack.com/services/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",
         ),
-        ("sk_live_" + "a1B2c3D4" * 3, "secret.stripe.live_key", "sk_live_" + "a1B2c3D4" * 3),
-        ("sk_test_" + "a1B2c3D4" * 3, "secret.stripe.test_key", "sk_test_" + "a1B2c3D4" * 3),
-        ("SK" + "0123456789abcdef" * 2, "secret.twilio.api_key", "SK" + "0123456789abcdef" * 2),
+        ("sk_live_" + STRIPE, "secret.stripe.live_key", "sk_live_" + STRIPE),
+        ("sk_test_" + STRIPE, "secret.stripe.test_key", "sk_test_" + STRIPE),
         (
-            "SG." + "a" * 22 + "." + "b" * 43,
+            "SK09348334896a68f812d810a485ed0324",
+            "secret.twilio.api_key",
+            "SK09348334896a68f812d810a485ed0324",
+        ),
+        (
+            "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",
             "secret.sendgrid.api_key",
-            "SG." + "a" * 22 + "." + "b" * 43,
+            "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",
         ),
         (
-            "0123456789abcdef0123456789abcdef-us12",
+            "06bd2aa399dac946dc59c0996daeee6f-us6",
             "secret.mailchimp.api_key",
-            "0123456789abcdef0123456789abcdef-us12",
+            "06bd2aa399dac946dc59c0996daeee6f-us6",
         ),
-        ("npm_" + "a1B2c3D4e5F6" * 3, "secret.npm.token", "npm_" + "a1B2c3D4e5F6" * 3),
         (
-            "HEROKU_API_KEY=01234567-89ab-cdef-0123-456789abcdef",
+            "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",  # a valid CRC32 suffix
+            "secret.npm.token",
+            "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",
+        ),
+        (
+            "HEROKU_API_KEY=646a0e61-58d3-4b47-bab7-83c0fd1c82f3",
             "secret.heroku.api_key",
-            "01234567-89ab-cdef-0123-456789abcdef",
+            "646a0e61-58d3-4b47-bab7-83c0fd1c82f3",
         ),
         (
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
@@ -191,7 +208,7 @@ def test_context_word_must_be_a_word(detector: Detector) -> None:
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
         ),
         (
-            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n" + AZURE_KEY + "\n",
             "secret.private_key",
             "-----BEGIN OPENSSH PRIVATE KEY-----",
         ),
@@ -218,7 +235,7 @@ def test_context_word_must_be_a_word(detector: Detector) -> None:
         ('password = "Welk0m!2024xyz"', "secret.password_assignment", "Welk0m!2024xyz"),
         ("export API_TOKEN=q8Zr2LmX0pVb", "secret.password_assignment", "q8Zr2LmX0pVb"),
         (
-            'blob = "Zk8qL2mX9pVb3nR7tY1wE5uI0oP4aS6d"',
+            'hmac_salt = "Zk8qL2mX9pVb3nR7tY1wE5uI0oP4aS6d"',
             "secret.high_entropy",
             "Zk8qL2mX9pVb3nR7tY1wE5uI0oP4aS6d",
         ),
@@ -286,9 +303,9 @@ def test_offsets_are_characters_not_bytes(detector: Detector) -> None:
 
 
 def test_overlaps_keep_the_specific_rule(detector: Detector) -> None:
-    # the AWS key is also a high-entropy string; the specific rule wins
-    got = found(detector, 'k = "AKIAIOSFODNN7EXAMPLE"')
-    assert got == [("secret.aws.access_key_id", "AKIAIOSFODNN7EXAMPLE")]
+    # the AWS key is also a password-like value under a key name; the specific rule wins
+    got = found(detector, 'api_key = "AKIABRPOIG8F1CBFNO6B"')
+    assert got == [("secret.aws.access_key_id", "AKIABRPOIG8F1CBFNO6B")]
 
 
 def test_one_pass_engine_handles_large_text(detector: Detector) -> None:

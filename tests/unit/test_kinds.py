@@ -14,25 +14,12 @@ from dgp.cli import main
 from dgp.domain.options import CodeOptions, FileOptions
 from dgp.kinds import Input, KindSpec
 from tests import toykind
+from tests.heavy import HEAVY_LIBRARIES
 
 ROOT = Path(__file__).resolve().parents[2]
-# Libraries only a scanning process may load: documents, images, OCR, browsers, models,
-# and the pattern matcher.
+# and the kinds' implementations themselves
 HEAVY = (
-    "pypdf",
-    "pdfminer",
-    "docx",
-    "openpyxl",
-    "pptx",
-    "odf",
-    "PIL",
-    "pytesseract",
-    "hyperscan",
-    "playwright",
-    "onnx",
-    "h5py",
-    "torch",
-    "cv2",
+    *HEAVY_LIBRARIES,
     "dgp.scanners.code.scanner",
     "dgp.scanners.document.scanner",
     "dgp.documents.registry",

@@ -36,6 +36,11 @@ def varied_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (root / "gen" / f"{i // 50:02d}" / f"file{i:03d}.txt").write_text("\n".join(lines))
     (root / "gen" / "many.csv").write_text("".join(f"{i},{fx.EMAIL}\n" for i in range(1500)))
     (root / "gen" / "blob.bin").write_bytes(bytes(range(256)) * 8)
+    for i in range(40):  # real-format keys in test files: kept, with the reason
+        (root / "gen" / "tests").mkdir(exist_ok=True)
+        (root / "gen" / "tests" / f"test_{i:02d}.py").write_text(
+            f'GITHUB_TOKEN = "{fx.GITHUB_TOKEN}"\n' + gen.sentence(dutch=False) + "\n"
+        )
     data = f"password = '{fx.PASSWORD}'\n".encode()
     with tarfile.open(root / "gen" / "fixtures.tar.gz", "w:gz") as tf:
         info = tarfile.TarInfo("inner/settings.py")
@@ -94,8 +99,17 @@ def test_results_of_worker_processes_equal_the_sequential_ones(
     findings of 300 generated files are the workers' and still the sequential ones."""
     monkeypatch.setattr(parallel.FilePool, "_take", lambda self, batch: False)
     sequential = comparable(scan(varied_tree, jobs=1))
-    assert comparable(scan(varied_tree, jobs=2)) == sequential
+    parallel_findings = comparable(scan(varied_tree, jobs=2))
+    assert parallel_findings == sequential
     assert workers_used[-1] > 250
+    in_tests = [f for f in parallel_findings[0] if f["location"]["path"].startswith("gen/tests/")]
+    assert len(in_tests) == 40
+    assert all(
+        f["rule_id"] == "secret.github.token"
+        and "in a test file or fixture" in f["description"]
+        and f["confidence"] < 0.95
+        for f in in_tests
+    )
 
 
 def test_limits_stop_a_parallel_scan_where_they_stop_a_sequential_one(

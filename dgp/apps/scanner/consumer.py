@@ -39,6 +39,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from dgp.plumbing.processes import die_with_parent, running
+
 log = logging.getLogger("dgp.apps.scanner.consumer")  # also when run as __main__
 
 COUNTERS = ("processed", "failed", "dead_lettered", "in_flight")
@@ -58,7 +60,6 @@ POOL_FIELDS = (
 _STATE = ("pid", "alive", "clean_exit", "last_beat_ms")
 FIELDS = (*_STATE, *COUNTERS, *(f"pool_{f}" for f in POOL_FIELDS))
 _INDEX = {name: i for i, name in enumerate(FIELDS)}
-_PR_SET_PDEATHSIG = 1
 
 
 class SharedState:
@@ -144,7 +145,7 @@ class ConsumerProcess:
 
     def alive(self) -> bool:
         """The child is running (readable from any process that shares the state)."""
-        return bool(self.state.get("alive")) and _running(self.pid)
+        return bool(self.state.get("alive")) and running(self.pid)
 
     def stats(self) -> dict[str, Any]:
         values: dict[str, Any] = {name: self.state.get(name) for name in COUNTERS}
@@ -164,7 +165,7 @@ class ConsumerProcess:
             try:
                 fd = os.pidfd_open(pid)
             except OSError:  # no pidfd (kernel < 5.3): poll
-                while _running(pid):
+                while running(pid):
                     time.sleep(0.5)
             else:
                 try:
@@ -188,25 +189,14 @@ class ConsumerProcess:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while _running(pid) and time.monotonic() < deadline:
+        while running(pid) and time.monotonic() < deadline:
             _reap(pid)
             time.sleep(0.05)
-        if _running(pid):
+        if running(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         _reap(pid, block=True)
         self.state.set("alive", 0)
-
-
-def _running(pid: int) -> bool:
-    """pid exists and is not a zombie."""
-    if pid <= 0:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return False
 
 
 def _reap(pid: int, block: bool = False) -> None:
@@ -218,17 +208,9 @@ def _monotonic_ms() -> int:
     return int(time.monotonic() * 1000)  # CLOCK_MONOTONIC: the same in every process
 
 
-def _die_with_parent(parent: int) -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl
-        os._exit(1)
-
-
 def _child_main(kind: str, consumer: str, fd: int, parent: int) -> None:
     """The consumer process: connect, then run the Worker until SIGTERM."""
-    _die_with_parent(parent)
+    die_with_parent(parent)
     from dgp import kinds
     from dgp.apps.logs import setup_logging
     from dgp.apps.serving import Watchdog

@@ -19,7 +19,9 @@ from dgp.apps.web.prometheus import RequestCounter
 from dgp.apps.web.request import Request
 from dgp.apps.web.resources import (
     accounts,
+    artefacts,
     audit,
+    credentials,
     findings,
     organisation,
     scans,
@@ -32,9 +34,11 @@ from dgp.apps.web.resources.health import Health
 from dgp.apps.web.resources.metrics import Metrics
 from dgp.apps.web.services import ScannerHealth, Services
 from dgp.plumbing.breakers import Breakers
+from dgp.plumbing.credential_cipher import CredentialCipher
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, UserStore
+from dgp.plumbing.store.credentials import CredentialStore
 
 API = "/api/v1"
 
@@ -48,7 +52,8 @@ def create_app(
     scanner_health: ScannerHealth | None = None,
 ) -> falcon.App:
     """The WSGI app. `scanner_health(kind)` returns a scanner app's /health (optional)."""
-    services = Services(store, users, queue, settings, breakers, scanner_health)
+    credential_store = CredentialStore(store.db, CredentialCipher.from_settings(settings))
+    services = Services(store, users, queue, settings, breakers, credential_store, scanner_health)
     requests = RequestCounter()
     docs = OpenApi(services, {})
     routes: list[tuple[str, object]] = [
@@ -59,9 +64,13 @@ def create_app(
         (f"{API}/organisation", organisation.Organisation(services)),
         (f"{API}/tokens", tokens.Tokens(services)),
         (f"{API}/tokens/{{token_id:id}}", tokens.Token(services)),
+        (f"{API}/credentials", credentials.Credentials(services)),
+        (f"{API}/credentials/{{credential_id:id}}", credentials.Credential(services)),
         (f"{API}/scans", scans.Scans(services)),
         (f"{API}/scans/{{scan_id:id}}", scans.Scan(services)),
         (f"{API}/scans/{{scan_id:id}}/findings", findings.ScanFindings(services)),
+        (f"{API}/scans/{{scan_id:id}}/artefacts", artefacts.ScanArtefacts(services)),
+        (f"{API}/scans/{{scan_id:id}}/artefacts/{{name}}", artefacts.ScanArtefact(services)),
         (f"{API}/findings/{{finding_id:id}}", findings.Finding(services)),
         (f"{API}/uploads/{{upload_id:id}}", uploads.Upload(services)),
         (f"{API}/audit", audit.AuditLog(services)),

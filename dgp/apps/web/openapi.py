@@ -16,6 +16,8 @@ from typing import Any
 from dgp import kinds
 from dgp.apps.web.auth import SIGNED_IN, required_scope
 from dgp.apps.web.converters import plain_template
+from dgp.domain import inputs
+from dgp.domain.credential import CredentialKind
 from dgp.plumbing.store import SCOPES
 
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -55,6 +57,7 @@ class Op:
     body: str | None = None  # a schema name for the JSON request body
     example: dict[str, Any] | None = None  # a request body that works
     multipart: str | None = None  # a schema name for a multipart/form-data alternative
+    download: bool = False  # the success body is a file, with its own media type
     query: tuple[Param, ...] = ()
     errors: tuple[int, ...] = ()  # beyond the derived ones
     description: str = ""
@@ -67,6 +70,10 @@ LIMIT = Param("limit", "page size", {"type": "integer", "minimum": 1, "maximum":
 OFFSET = Param("offset", "items to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET})
 
 _ID = {"type": "string", "format": "uuid"}
+# path parameters that are not ids
+_PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    "name": {"type": "string", "description": "a file name, as listed"},
+}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _ANY_OBJECT = {"type": "object", "additionalProperties": True}
 
@@ -116,13 +123,35 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         stats=_ANY_OBJECT,
         score={"type": ["number", "null"]},
         error={"type": ["string", "null"]},
+        scan_ids={"type": "array", "items": _ID, "description": "the earlier scans it was given"},
     ),
     "ScanPage": _page("Scan"),
     "ScanRequest": _object(
-        ["kind", "target"],
+        ["kind"],
         kind={"type": "string", "enum": kinds.names()},
-        target={"type": "string", "description": "a git URL (code), or a path (admins only)"},
+        target={
+            "type": "string",
+            "maxLength": 2048,
+            "description": "for kinds that take a target (`dgp kinds --json`: inputs): a git "
+            "URL (code), or a path (admins only). Kinds without one store what they were "
+            'given instead, e.g. "questionnaire" or "report of 3 scans".',
+        },
+        questionnaire={
+            **_ANY_OBJECT,
+            "description": "for kinds that take a questionnaire (DPIA): the answers, at most "
+            f"{inputs.MAX_QUESTIONNAIRE_BYTES // 1024} KiB as JSON and "
+            f"{inputs.MAX_QUESTIONNAIRE_DEPTH} levels deep",
+        },
+        scan_ids={
+            "type": "array",
+            "items": _ID,
+            "minItems": 1,
+            "maxItems": inputs.MAX_SCAN_IDS,
+            "description": "for kinds that take earlier scans (report): your organisation's "
+            "scan ids; an unknown one is refused (400)",
+        },
         options={**_ANY_OBJECT, "description": "dgp.domain.options.ScanOptions fields"},
+        credential={**_ID, "description": "a stored credential the scan may use"},
     ),
     "ScanUpload": _object(
         ["file"],
@@ -163,6 +192,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         size={"type": "integer"},
         sha256={"type": "string"},
         created_at=_TIME,
+    ),
+    "Artefact": _object(
+        ["name", "media_type", "size", "sha256", "created_at"],
+        name={"type": "string"},
+        media_type={"type": "string"},
+        size={"type": "integer"},
+        sha256={"type": "string"},
+        created_at=_TIME,
+    ),
+    "ArtefactList": _object(
+        ["items"], items={"type": "array", "items": {"$ref": "#/components/schemas/Artefact"}}
     ),
     "Role": {"type": "string", "enum": ["admin", "analyst", "viewer", "auditor"]},
     "User": _object(
@@ -226,6 +266,31 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "TokenList": _object(
         ["items"], items={"type": "array", "items": {"$ref": "#/components/schemas/TokenInfo"}}
     ),
+    "CredentialKind": {"type": "string", "enum": [k.value for k in CredentialKind]},
+    "NewCredential": _object(
+        ["name", "kind", "secret"],
+        name={"type": "string", "minLength": 1, "maxLength": 200},
+        kind={"$ref": "#/components/schemas/CredentialKind"},
+        secret={
+            "type": "string",
+            "minLength": 1,
+            "writeOnly": True,
+            "description": "encrypted at rest, never shown again; basic_auth: user:password",
+        },
+    ),
+    "Credential": _object(
+        ["id", "name", "kind", "created_at"],
+        id=_ID,
+        organisation=_ID,
+        name={"type": "string"},
+        kind={"$ref": "#/components/schemas/CredentialKind"},
+        created_by={"type": ["string", "null"]},
+        created_at=_TIME,
+        last_used_at=_TIME,
+    ),
+    "CredentialList": _object(
+        ["items"], items={"type": "array", "items": {"$ref": "#/components/schemas/Credential"}}
+    ),
     "NewPassword": _object(
         ["password"],
         password={"type": "string", "minLength": 12, "writeOnly": True},
@@ -272,7 +337,7 @@ def document(routes: list[tuple[str, object]], version: str) -> dict[str, Any]:
         for method, op in getattr(resource, "api", {}).items():
             operations[method.lower()] = _operation(path, method, op, resource)
         params = [
-            {"name": name, "in": "path", "required": True, "schema": _ID}
+            {"name": name, "in": "path", "required": True, "schema": _PATH_SCHEMAS.get(name, _ID)}
             for name in _PATH_PARAM.findall(path)
         ]
         paths[path] = {**({"parameters": params} if params else {}), **operations}
@@ -332,6 +397,15 @@ def _operation(path: str, method: str, op: Op, resource: object) -> dict[str, An
     if op.returns:
         schema = {"$ref": f"#/components/schemas/{op.returns}"}
         success["content"] = {"application/json": {"schema": schema}}
+    if op.download:
+        success["content"] = {"application/octet-stream": {"schema": {}}}
+        success["description"] = "The file, in its own media type (Content-Type)"
+        success["headers"] = {
+            "Content-Disposition": {
+                "description": "attachment, with the file's name",
+                "schema": {"type": "string"},
+            }
+        }
     operation: dict[str, Any] = {
         "summary": op.summary,
         "operationId": f"{method.lower()}_{_slug(path)}",

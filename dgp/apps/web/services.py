@@ -17,6 +17,7 @@ from dgp.plumbing.breakers import Breaker, Breakers
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, StoreUnavailable, UserStore
+from dgp.plumbing.store.credentials import CredentialStore
 
 T = TypeVar("T")
 ScannerHealth = Callable[[str], "dict[str, Any] | None"]  # None: not on this host
@@ -31,6 +32,7 @@ class Services:
     queue: JobQueue
     settings: Settings
     breakers: Breakers
+    credentials: CredentialStore
     scanner_health: ScannerHealth | None = None
 
     def db(self, action: Callable[..., T], *args: Any, **kwargs: Any) -> T:

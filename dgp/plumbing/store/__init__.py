@@ -1,8 +1,13 @@
-"""The Postgres store: schema migrations, a fail-fast connection pool, scans and findings.
+"""The Postgres store: schema migrations, a fail-fast connection pool, and the tenant
+data split by aggregate (organisations, scans, findings, uploads, artefacts, audit)
+behind
+ScanStore, and users behind UserStore.
 
 No Falcon and no Redis here: the web app and the workers build on this.
 """
 
+from dgp.plumbing.store.artefacts import ArtefactChanged, StoredArtefact
+from dgp.plumbing.store.audit import AuditEntry
 from dgp.plumbing.store.errors import (
     MigrationError,
     StoreUnavailable,
@@ -11,14 +16,10 @@ from dgp.plumbing.store.errors import (
     UploadTooLarge,
 )
 from dgp.plumbing.store.migrate import migrate
+from dgp.plumbing.store.organisations import Organisation, OrganisationExists
 from dgp.plumbing.store.pool import Database
-from dgp.plumbing.store.scans import (
-    AuditEntry,
-    ClaimedScan,
-    Organisation,
-    OrganisationExists,
-    ScanStore,
-)
+from dgp.plumbing.store.scan_store import ScanStore
+from dgp.plumbing.store.scans import ClaimedScan
 from dgp.plumbing.store.uploads import Upload
 from dgp.plumbing.store.users import (
     ROLE_SCOPES,
@@ -38,6 +39,7 @@ __all__ = [
     "ROLE_SCOPES",
     "SCOPES",
     "AmbiguousLogin",
+    "ArtefactChanged",
     "AuditEntry",
     "ClaimedScan",
     "Database",
@@ -48,6 +50,7 @@ __all__ = [
     "PasswordWorkBusy",
     "ScanStore",
     "StoreUnavailable",
+    "StoredArtefact",
     "TokenInfo",
     "Upload",
     "UploadCorrupt",

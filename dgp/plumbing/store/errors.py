@@ -29,3 +29,7 @@ class UploadCorrupt(RuntimeError):
 
 class MigrationError(RuntimeError):
     """The migrations on disk and those recorded in the database disagree."""
+
+
+class CredentialMissing(LookupError):
+    """A credential a scan refers to is gone (deleted) or never existed."""

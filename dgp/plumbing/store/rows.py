@@ -20,7 +20,8 @@ from dgp.plumbing.store.pool import Database
 
 SCAN_COLUMNS = (
     "id, organisation_id, created_by, kind, target, options, status, progress, "
-    "progress_message, created_at, started_at, finished_at, stats, score, error"
+    "progress_message, created_at, started_at, finished_at, stats, score, error, "
+    "scan_ids::text[] AS scan_ids"
 )
 FINDING_COLUMNS = (
     "id, scan_id, scanner, rule_id, category, severity, confidence, title, description, "
@@ -81,21 +82,11 @@ def scan_from_row(row: dict[str, Any]) -> Scan:
         created_at=row["created_at"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
-        stats=stats_from_dict(row["stats"] or {}),
+        stats=ScanStats.from_dict(row["stats"] or {}),
         score=row["score"],
         error=row["error"],
+        scan_ids=tuple(row["scan_ids"] or ()),
     )
-
-
-def stats_from_dict(data: dict[str, Any]) -> ScanStats:
-    stats = ScanStats()
-    for name in ("items_scanned", "items_skipped", "suppressed", "bytes_scanned"):
-        if name in data:
-            setattr(stats, name, int(data[name]))
-    stats.truncated = bool(data.get("truncated", False))
-    if isinstance(data.get("findings_by_severity"), dict):
-        stats.findings_by_severity.update(data["findings_by_severity"])
-    return stats
 
 
 def finding_from_row(row: dict[str, Any]) -> Finding:

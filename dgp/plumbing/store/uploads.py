@@ -16,13 +16,15 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
+import psycopg2.errors
 from psycopg2 import Binary
 from psycopg2.extensions import cursor as PgCursor
 
+from dgp.plumbing.store.base import Aggregate, purge_older, require
 from dgp.plumbing.store.errors import UploadCorrupt, UploadMissing, UploadTooLarge
-from dgp.plumbing.store.rows import clean
+from dgp.plumbing.store.rows import clean, uuid_or_none
 
 CHUNK_BYTES = 1024 * 1024
 SPOOL_IN_MEMORY = CHUNK_BYTES  # larger uploads spool to a temporary file
@@ -144,3 +146,74 @@ def copy_to(cur: PgCursor, upload: Upload, dest: Path) -> Path:
         path.unlink(missing_ok=True)
         raise
     return path
+
+
+def drop_data(cur: PgCursor, upload_id: str, organisation_id: str | None) -> bool:
+    """Remove an upload's chunks and mark its row deleted; False if it had none left."""
+    scope = " AND organisation_id = %s" if organisation_id is not None else ""
+    params: tuple[Any, ...] = (upload_id,) + ((organisation_id,) if organisation_id else ())
+    cur.execute(
+        f"UPDATE uploads SET deleted_at = now() WHERE id = %s{scope} AND deleted_at IS NULL",
+        params,
+    )
+    if cur.rowcount != 1:
+        return False
+    cur.execute("DELETE FROM upload_chunks WHERE upload_id = %s", (upload_id,))
+    return True
+
+
+class Uploads(Aggregate):
+    def save_upload(
+        self, organisation_id: str, filename: str, stream: BinaryIO, max_bytes: int
+    ) -> str:
+        """Store an upload; UploadTooLarge past `max_bytes`, with nothing stored."""
+        org = require(organisation_id, "organisation")
+        spooled = spool(stream, max_bytes)
+        try:
+            with self.db.transaction() as cur:
+                return insert(cur, org, filename, spooled)
+        except psycopg2.errors.ForeignKeyViolation:
+            raise ValueError("unknown organisation") from None
+        finally:
+            spooled.close()
+
+    def get_upload(self, organisation_id: str, upload_id: str) -> Upload | None:
+        org, uid = uuid_or_none(organisation_id), uuid_or_none(upload_id)
+        if org is None or uid is None:
+            return None
+        with self.db.transaction() as cur:
+            upload = describe(cur, uid)
+        return upload if upload is not None and upload.organisation_id == org else None
+
+    def fetch_upload(self, upload_id: str, dest: Path) -> Path:
+        """Worker side: write an upload to a local file for the scanner and return its path.
+
+        `dest` is the file to write, or an existing folder to write the upload's own
+        (sanitised) file name into, which keeps its extension for type detection.
+        UploadMissing if it is gone; UploadCorrupt if it does not read back whole.
+        """
+        uid = uuid_or_none(upload_id)
+        if uid is None:
+            raise UploadMissing(f"no upload {upload_id!r}")
+        with self.db.transaction() as cur:
+            upload = describe(cur, uid)
+            if upload is None:
+                raise UploadMissing(f"upload {uid} is gone")
+            return copy_to(cur, upload, Path(dest))
+
+    def delete_upload(self, upload_id: str, organisation_id: str | None = None) -> bool:
+        """Remove an upload's data; the row stays, with deleted_at, as a record.
+
+        By id for the worker; pass `organisation_id` to scope it for a tenant.
+        """
+        uid = uuid_or_none(upload_id)
+        org = uuid_or_none(organisation_id) if organisation_id is not None else None
+        if uid is None or (organisation_id is not None and org is None):
+            return False
+        with self.db.transaction() as cur:
+            return drop_data(cur, uid, org)
+
+    def purge_uploads(self, days: float) -> int:
+        """Retention: delete every organisation's uploads created more than `days` ago,
+        data and record (a scan that named one keeps its other fields)."""
+        return purge_older(self.db, "uploads", days)

@@ -38,11 +38,15 @@ SCOPES = (
     "users:read",
     "users:write",
     "tokens:write",
+    "credentials:read",
+    "credentials:write",
 )
 _READ = ("scans:read", "findings:read", "tokens:write")
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset(SCOPES),
-    "analyst": frozenset((*_READ, "scans:write", "findings:write")),
+    "analyst": frozenset(
+        (*_READ, "scans:write", "findings:write", "credentials:read", "credentials:write")
+    ),
     "viewer": frozenset(_READ),
     "auditor": frozenset((*_READ, "audit:read")),
 }

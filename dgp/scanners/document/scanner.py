@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import dgp.scanners.document.rules  # noqa: F401  (defines the rules used here)
 from dgp.documents import ExtractionError, Segment, TimeLimit
+from dgp.documents.mail import ADDRESS_HEADERS, display_names
 from dgp.documents.registry import extract, is_supported
 from dgp.domain.finding import Location
 from dgp.domain.job import ScanInputs, ScanJob, ScanResult
@@ -91,7 +92,9 @@ def _scan_file(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -
         return
     try:
         for segment in extract(entry.path, shown, deadline=session.deadline):
-            if segment.kind == "text":
+            if segment.kind == "text" and segment.field in ADDRESS_HEADERS:
+                _address_header(session, segment)
+            elif segment.kind == "text":
                 session.scan_text(segment.text, segment.location, context=segment.context)
             elif segment.kind == "metadata":
                 _metadata(session, segment.text, segment.field or "metadata", segment.location)
@@ -156,6 +159,21 @@ def _metadata(session: ScanSession, text: str, field: str, location: Location) -
     )
     # the name is reported just above; other values in the field (an e-mail) still count
     session.scan_text(text, location, exclude=frozenset({"pii.name"}))
+
+
+def _address_header(session: ScanSession, segment: Segment) -> None:
+    """From, To, Cc ...: each display name names a person, known first name or not."""
+    text, header = segment.text, segment.field or "address"
+    for start, end in display_names(text):
+        session.add(
+            "pii.name",
+            replace(segment.location, line=1, column=start + 1, end_column=end + 1),
+            value=text[start:end],
+            confidence=0.8,
+            description=f"The mail's {header.capitalize()} header names a person.",
+        )
+    # the names are reported just above; the addresses in the header still count
+    session.scan_text(text, segment.location, exclude=frozenset({"pii.name"}))
 
 
 def _scan_archive(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -> None:

@@ -5,7 +5,7 @@ import logging
 
 logger = logging.getLogger(__name__)
 
-AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+AWS_ACCESS_KEY_ID = "AKIAZ7QH4XW2LMRT9KDE"
 CRM_URL = "http://crm.example.com/api/customer/export"
 TEST_CUSTOMER = {"name": "Jan de Vries", "bsn": "111222333", "email": "jan.devries@example.nl"}
 

@@ -4,11 +4,24 @@
 with no live consumer, or whose scanner app says it is not up, makes the answer
 "degraded" (still 200): scans of that kind wait in their stream. Every check goes
 through its breaker, so /health stays fast while a service is down.
+
+The checks run at the same time, in a small pool of threads made once per app: with
+ten kinds, asking each scanner app and each kind's consumers one after another
+added up, and one scanner app that accepts connections but never answers held
+every /health for its whole HTTP timeout. A kind's check is waited for at most
+KIND_CHECK_WAIT; one still running then is reported as not answering, and runs on
+(one at a time per check: later requests neither start another nor wait on it), so
+its breaker still counts the failure and opens.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as NotYet
+from functools import partial
 from typing import Any, ClassVar
 
 import falcon
@@ -16,11 +29,50 @@ import falcon
 from dgp import kinds
 from dgp.apps.web.openapi import Op
 from dgp.apps.web.resources.common import Api, Resource
-from dgp.apps.web.services import POSTGRES_OUTAGES, REDIS_OUTAGES, guarded
+from dgp.apps.web.services import POSTGRES_OUTAGES, REDIS_OUTAGES
 from dgp.plumbing.breakers import BreakerOpen
 from dgp.plumbing.queue import Liveness
 
 DOWN_ERRORS = (*POSTGRES_OUTAGES, *REDIS_OUTAGES, BreakerOpen)
+KIND_CHECK_WAIT = 0.05  # seconds a request waits for a check of a kind it started
+CHECK_THREADS = 16
+Report = dict[str, Any]
+NOT_HERE: Report = {}  # a kind whose scanner app does not run on this host
+
+
+class _Running:
+    """A check in flight: its future and when it started."""
+
+    def __init__(self, future: Future[Report]) -> None:
+        self.future = future
+        self.started = time.monotonic()
+
+    def result(self, wait: float | None = None) -> Report | None:
+        """The check's report; None when it is still running `wait` seconds after it
+        started (None: wait until it ends)."""
+        left = None if wait is None else max(0.0, self.started + wait - time.monotonic())
+        try:
+            return self.future.result(timeout=left)
+        except NotYet:
+            return None
+
+
+class Checks:
+    """Runs checks in a pool of threads, at most one at a time of each name: a request
+    that asks for a check already running joins it instead of starting another, so a
+    check that hangs holds one thread, not one per request."""
+
+    def __init__(self, threads: int = CHECK_THREADS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="health")
+        self._running: dict[str, _Running] = {}
+        self._lock = threading.Lock()
+
+    def start(self, name: str, check: Callable[[], Report]) -> _Running:
+        with self._lock:
+            running = self._running.get(name)
+            if running is None or running.future.done():
+                running = self._running[name] = _Running(self._pool.submit(check))
+            return running
 
 
 class Health(Resource):
@@ -35,15 +87,36 @@ class Health(Resource):
         )
     }
 
+    def __init__(self, services: Any) -> None:
+        super().__init__(services)
+        self.checks = Checks()
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         services = self.services
+        start = self.checks.start
+        db_ping = partial(services.db, services.store.db.ping)
+        redis_ping = partial(services.redis, services.queue.redis.ping)
+        postgres = start("postgres", partial(self._check, "postgres", db_ping))
+        redis = start("redis", partial(self._check, "redis", redis_ping))
+        names = kinds.names()
+        consumers = {k: start(f"consumers:{k}", partial(self._consumers, k)) for k in names}
+        apps = {}
+        if services.scanner_health is not None:
+            apps = {k: start(f"app:{k}", partial(self._app, k)) for k in names}
         components = {
             "web": {"status": "up"},
-            "postgres": self._check("postgres", lambda: services.db(services.store.db.ping)),
-            "redis": self._check("redis", lambda: services.redis(services.queue.redis.ping)),
+            "postgres": postgres.result(),
+            "redis": redis.result(),
         }
         redis_up = components["redis"]["status"] == "up"
-        scanners = {kind: self._scanner(kind, redis_up) for kind in kinds.names()}
+        scanners = {
+            kind: self._scanner(
+                kind,
+                consumers[kind].result(KIND_CHECK_WAIT) if redis_up else {},
+                apps[kind].result(KIND_CHECK_WAIT) if kind in apps else NOT_HERE,
+            )
+            for kind in names
+        }
         core_up = all(c["status"] == "up" for c in components.values())
         if not core_up:
             status = "down"
@@ -56,7 +129,7 @@ class Health(Resource):
             resp.set_header("Retry-After", "5")
         resp.media = {"status": status, "components": components, "scanners": scanners}
 
-    def _check(self, name: str, ping: Any) -> dict[str, Any]:
+    def _check(self, name: str, ping: Callable[[], object]) -> Report:
         started = time.monotonic()
         breaker = self.services.breakers[name]
         try:
@@ -67,32 +140,54 @@ class Health(Resource):
         latency = round((time.monotonic() - started) * 1000, 2)
         return {"status": "up", "latency_ms": latency, "breaker": breaker.state}
 
-    def _scanner(self, kind: str, redis_up: bool) -> dict[str, Any]:
+    def _consumers(self, kind: str) -> Report:
+        """The kind's queue and live consumers (Redis)."""
         services = self.services
-        breaker = services.breakers[f"scanner:{kind}"]
-        entry: dict[str, Any] = {"status": "unknown", "breaker": breaker.state}
-        if redis_up:
-            try:
-                depth = services.redis(services.queue.depth, kind)
-                alive = services.redis(Liveness(services.queue).alive, kind)
-            except DOWN_ERRORS as e:
-                entry["error"] = str(e)
-            else:
-                entry["queue"] = {"length": depth.length, "pending": depth.pending}
-                entry["consumers"] = {"registered": depth.consumers, "alive": len(alive)}
+        try:
+            depth = services.redis(services.queue.depth, kind)
+            alive = services.redis(Liveness(services.queue).alive, kind)
+        except DOWN_ERRORS as e:
+            return {"error": str(e)}
+        return {
+            "queue": {"length": depth.length, "pending": depth.pending},
+            "consumers": {"registered": depth.consumers, "alive": len(alive)},
+        }
+
+    def _app(self, kind: str) -> Report:
+        """The kind's scanner app's own /health; NOT_HERE when its app does not run on
+        this host. The scanner_health function keeps the per-host breakers itself
+        (ScannerHealth): calling it through the same breaker again here would count
+        its every answer, "unreachable" too, as a success and keep the breaker closed."""
+        assert self.services.scanner_health is not None
+        try:
+            report = self.services.scanner_health(kind)
+        except Exception as e:  # /health is public: the kind of failure only
+            report = {"status": "down", "error": type(e).__name__}
+        return NOT_HERE if report is None else report
+
+    def _scanner(self, kind: str, consumers: Report | None, app: Report | None) -> Report:
+        """A kind's entry from its two checks (None: no answer within KIND_CHECK_WAIT)."""
+        breaker = self.services.breakers[f"scanner:{kind}"]
+        entry: Report = {"status": "unknown", "breaker": breaker.state}
+        if consumers is None:
+            entry["error"] = f"Redis did not answer within {KIND_CHECK_WAIT * 1000:g} ms"
+        elif consumers:
+            entry.update(consumers)
+            if "consumers" in consumers:
+                alive = consumers["consumers"]["alive"]
                 entry["status"] = "up" if alive else "degraded"
                 if not alive:
                     entry["reason"] = "no live consumer: scans of this kind wait in the queue"
-        if services.scanner_health is not None:
-            try:
-                report = guarded(breaker, (Exception,), services.scanner_health, kind)
-            except (Exception, BreakerOpen) as e:
-                report = {"status": "down", "error": str(e)}
-            if report is None:  # not on this host: its consumers' liveness says it all
-                return entry
-            entry["app"] = report
-            entry["breaker"] = breaker.state
-            if report.get("status") != "up" and entry["status"] == "up":
-                entry["status"] = "degraded"
-                entry["reason"] = "the scanner app is not up"
+        if app is None:
+            app = {
+                "status": "no answer",
+                "error": f"no answer within {KIND_CHECK_WAIT * 1000:g} ms",
+            }
+        if app is NOT_HERE:  # its consumers' liveness says it all
+            return entry
+        entry["app"] = app
+        entry["breaker"] = breaker.state
+        if app.get("status") != "up" and entry["status"] == "up":
+            entry["status"] = "degraded"
+            entry["reason"] = "the scanner app is not up"
         return entry

@@ -11,7 +11,7 @@ Postgres breaker.
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
 import falcon
@@ -28,6 +28,7 @@ from dgp.apps.web.resources.common import (
     caller,
     field,
     found,
+    invalid,
     organisation,
     page,
     paged,
@@ -35,6 +36,7 @@ from dgp.apps.web.resources.common import (
     read_json,
 )
 from dgp.apps.web.services import REDIS_OUTAGES
+from dgp.domain import inputs
 from dgp.domain.job import ScanInputError
 from dgp.domain.options import OptionsError
 from dgp.kinds import Input, KindSpec
@@ -50,6 +52,59 @@ MAX_TARGET = 2048
 ADMIN_OPTIONS = ("allow_local_sources", "allow_private_hosts")
 
 
+@dataclass
+class Given:
+    """What a request gives a scan: a target, an upload (by the form), a questionnaire,
+    earlier scans' ids. `checked` says whether the kind takes each, as the kind's spec
+    says (Input), and turns them into what is stored."""
+
+    target: str = ""
+    questionnaire: object = None
+    scan_ids: object = None
+
+    def checked(
+        self, spec: KindSpec, *, upload: bool
+    ) -> tuple[str, dict[str, Any] | None, tuple[str, ...]]:
+        """The target text, questionnaire and scan ids to store; ScanInputError if the
+        kind does not take what was given, or was given nothing it takes."""
+        given = {
+            Input.TARGET: bool(self.target.strip()) and not upload,
+            Input.UPLOAD: upload,
+            Input.QUESTIONNAIRE: self.questionnaire is not None,
+            Input.SCANS: self.scan_ids is not None,
+        }
+        for what, present in given.items():
+            if present and not spec.takes(what):
+                raise ScanInputError(f"a {spec.name} scan takes no {_NAMES[what]}")
+        if not any(given.values()):
+            wanted = " or ".join(_NAMES[what] for what in Input if spec.takes(what))
+            raise ScanInputError(f"a {spec.name} scan needs {wanted}")
+        if len(self.target) > MAX_TARGET:
+            raise ScanInputError(f"'target' must be at most {MAX_TARGET} characters")
+        try:  # any kind, any scheme and case, user info or tokens in the query
+            refuse_credentials(self.target)
+        except TargetRefused as e:
+            raise ScanInputError(e.reason) from None
+        questionnaire = None
+        if self.questionnaire is not None:
+            questionnaire = inputs.check_questionnaire(self.questionnaire)
+        scan_ids = inputs.check_scan_ids(self.scan_ids) if self.scan_ids is not None else ()
+        target = self.target
+        if given[Input.TARGET]:
+            spec.check_target(target)
+        elif not upload:
+            target = inputs.describe(spec.name, questionnaire, scan_ids)
+        return target, questionnaire, scan_ids
+
+
+_NAMES = {
+    Input.TARGET: "'target'",
+    Input.UPLOAD: "upload",
+    Input.QUESTIONNAIRE: "'questionnaire'",
+    Input.SCANS: "'scan_ids'",
+}
+
+
 class Scans(Resource):
     scopes: ClassVar[Scopes] = {"GET": "scans:read", "POST": "scans:write"}
     api: ClassVar[Api] = {
@@ -60,14 +115,17 @@ class Scans(Resource):
             tags=TAGS,
         ),
         "POST": Op(
-            "Start a scan of a target (JSON) or of an uploaded file or archive (multipart)",
+            "Start a scan of a target, a questionnaire or earlier scans (JSON), or of an "
+            "uploaded file or archive (multipart)",
             status=202,
             returns="Scan",
             body="ScanRequest",
             multipart="ScanUpload",
             example={"kind": "code", "target": "https://git.example.org/team/app.git"},
             errors=(411, 413, 415),
-            description="Local paths, file:// URLs and private hosts are refused unless an "
+            description="What a scan takes depends on its kind (`dgp kinds --json`: inputs): "
+            "a target, an upload, a questionnaire or scan ids; anything else is refused. "
+            "Local paths, file:// URLs and private hosts are refused unless an "
             "administrator allows them in the options.",
             tags=TAGS,
         ),
@@ -82,18 +140,22 @@ class Scans(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         media_type = (req.content_type or "").split(";")[0].strip().lower()
-        upload_id = None
+        upload_id = credential = None
+        given = Given()
         if media_type == falcon.MEDIA_MULTIPART:
-            kind, target, options, upload_id = self._from_form(req)
+            kind, given.target, options, upload_id = self._from_form(req)
         elif media_type in ("", falcon.MEDIA_JSON):
             body = read_json(req)
             kind = field(body, "kind", str)
-            target = field(body, "target", str)
             options = field(body, "options", dict, {})
+            given = Given(
+                field(body, "target", str, ""), body.get("questionnaire"), body.get("scan_ids")
+            )
+            credential = _credential_field(body)
         else:
             raise ApiError(415, "unsupported_media_type", "send JSON or multipart/form-data")
         try:
-            scan = self._start(req, kind, target, options, upload_id)
+            scan = self._start(req, kind, given, options, upload_id, credential)
         except BaseException:
             if upload_id is not None:  # the scan never started: do not keep its upload
                 with suppress(Exception):  # best effort: the original error matters
@@ -107,34 +169,38 @@ class Scans(Resource):
         self,
         req: falcon.Request,
         kind: str,
-        target: str,
+        given: Given,
         options: dict[str, Any],
         upload_id: str | None,
+        credential: str | None = None,
     ) -> dict[str, Any]:
         user = caller(req).user
         try:
             spec = kinds.get(kind)
         except kinds.UnknownKind as e:
             raise bad_request(str(e)) from None
-        if upload_id is not None and not spec.takes(Input.UPLOAD):
-            raise bad_request(f"a {kind} scan takes no upload", "invalid_input")
-        if not target.strip() or len(target) > MAX_TARGET:
-            raise bad_request(f"'target' must be 1 to {MAX_TARGET} characters", "invalid_input")
-        try:  # any kind, any scheme and case, user info or tokens in the query
-            refuse_credentials(target)
-        except TargetRefused as e:
-            raise bad_request(e.reason, "invalid_input") from None
-        if upload_id is None:
-            try:
-                spec.check_target(target)
-            except ScanInputError as e:
-                raise bad_request(str(e), "invalid_input") from None
+        try:
+            target, questionnaire, scan_ids = given.checked(spec, upload=upload_id is not None)
+        except ScanInputError as e:
+            raise bad_request(str(e), "invalid_input") from None
         options = restricted_options(
             options, spec, is_admin=user.role == "admin", settings=self.services.settings
         )
         store = self.services.store
-        scan = self.services.db(  # audited as "scan.started" in the same transaction
-            store.start_scan, user.organisation_id, user.id, kind, target, options, upload_id
+        # another organisation's scan ids or credential are as unknown as missing ones
+        scan = invalid(
+            lambda: self.services.db(  # audited as "scan.started" in the same transaction
+                store.start_scan,
+                user.organisation_id,
+                user.id,
+                kind,
+                target,
+                options,
+                upload_id,
+                questionnaire=questionnaire,
+                scan_ids=scan_ids,
+                credential_id=credential,
+            )
         )
         try:
             self.services.redis(self.services.queue.submit, kind, scan.id)
@@ -185,7 +251,9 @@ class Scan(Resource):
     scopes: ClassVar[Scopes] = {"GET": "scans:read", "DELETE": "scans:write"}
     api: ClassVar[Api] = {
         "GET": Op("A scan: status, progress, counters, score", returns="Scan", tags=TAGS),
-        "DELETE": Op("Delete a scan with its findings and upload", status=204, tags=TAGS),
+        "DELETE": Op(
+            "Delete a scan with its findings, artefacts and upload", status=204, tags=TAGS
+        ),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, scan_id: str) -> None:
@@ -241,6 +309,14 @@ def _lowered_limits(limits: object, maxima: dict[str, float]) -> dict[str, float
     if unknown:
         raise bad_request(f"unknown limits: {', '.join(unknown)}", "invalid_input")
     return {name: _at_most(name, value, maxima[name]) for name, value in limits.items()}
+
+
+def _credential_field(body: dict[str, Any]) -> str | None:
+    """The id of a stored credential the scan may use (optional)."""
+    value = body.get("credential")
+    if value is not None and not isinstance(value, str):
+        raise bad_request("'credential' must be a credential's id", "invalid_input")
+    return value
 
 
 def _options_field(text: str) -> dict[str, Any]:

@@ -1,0 +1,19 @@
+"""Libraries only a scanning process may load: documents, images, OCR, browsers, models,
+and the pattern matcher. Read by the import-isolation test and bench/imports.py."""
+
+HEAVY_LIBRARIES = (
+    "pypdf",
+    "pdfminer",
+    "docx",
+    "openpyxl",
+    "pptx",
+    "odf",
+    "PIL",
+    "pytesseract",
+    "hyperscan",
+    "playwright",
+    "onnx",
+    "h5py",
+    "torch",
+    "cv2",
+)
