@@ -1,6 +1,7 @@
 """The corpus the streamed report writers are compared on, and its reports as the writers
 that held every finding in memory wrote them (tests/data/stream_reports/, made once by
-`python -m tests.streamcorpus WRITE` at commit 219bdf5, before the writers streamed).
+`python -m tests.streamcorpus WRITE` at commit 4a1e9c6 (branch hostile), before the
+writers streamed).
 
 The corpus: the code scanner's fixture tree (tests/codefixtures) with a zip of its
 files inside, samples/code and samples/documents.

@@ -1,7 +1,7 @@
 """The streamed report writers write what the writers that held every finding wrote.
 
 tests/data/stream_reports/ holds the reports of the corpus (tests/streamcorpus.py) as
-`dgp.output.render` wrote them before it streamed (commit 219bdf5). Here the same scans
+`dgp.output.render` wrote them before it streamed (commit 4a1e9c6). Here the same scans
 run with a page sink: findings reach the writers page by page (pages of 7, so every
 format meets many pages), and each report must equal its reference byte for byte.
 """
