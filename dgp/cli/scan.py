@@ -7,16 +7,26 @@ redacted image) is written into the folder given by --artefacts.
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or
 input error, or a scan that failed (with a message on stderr): never 1 for a
 failure, which CI would read as "findings".
+
+The report is written as the scan goes (pages of findings, dgp.output): the scan's
+memory does not grow with its findings. With --output it goes to a temporary file
+beside the target, renamed into place once complete, so a failed scan leaves no
+half report; on stdout a failed scan's report stops where the scan did.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from dgp import __version__, kinds
 from dgp.cli.client import parse_option
@@ -26,12 +36,13 @@ from dgp.cli.progress import ProgressBar
 from dgp.config import HashKeyError, load_hash_key
 from dgp.domain import inputs
 from dgp.domain.baseline import Baseline, BaselineError
+from dgp.domain.finding import Finding
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob
 from dgp.domain.options import OptionsError, ScanOptions
 from dgp.domain.severity import Severity
 from dgp.domain.text import escape_controls
 from dgp.kinds import Input
-from dgp.output import FORMATS, render
+from dgp.output import FORMATS, open_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 log = logging.getLogger(__name__)
@@ -166,6 +177,39 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, stop)
 
 
+class _OutputError(Exception):
+    """The report cannot be written where asked."""
+
+
+@contextlib.contextmanager
+def _report_file(target: Path | None) -> Iterator[TextIO]:
+    """stdout, or a temporary file beside `target` that becomes it only when the report
+    is complete (removed if the scan fails)."""
+    if target is None:
+        yield sys.stdout
+        return
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    except OSError as e:
+        raise _OutputError(f"cannot write {target}: {e.strerror}") from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.chmod(name, 0o666 & ~_umask())
+        os.replace(name, target)
+    except OSError as e:
+        raise _OutputError(f"cannot write {target}: {e.strerror}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _job(args: argparse.Namespace) -> ScanJob:
     """The job: a target, or for a kind that takes none, what it takes instead."""
     spec = kinds.get(args.kind)
@@ -188,8 +232,18 @@ def run(args: argparse.Namespace) -> int:
         if args.baseline is not None:
             job.baseline = Baseline.load(args.baseline)
         scan = kinds.get(args.kind).scan_function()
-        result = scan(job, ScanInputs(hash_key=load_hash_key(), progress=bar))
-    except (ScanInputError, BaselineError, HashKeyError) as e:
+        with _report_file(args.output) as out:
+            writer = open_report(args.format, out, tool_version=__version__)
+
+            def pages(findings: Sequence[Finding]) -> None:
+                bar.close()  # the bar's line is cleared; it is drawn again below
+                writer.write(findings)
+
+            result = scan(job, ScanInputs(hash_key=load_hash_key(), progress=bar, pages=pages))
+            bar.close()
+            writer.write(result.findings)  # those a kind kept rather than handed on
+            writer.close(result.scan)
+    except (ScanInputError, BaselineError, HashKeyError, _OutputError) as e:
         bar.close()
         _error(str(e))
         return EXIT_ERROR
@@ -198,7 +252,6 @@ def run(args: argparse.Namespace) -> int:
         log.debug("scan failed", exc_info=True)
         _error(f"the scan failed unexpectedly: {type(e).__name__}: {e}")
         return EXIT_ERROR
-    bar.close()
     if args.artefacts is not None:
         try:
             write_artefacts(result.artefacts, args.artefacts)
@@ -208,17 +261,9 @@ def run(args: argparse.Namespace) -> int:
     elif result.artefacts:
         names = ", ".join(a.name for a in result.artefacts)
         print(f"dgp scan: not written (use --artefacts DIR): {names}", file=sys.stderr)
-    report = render(args.format, result.scan, result.findings, tool_version=__version__)
-    if args.output is not None:
-        try:
-            args.output.write_text(report, encoding="utf-8", newline="")
-        except OSError as e:
-            _error(f"cannot write {args.output}: {e.strerror}")
-            return EXIT_ERROR
-    else:
-        sys.stdout.write(report)
     if args.fail_on is not None:
         threshold = Severity(args.fail_on)
-        if any(f.severity.at_least(threshold) for f in result.findings):
+        counts = result.scan.stats.findings_by_severity
+        if any(n and Severity(sev).at_least(threshold) for sev, n in counts.items()):
             return EXIT_FINDINGS
     return EXIT_OK

@@ -6,7 +6,8 @@ Evidence is always masked; the full value only survives as a keyed hash.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -29,9 +30,10 @@ class LegalRef:
         return f"{self.law} art. {self.article}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Location:
-    """Where a finding is. Fields that do not apply stay None and are left out."""
+    """Where a finding is. Fields that do not apply stay None and are left out.
+    Slotted, as Finding is: a scan may hold many at once."""
 
     path: str | None = None
     line: int | None = None  # 1-based
@@ -49,7 +51,11 @@ class Location:
     bbox: tuple[int, int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if v is not None}  # in field order
+        return {
+            name: value
+            for name in _LOCATION_FIELDS  # in field order
+            if (value := getattr(self, name)) is not None
+        }
 
     def anchor(self) -> str:
         """The place, for fingerprints: every field but line and columns, which shift when
@@ -91,6 +97,9 @@ class Location:
         return ", ".join(p for p in parts if p)
 
 
+_LOCATION_FIELDS = tuple(f.name for f in fields(Location))
+
+
 def fingerprint(kind: str, rule_id: str, location: Location, value_hash: str | None, n: int) -> str:
     """Stable across scans of the same target: the kind, the rule, the place (without
     lines), the keyed hash of the value, and `n`, the how-manieth such finding it is."""
@@ -98,8 +107,11 @@ def fingerprint(kind: str, rule_id: str, location: Location, value_hash: str | N
     return hashlib.sha256(f"{anchor}|{n}".encode()).hexdigest()[:32]
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
+    """One finding. Slotted, and the rule's strings and legal references are the rule's own
+    objects (shared by all its findings, not copied): a finding costs little while it lives."""
+
     id: str
     scan_id: str
     scanner: str
@@ -112,7 +124,7 @@ class Finding:
     location: Location
     evidence: str
     value_hash: str | None
-    legal_refs: list[LegalRef]
+    legal_refs: Sequence[LegalRef]
     remediation: str
     fingerprint: str
     status: FindingStatus = FindingStatus.OPEN

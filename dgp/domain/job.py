@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,9 @@ from dgp.domain.options import ScanOptions
 from dgp.domain.scan import Scan
 
 Progress = Callable[[int, str], None]
+# Takes a scan's findings a page at a time, in report order, as the scan goes; the
+# scanner keeps none of them (dgp.scanners.session).
+PageSink = Callable[[Sequence[Finding]], None]
 MAX_ARTEFACT_BYTES = 64 * 1024 * 1024  # one artefact (a report, a redacted image), stored
 MAX_ARTEFACT_NAME_BYTES = 200  # below every file system's 255, as upload names
 # folders: a name becomes a file name (and, printable only, a header value)
@@ -94,6 +97,7 @@ class ScanInputs:
     credential: Credential | None = None  # decrypted for this scan; never log or store it
     # the earlier scans named by job.scan_ids that still exist, in that order (a report's)
     scans: tuple[Scan, ...] = ()
+    pages: PageSink | None = None  # streamed findings go here; None: all in the ScanResult
 
     def hasher(self) -> ValueHasher:
         return ValueHasher(self.hash_key)
@@ -161,9 +165,13 @@ def check_artefacts(artefacts: list[Artefact], max_each: int, max_total: int) ->
 
 @dataclass
 class ScanResult:
+    """A finished scan. `findings` are those not handed on in pages before: all of them
+    when nothing took pages; `handed_on` counts the others (the scan's stats count all)."""
+
     scan: Scan
     findings: list[Finding]
     artefacts: list[Artefact] = field(default_factory=list)
+    handed_on: int = 0
 
 
 class ScanInputError(ValueError):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from dgp.domain.finding import Finding
 from dgp.domain.scan import Scan
-from dgp.domain.score import score_findings
+from dgp.domain.score import COUNTED_STATUSES, score_counts
 from dgp.domain.severity import Severity
 from dgp.domain.text import BIDI_CONTROLS, UNSAFE
 
@@ -87,16 +87,32 @@ def legal_refs_text(finding: Finding) -> str:
     return "; ".join(str(ref) for ref in finding.legal_refs)
 
 
-def scan_score(scan: Scan, findings: Iterable[Finding]) -> float:
-    """The scan's stored score, or the score of these findings if it has none."""
-    if scan.score is not None:
-        return scan.score
-    return score_findings(findings)
+class ReportWriter(Protocol):
+    """A report written as a stream: pages of findings, then the finished scan."""
+
+    def write(self, findings: Sequence[Finding]) -> None: ...
+
+    def close(self, scan: Scan) -> None: ...
 
 
-def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
-    """Findings per severity, most severe first, every severity present."""
-    counts = {sev: 0 for sev in SEVERITIES_DESC}
-    for finding in findings:
-        counts[finding.severity] += 1
-    return counts
+class SeverityCounter:
+    """Findings per severity, most severe first, counted as they pass (the summary of a
+    streamed report)."""
+
+    def __init__(self) -> None:
+        self.counts = {sev: 0 for sev in SEVERITIES_DESC}
+        self.counted: dict[Severity, int] = {}  # what the score counts (dgp.domain.score)
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.counts[finding.severity] += 1
+            if finding.status in COUNTED_STATUSES:
+                self.counted[finding.severity] = self.counted.get(finding.severity, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def score(self, scan: Scan) -> float:
+        """The scan's stored score, or the score of the findings counted."""
+        return scan.score if scan.score is not None else score_counts(self.counted)

@@ -5,15 +5,15 @@ was scanned from users' files. Each text cell is therefore flattened to one
 line without control characters, and a cell that a spreadsheet would run as a
 formula (starting with = + - @ tab or CR) gets a leading single quote.
 
-Rows end in CRLF (RFC 4180): write the result to a file opened with
-`newline=""`, or as bytes.
+Rows end in CRLF (RFC 4180): write to a file opened with `newline=""`, or as bytes.
+Rows are written as findings come; the scan itself is not part of the format.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Sequence
+from typing import TextIO
 
 from dgp.domain.finding import Finding
 from dgp.domain.scan import Scan
@@ -42,14 +42,24 @@ COLUMNS: tuple[str, ...] = (
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def render(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> str:
-    del scan, tool_version  # one row per finding is the whole format
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(COLUMNS)
-    for finding in findings:
-        writer.writerow(_row(finding))
-    return buffer.getvalue()
+class CsvWriter:
+    def __init__(self, out: TextIO, *, tool_version: str) -> None:
+        del tool_version  # one row per finding is the whole format
+        self._rows = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        self._started = False  # nothing is written before the first page or the end
+
+    def write(self, findings: Sequence[Finding]) -> None:
+        self._start()
+        self._rows.writerows(_row(finding) for finding in findings)
+
+    def close(self, scan: Scan) -> None:
+        del scan  # the rows are the report
+        self._start()
+
+    def _start(self) -> None:
+        if not self._started:
+            self._rows.writerow(COLUMNS)
+            self._started = True
 
 
 def _row(finding: Finding) -> list[str]:

@@ -4,21 +4,29 @@ Made for code-scanning consumers (GitHub code scanning, IDE viewers): levels and
 `security-severity` follow the conventions those tools read, locations are
 relative URIs against the `SRCROOT` base, and every result carries the
 finding's stable fingerprint as `partialFingerprints["dgp/v1"]`.
+
+The rules come before the results in the document and are known only at the end
+(a rule's severity is the highest of its findings; `ruleIndex` counts in the sorted
+rule ids), so results are written as they come to a temporary file of the writer's
+own, with their rule index left open, and copied behind the rules at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from dgp.domain.finding import Finding, FindingStatus, Location
 from dgp.domain.scan import Scan, ScanStatus
 from dgp.domain.score import band
 from dgp.domain.severity import Severity
-from dgp.output._common import TOOL_NAME, clean_text, json_text, scan_score
+from dgp.output._common import TOOL_NAME, SeverityCounter, clean_text, json_escaped
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -62,17 +70,108 @@ _SUCCESSFUL = frozenset({ScanStatus.DONE, ScanStatus.DEGRADED})
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
-def render(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> str:
-    return json_text(build_log(scan, findings, tool_version=tool_version), indent=2) + "\n"
+_RESULTS_MARK = "@@dgp-results@@"  # where the results go in the document's skeleton
+_OPEN_INDEX = '"ruleIndex": -1,'  # a result's rule index, not known yet
+_RECORD_END = "\x00"  # ends a spooled result (escaped JSON holds no raw NUL)
+_RULE_END = "\x01"  # ends a spooled result's rule id
+_RESULT_INDENT = " " * 8  # the depth of runs[0].results[i] in the indented document
+_COPY_CHARS = 1 << 20
+
+
+@dataclass
+class _RuleSeen:
+    """What a rule's descriptor needs, gathered over its findings: the first one's text,
+    the highest severity, every legal reference cited."""
+
+    first: Finding
+    severity: Severity
+    legal_refs: dict[str, None] = field(default_factory=dict)
+
+    def add(self, finding: Finding) -> None:
+        if finding.severity.rank > self.severity.rank:
+            self.severity = finding.severity
+        for ref in finding.legal_refs:
+            self.legal_refs[str(ref)] = None
+
+
+class SarifWriter:
+    def __init__(self, out: TextIO, *, tool_version: str) -> None:
+        self._out = out
+        self._tool_version = tool_version
+        self._rules: dict[str, _RuleSeen] = {}
+        self._counter = SeverityCounter()
+        self._spool = tempfile.TemporaryFile(  # noqa: SIM115 (closed in close())
+            "w+", encoding="utf-8", newline="", prefix="dgp-sarif-"
+        )
+
+    def write(self, findings: Sequence[Finding]) -> None:
+        self._counter.add(findings)
+        records = []
+        for f in findings:
+            seen = self._rules.get(f.rule_id)
+            if seen is None:
+                seen = self._rules[f.rule_id] = _RuleSeen(f, f.severity)
+            seen.add(f)
+            text = json.dumps(_result(f, -1), ensure_ascii=False, indent=2)
+            records.append(f"{f.rule_id}{_RULE_END}{json_escaped(text)}{_RECORD_END}")
+        self._spool.write("".join(records))
+
+    def close(self, scan: Scan) -> None:
+        """The document: its start with the rules, the results, its end."""
+        try:
+            rule_ids = sorted(self._rules)
+            index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+            rules = [_rule(rule_id, self._rules[rule_id]) for rule_id in rule_ids]
+            score = self._counter.score(scan)
+            document = _document(scan, rules, score, self._tool_version, bool(rule_ids))
+            text = json_escaped(json.dumps(document, ensure_ascii=False, indent=2))
+            if not rule_ids:
+                self._out.write(text + "\n")
+                return
+            head, tail = text.split(f"\n{_RESULT_INDENT}{json.dumps(_RESULTS_MARK)}\n")
+            self._out.write(head)
+            separator = "\n"
+            for rule_id, result in self._spooled():
+                numbered = result.replace(_OPEN_INDEX, f'"ruleIndex": {index[rule_id]},', 1)
+                self._out.write(separator + _RESULT_INDENT)
+                self._out.write(numbered.replace("\n", "\n" + _RESULT_INDENT))
+                separator = ",\n"
+            self._out.write("\n" + tail + "\n")
+        finally:
+            self._spool.close()
+
+    def _spooled(self) -> Iterator[tuple[str, str]]:
+        """The spooled results in order: (rule id, result as indented JSON)."""
+        self._spool.seek(0)
+        rest = ""
+        while chunk := self._spool.read(_COPY_CHARS):
+            *records, rest = (rest + chunk).split(_RECORD_END)
+            for record in records:
+                rule_id, _, result = record.partition(_RULE_END)
+                yield rule_id, result
+        if rest:
+            raise ValueError("the SARIF writer's temporary file ends in the middle of a result")
 
 
 def build_log(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> dict[str, Any]:
-    """The SARIF log as a dict (what `render` serialises)."""
-    rule_ids = sorted({f.rule_id for f in findings})
-    rule_index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    rules = [_rule(rule_id, [f for f in findings if f.rule_id == rule_id]) for rule_id in rule_ids]
-    score = scan_score(scan, findings)
+    """The SARIF log as a dict (what SarifWriter writes, for findings in memory)."""
+    seen: dict[str, _RuleSeen] = {}
+    counter = SeverityCounter()
+    counter.add(findings)
+    for f in findings:
+        seen.setdefault(f.rule_id, _RuleSeen(f, f.severity)).add(f)
+    rule_ids = sorted(seen)
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    rules = [_rule(rule_id, seen[rule_id]) for rule_id in rule_ids]
+    document = _document(scan, rules, counter.score(scan), tool_version, False)
+    document["runs"][0]["results"] = [_result(f, index[f.rule_id]) for f in findings]
+    return document
 
+
+def _document(
+    scan: Scan, rules: list[dict[str, Any]], score: float, tool_version: str, results: bool
+) -> dict[str, Any]:
+    """The log with its results left out: a mark where they go (`results`), or none."""
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -86,7 +185,7 @@ def build_log(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> 
             SRCROOT: {"description": {"text": "The root of the scanned target."}},
         },
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, rule_index[f.rule_id]) for f in findings],
+        "results": [_RESULTS_MARK] if results else [],
         "properties": {
             "scanId": scan.id,
             "kind": scan.kind,
@@ -100,13 +199,13 @@ def build_log(scan: Scan, findings: Sequence[Finding], *, tool_version: str) -> 
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def _rule(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
+def _rule(rule_id: str, seen: _RuleSeen) -> dict[str, Any]:
     """One reportingDescriptor: text comes from the rule's first finding, the
     severity is the highest any of its findings has, the legal references are
     all its findings cite."""
-    first = findings[0]
-    severity = max((f.severity for f in findings), key=lambda s: s.rank)
-    legal_refs = list(dict.fromkeys(str(ref) for f in findings for ref in f.legal_refs))
+    first = seen.first
+    severity = seen.severity
+    legal_refs = list(seen.legal_refs)
     refs = "; ".join(legal_refs)
     help_text = first.remediation
     if refs:

@@ -8,6 +8,14 @@ goes to the dead-letter stream, so a scan that always kills its scanner ends.
 An outage of Postgres or Redis is waited out with the job in hand, so it does not
 use up deliveries. Quick jobs are read, claimed and saved several at a time; the
 jobs a consumer holds are kept from the janitor by a heartbeat (dgp.plumbing.holding).
+
+Findings stream: the scan hands them on in pages (ScanInputs.pages) and a page of
+STORE_PAGE is written to Postgres at once, under the delivery's fence
+(ScanStore.add_findings), so a scanner holds one page whatever the scan finds. A
+scan with fewer findings keeps them until its result is committed with others. The
+job is still acknowledged only after that final commit: a crash before it leaves
+the scan running with some pages stored; the next delivery's claim deletes them and
+the scan runs again, so nothing is lost and nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import logging
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from functools import partial
@@ -68,6 +76,7 @@ HEARTBEAT_INTERVAL = 1.0  # seconds between looks for a slow job
 CHECK_INTERVAL = 5.0  # seconds between looks at own pending jobs (and liveness beats)
 KEEP_FRESH_INTERVAL = 10.0  # seconds between resets of a running job's idle time
 OUTAGE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds, then 5 s until it is back
+STORE_PAGE = 1000  # findings written to Postgres at once while a scan runs
 # Options that do not parse, a target that is refused, an upload or a credential that is
 # gone or cannot be decrypted here (a ValueError naming the key id), artefacts too large
 # to store: retrying cannot help, so the scan fails with the reason at once.
@@ -81,6 +90,43 @@ class Finished:
     job: Job
     scan: ClaimedScan
     result: ScanResult
+
+
+class Superseded(Exception):
+    """The scan is no longer this delivery's (cancelled, deleted, or claimed again by
+    another consumer that took the job over): it stops without writing more."""
+
+
+class StoredPages:
+    """The page sink of one delivery: findings gathered until STORE_PAGE, then written
+    (an outage is waited out with the page in hand)."""
+
+    def __init__(self, worker: Worker, claimed: ClaimedScan) -> None:
+        self._worker = worker
+        self._claimed = claimed
+        self.held: list[Finding] = []
+        self.stored = 0
+
+    def __call__(self, findings: Sequence[Finding]) -> None:
+        self.held.extend(findings)
+        if len(self.held) >= STORE_PAGE:
+            page, claimed = self.held, self._claimed
+            written = self._worker._patiently(
+                lambda: self._worker.store.add_findings(
+                    claimed.id, claimed.deliveries, page, self.stored
+                )
+            )
+            if not written:
+                raise Superseded(claimed.id)
+            self.stored += len(page)
+            self.held = []
+
+    def result(self, result: ScanResult) -> ScanResult:
+        """The scan's result with the findings not stored yet, to commit at its end."""
+        result.findings = [*self.held, *result.findings]
+        result.handed_on = self.stored
+        self.held = []
+        return result
 
 
 @dataclass
@@ -249,7 +295,7 @@ class Worker:
             log.info(
                 "scan %s done: %d findings, %d artefacts",
                 done.scan.id,
-                len(done.result.findings),
+                len(done.result.findings) + done.result.handed_on,
                 len(done.result.artefacts),
                 extra=self._fields(done.scan.id, done.scan.organisation_id),
             )
@@ -333,6 +379,11 @@ class Worker:
             result = self._run(job, claimed, credential)
         except OUTAGES:
             raise  # waited out by the caller; the job stays pending
+        except Superseded:
+            # not acknowledged: the job is another delivery's now, or its scan is over
+            # (the next read of it only acknowledges it)
+            log.info("scan %s stopped: no longer this delivery's", job.scan_id, extra=fields)
+            return
         except Exception as error:  # whatever went wrong, the scan ends failed, not the consumer
             self._fail(job, claimed, error, credential)
             return
@@ -379,6 +430,7 @@ class Worker:
                 upload,
                 credential=credential,
                 scans=tuple(earlier),
+                pages=(pages := StoredPages(self, claimed)),
             )
             endpoint = self.endpoint(claimed.target)
             if endpoint is None:
@@ -390,7 +442,7 @@ class Worker:
         check_artefacts(
             result.artefacts, settings.artefact_max_bytes, settings.scan_artefacts_max_bytes
         )
-        return result
+        return pages.result(result)
 
     def _fail(
         self, job: Job, claimed: ClaimedScan, error: Exception, credential: Credential | None

@@ -2,6 +2,14 @@
 
 Every scanner kind uses this, so masking, hashing, fingerprints, baselines,
 thresholds and the score work the same way everywhere.
+
+Given a page sink (`ScanInputs.pages`), a session hands its findings on in pages of
+PAGE_SIZE as the scan goes, instead of keeping them: memory holds one item's findings
+(a file's) and one page, whatever the size of the scan. An item's findings are
+complete when the next item's first one comes (a kind reports an item's findings
+together); then the per-rule cap, the severity threshold and the baseline apply to
+them, they are put in order and counted (per severity, for the score). Without a
+sink the whole scan is one item and its findings come back in the ScanResult.
 """
 
 from __future__ import annotations
@@ -21,10 +29,10 @@ from typing import Any, NoReturn
 from dgp.domain.evidence import ValueHasher, mask
 from dgp.domain.finding import Finding, Location
 from dgp.domain.finding import fingerprint as finding_fingerprint
-from dgp.domain.job import Progress, ScanJob, ScanResult
+from dgp.domain.job import PageSink, Progress, ScanJob, ScanResult
 from dgp.domain.options import DEFAULT_MIN_CONFIDENCE, ScanOptions
 from dgp.domain.scan import Scan, ScanStatus, utcnow
-from dgp.domain.score import score_findings
+from dgp.domain.score import score_counts
 from dgp.domain.severity import Severity
 from dgp.domain.text import printable_name
 from dgp.engine.detector import Detection, Detector
@@ -43,6 +51,7 @@ CHUNK_OVERLAP = 200  # the end of the previous chunk, read again as context
 MAX_FINDINGS_PER_RULE_PER_ITEM = 1000
 FREEZE_EVERY = 2_000  # findings between two gc.freeze() calls
 FINDING_NAMESPACE = uuid.UUID("8a3e4f0c-5d1b-4c7e-9a61-2f0b7c4d9e15")
+PAGE_SIZE = 1000  # findings handed on at once to a page sink
 
 
 class StopScan(Exception):
@@ -102,6 +111,7 @@ class ScanSession:
         hasher: ValueHasher,
         progress: Progress | None = None,
         extra_patterns: Sequence[PatternSpec] = (),
+        pages: PageSink | None = None,
     ) -> None:
         self.job = job
         self.options = job.options
@@ -110,11 +120,20 @@ class ScanSession:
         self._hasher = hasher
         self._progress = progress
         self._deadline = time.monotonic() + self.limits.timeout_seconds
-        self._occurrences: dict[tuple[str, str, str | None], int] = {}
         self._admitted: int | None = None  # size of the item being handled
+        # The item whose findings are being reported (streamed: one path or URL; else
+        # the whole scan), and what is counted per item until it is complete:
+        self._pages = pages
+        self._item_key: str | None = None
+        self._item: list[Finding] = []
+        self._occurrences: dict[tuple[str, str, str | None], int] = {}
         self._listed: dict[tuple[str | None, str], int] = {}  # findings per item and rule
         self._unlisted: dict[tuple[str | None, str], int] = {}  # beyond the cap: counted
-        self.findings: list[Finding] = []
+        self._page: list[Finding] = []  # complete findings, not yet handed on
+        self._handed_on = 0
+        self._counts: dict[Severity, int] = {}
+        # Called with each kept finding before it is handed on (e.g. git blame).
+        self.annotate: Callable[[Finding], None] | None = None
         self._frozen_at = 0  # findings when the garbage collector was last told to skip them
         # What an earlier scan in this process set aside (its findings are gone by now; any
         # garbage frozen with them is collected again). Not at this scan's end: its report
@@ -224,13 +243,14 @@ class ScanSession:
     def report(self, hits: Sequence[Hit]) -> None:
         """Hits found here or by a worker process, as findings (at most
         MAX_FINDINGS_PER_RULE_PER_ITEM per rule and item; the rest counted)."""
-        if len(self.findings) >= self._frozen_at + FREEZE_EVERY:
-            # Findings live until the scan ends and hold no cycles, yet Python's cyclic
+        if self._pages is None and len(self._item) >= self._frozen_at + FREEZE_EVERY:
+            # Kept findings live until the scan ends and hold no cycles, yet Python's cyclic
             # garbage collector would walk all of them again and again (seconds on a large
             # tree, while the worker processes wait to hand over their results).
             gc.freeze()
-            self._frozen_at = len(self.findings)
+            self._frozen_at = len(self._item)
         for hit in hits:
+            self._enter(hit.location)
             key = (hit.location.path, hit.rule_id)
             listed = self._listed.get(key, 0)
             if listed >= MAX_FINDINGS_PER_RULE_PER_ITEM:
@@ -269,6 +289,25 @@ class ScanSession:
         package name) pass the matched text as `value` too; only personal and
         secret values keep their hash in the output.
         """
+        self._enter(location)
+        finding = self._finding(
+            rule_id, location, value, value_hash, evidence, confidence, description, severity, extra
+        )
+        self._item.append(finding)
+        return finding
+
+    def _finding(
+        self,
+        rule_id: str,
+        location: Location,
+        value: str | None,
+        value_hash: str | None,
+        evidence: str | None,
+        confidence: float,
+        description: str | None,
+        severity: Severity | None,
+        extra: dict[str, Any] | None,
+    ) -> Finding:
         rule = RULES[rule_id]
         location = _printable(location)
         if evidence is not None:
@@ -297,28 +336,46 @@ class ScanSession:
             location=location,
             evidence=evidence if evidence is not None else (mask(value) if value else ""),
             value_hash=value_hash if rule.category in VALUE_CATEGORIES else None,
-            legal_refs=list(rule.legal_refs),
+            legal_refs=rule.legal_refs,  # the rule's own tuple, shared by its findings
             remediation=rule.remediation,
             fingerprint=fingerprint,
             extra=extra or {},
         )
-        self.findings.append(finding)
         return finding
 
-    def finish(self, status: ScanStatus = ScanStatus.DONE, error: str | None = None) -> ScanResult:
-        """Apply the severity threshold and the baseline, order findings, score the scan."""
+    def _enter(self, location: Location) -> None:
+        """Findings about another item begin: streamed, the current item is complete. An
+        archive or a mail is one item with its members (`outer!member` paths), whose
+        findings are ordered together."""
+        key = location.path or location.url
+        if key is not None and "!" in key:  # a member of an archive or mail: its container's
+            key = key.split("!", 1)[0]
+        if key != self._item_key and self._pages is not None:
+            self._complete_item()
+        self._item_key = key
+
+    def _complete_item(self) -> None:
+        """The current item's findings, capped, filtered, in order and counted, join the
+        page (handed on when full); the item's counters start again."""
         for (path, rule_id), count in sorted(self._unlisted.items(), key=str):
-            self.add(
-                FINDINGS_CAPPED,
-                Location(path=path),
-                evidence=f"{rule_id}: {count} more",
-                description=f"{count} more findings of {rule_id} in this item are not listed "
-                f"(at most {MAX_FINDINGS_PER_RULE_PER_ITEM} per rule and item).",
+            self._item.append(
+                self._finding(
+                    FINDINGS_CAPPED,
+                    Location(path=path),
+                    None,
+                    None,
+                    f"{rule_id}: {count} more",
+                    1.0,
+                    f"{count} more findings of {rule_id} in this item are not listed "
+                    f"(at most {MAX_FINDINGS_PER_RULE_PER_ITEM} per rule and item).",
+                    None,  # the rule's severity
+                    None,
+                )
             )
         threshold = self.options.severity_threshold
         baseline = self.job.baseline
         kept = []
-        for f in self.findings:
+        for f in self._item:
             if not f.severity.at_least(threshold):
                 continue
             if baseline is not None and baseline.suppresses(f):
@@ -326,17 +383,39 @@ class ScanSession:
                 continue
             kept.append(f)
         kept.sort(key=_finding_order)
-        stats = self.scan.stats
+        counts = self._counts
         for f in kept:
-            stats.findings_by_severity[f.severity.value] += 1
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+            if self.annotate is not None:
+                self.annotate(f)
+        self._item, self._occurrences, self._listed, self._unlisted = [], {}, {}, {}
+        self._page.extend(kept)
+        if self._pages is not None and len(self._page) >= PAGE_SIZE:
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        if self._page and self._pages is not None:
+            page, self._page = self._page, []
+            self._handed_on += len(page)
+            self._pages(page)
+
+    def finish(self, status: ScanStatus = ScanStatus.DONE, error: str | None = None) -> ScanResult:
+        """Apply the severity threshold and the baseline, order findings, score the scan;
+        the last page is handed on (streamed) or all findings come in the result."""
+        self._complete_item()
+        self._hand_on()
+        stats = self.scan.stats
+        for severity, n in self._counts.items():
+            stats.findings_by_severity[severity.value] += n
         self.scan.status = status
         self.scan.error = error
-        self.scan.score = score_findings(kept)
+        self.scan.score = score_counts(self._counts)
         self.scan.finished_at = utcnow()
         if status is ScanStatus.DONE:
             message = self.scan.progress_message if stats.truncated else "done"
             self.progress(100, message)
-        return ScanResult(self.scan, kept)
+        kept, self._page = self._page, []
+        return ScanResult(self.scan, kept, handed_on=self._handed_on)
 
 
 @dataclass(frozen=True)

@@ -141,8 +141,7 @@ def scan_files(
     skipped, not too large) is first shown to `ahead`, so that work on it can start
     elsewhere (a worker process) while earlier files are handled.
     """
-    for name, reason in target.refused:
-        not_scanned(session, prefix + name, reason)
+    refused: list[TreeEntry | Skipped] = [Skipped(name, why) for name, why in target.refused]
     if target.only is not None:
         entries: list[TreeEntry | Skipped] = [
             TreeEntry(target.only, target.only.name, target.only.stat().st_size)
@@ -153,6 +152,9 @@ def scan_files(
         entries = [
             e for e in walk(target.root, include_vendored=include_vendored) if keep(e.relative)
         ]
+    # In the order of their names as shown, refused archive members among them: the order
+    # of the report, so a streamed scan hands on each item's findings complete and in order.
+    entries = sorted(refused + entries, key=lambda e: e.relative)
     total = max(len(entries), 1)
     limit = session.limits.max_file_bytes
     announced = 0

@@ -562,10 +562,10 @@ def test_max_items_stops_early(tree: Path) -> None:
     result = run(tree, limits={"max_items": 2})
     assert result.scan.stats.truncated and result.scan.stats.items_scanned == 2
     assert result.scan.progress_message == "stopped early: item limit of 2 reached"
-    # walked top-down in sorted order: the root's files (README.md, leak.txt refused on
-    # the way, package.json) come before any folder's
+    # scanned in the order of the paths as shown (the report's order): README.md, then
+    # certs/deploy.pem; leak.txt (refused) and package.json come later
     assert rows(result) == expected(
-        {r for r in fx.expected_rows() if r[1] in ("README.md", fx.SYMLINK, "package.json")}
+        {r for r in fx.expected_rows() if r[1] in ("README.md", "certs/deploy.pem")}
     )
 
 

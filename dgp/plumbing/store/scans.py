@@ -12,6 +12,13 @@ Two kinds of callers, two kinds of methods:
 
 There is one way to start a scan, `start_scan`: the row and its audit entry in one
 prepared statement, on the path of every submit.
+
+A long scan's findings arrive in pages while it runs (`add_findings`), each in a
+transaction of its own, fenced by the delivery that claimed the scan: a page of an
+earlier delivery (a scanner that was thought dead) writes nothing. Claiming a scan
+deletes what an earlier, unfinished delivery wrote; the final `save_results` adds the
+last findings and ends the scan. Page commits are asynchronous: the final commit
+waits for the disk, and the log being sequential makes the pages durable with it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import Any
 from psycopg2.extensions import cursor as PgCursor
 from psycopg2.extras import execute_values
 
+from dgp.domain.finding import Finding
 from dgp.domain.job import ScanResult
 from dgp.domain.scan import Scan, ScanStatus
 from dgp.plumbing.store import artefacts, findings, uploads
@@ -229,6 +237,8 @@ class Scans(Aggregate):
                 (list(wanted.values()), UNFINISHED),
             )
             rows = {str(row[0]): row for row in cur.fetchall()}
+            if rows:  # findings an earlier delivery wrote before it stopped: it runs anew
+                cur.execute("DELETE FROM findings WHERE scan_id = ANY(%s::uuid[])", (list(rows),))
         return {sid: _claimed(rows[checked]) for sid, checked in wanted.items() if checked in rows}
 
     def release_scans(self, scan_ids: Sequence[str]) -> None:
@@ -246,6 +256,31 @@ class Scans(Aggregate):
                 (ids,),
             )
 
+    def add_findings(
+        self, scan_id: str, delivery: int, page: Sequence[Finding], first_seq: int
+    ) -> bool:
+        """Store one page of a running scan's findings (numbered from `first_seq`, in the
+        scanner's order); False, writing nothing, if the scan is no longer running under
+        this `delivery` (cancelled, deleted, or claimed again by another consumer).
+
+        Idempotent: (scan_id, fingerprint) is unique and a page written twice adds
+        nothing. The scan row is share-locked, so a claim (which deletes the findings of
+        earlier deliveries) and a page never interleave."""
+        sid = uuid_or_none(scan_id)
+        if sid is None:
+            return False
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"{ASYNC_COMMIT}; SELECT organisation_id FROM scans "
+                "WHERE id = %s AND deliveries = %s AND status = 'running' FOR SHARE",
+                (sid, delivery),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return False
+            findings.insert(cur, [(sid, str(row[0]), first_seq, page)])
+            return True
+
     def save_result(self, scan_id: str, result: ScanResult) -> bool:
         """Store one finished scan; see save_results."""
         return self.save_results([(scan_id, result)])[0]
@@ -255,9 +290,10 @@ class Scans(Aggregate):
         per scan False if it was deleted or cancelled meanwhile.
 
         Idempotent: a scan's findings and artefacts are replaced, not added to, and
-        (scan_id, fingerprint) and (scan_id, name) are unique as a second guard. Each
-        scan row is locked first, so two deliveries finishing at once write one after the
-        other.
+        (scan_id, fingerprint) and (scan_id, name) are unique as a second guard. A
+        result whose first `handed_on` findings were stored in pages (add_findings)
+        keeps those and replaces only what follows them. Each scan row is locked first,
+        so two deliveries finishing at once write one after the other.
         """
         with self.db.transaction() as cur:
             return _save_results(cur, results)
@@ -275,7 +311,11 @@ class Scans(Aggregate):
                 "WHERE id = %s AND status IN %s",
                 (status, clean(reason)[:MAX_ERROR], sid, UNFINISHED),
             )
-            return cur.rowcount == 1
+            if cur.rowcount != 1:
+                return False
+            # pages a delivery stored before it failed: a failed scan lists no findings
+            cur.execute("DELETE FROM findings WHERE scan_id = %s", (sid,))
+            return True
 
     def set_progress(self, scan_id: str, percent: int, message: str) -> None:
         """Best effort, for a running scan only (never revives a finished one)."""

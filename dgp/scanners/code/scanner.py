@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dgp.domain.evidence import ValueHasher
-from dgp.domain.finding import Location
+from dgp.domain.finding import Finding, Location
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import CodeOptions, ScanOptions
 from dgp.domain.text import printable_name
@@ -43,7 +43,9 @@ def warm_up() -> None:
 def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
     options = _code_options(job.options)
     job = replace(job, options=options)
-    session = ScanSession(job, inputs.hasher(), inputs.progress, extra_patterns=EXTRA_PATTERNS)
+    session = ScanSession(
+        job, inputs.hasher(), inputs.progress, extra_patterns=EXTRA_PATTERNS, pages=inputs.pages
+    )
     # the clone needs them; reports do not
     session.scan.target = printable_name(redact_text(job.target))
     jobs = options.jobs or available_cpus()
@@ -52,13 +54,13 @@ def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
         FilePool(jobs, options.min_confidence, __name__, ready=lambda: session.detector) as pool,
     ):
         keep = _changed_filter(options.since, target)
+        if options.git_metadata and target.repository:
+            session.annotate = _git_metadata(target)
         credits = CreditsLedger()
         with suppress(StopScan):  # a limit was reached: keep what was found
             _scan_target(session, target, "", target_depth(job, inputs), credits, keep, pool)
         session.report(credits.hits())
-        if options.git_metadata and target.repository:
-            _add_git_metadata(session, target)
-    return session.finish()
+        return session.finish()  # the last findings are annotated while the clone is there
 
 
 def _code_options(options: ScanOptions) -> CodeOptions:
@@ -175,11 +177,19 @@ def _tracking_sdks(shown: str, text: str, hasher: ValueHasher) -> list[Hit]:
     return hits
 
 
-def _add_git_metadata(session: ScanSession, target: Target) -> None:
-    for finding in session.findings[:MAX_BLAMED_FINDINGS]:
+def _git_metadata(target: Target) -> Callable[[Finding], None]:
+    """Adds commit and author to each of the scan's first MAX_BLAMED_FINDINGS findings, as
+    they are reported."""
+    blamed = 0
+
+    def annotate(finding: Finding) -> None:
+        nonlocal blamed
         loc = finding.location
+        if blamed >= MAX_BLAMED_FINDINGS:
+            return
+        blamed += 1
         if loc.path and loc.line:
-            try:
+            with suppress(git.GitError):
                 finding.extra.update(git.blame_line(target.root, loc.path, loc.line))
-            except git.GitError:
-                continue
+
+    return annotate

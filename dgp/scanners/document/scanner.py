@@ -57,7 +57,7 @@ def warm_up() -> None:
 
 
 def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
-    session = ScanSession(job, inputs.hasher(), inputs.progress, EXTRA_PATTERNS)
+    session = ScanSession(job, inputs.hasher(), inputs.progress, EXTRA_PATTERNS, inputs.pages)
     # suppress(StopScan): a limit was reached; keep what was found
     with (
         open_target(job, inputs, allow_git=False, time_left=session.remaining_seconds()) as target,
