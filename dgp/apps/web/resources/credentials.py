@@ -110,7 +110,10 @@ class Credential(Resource):
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, credential_id: str) -> None:
         cancelled = self.services.db(
-            self.services.credentials.delete, organisation(req), credential_id
+            self.services.credentials.delete,
+            organisation(req),
+            credential_id,
+            forget_uploads=self.services.settings.delete_uploads_after_scan,
         )
         found(cancelled, "credential")
         details = {"cancelled_scans": cancelled}
