@@ -320,8 +320,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         details=_ANY_OBJECT,
         at=_TIME,
     ),
-    "Health": _object(
-        ["status", "components", "scanners"],
+    "Health": _object(  # components and scanners for administrators and loopback only
+        ["status"],
         status={"type": "string", "enum": ["up", "degraded", "down"]},
         components=_ANY_OBJECT,
         scanners=_ANY_OBJECT,
