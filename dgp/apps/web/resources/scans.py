@@ -314,7 +314,7 @@ def _lowered_limits(limits: object, maxima: dict[str, float]) -> dict[str, float
 def _credential_field(body: dict[str, Any]) -> str | None:
     """The id of a stored credential the scan may use (optional)."""
     value = body.get("credential")
-    if value is not None and not isinstance(value, str):
+    if "credential" in body and not isinstance(value, str):
         raise bad_request("'credential' must be a credential's id", "invalid_input")
     return value
 
