@@ -1542,3 +1542,36 @@ def test_retention_purges_old_scans_with_their_findings_artefacts_and_uploads(
     report = json.loads(capsys.readouterr().out)
     assert report["purged"] == {"scans": 1, "uploads": 0} and "toy" in report["jobs"]
     assert store.get_scan(org, new) is None
+
+
+def test_request_bodies_take_exactly_the_documented_fields_and_no_nulls(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    admin = auth(users, org, "admin")
+    someone = new_user(users, org, "analyst")
+    refused = [
+        ("PATCH", f"/api/v1/users/{someone.id}", {"role": "viewer", "disabled": None}),
+        ("PATCH", f"/api/v1/users/{someone.id}", {"role": None}),
+        ("PATCH", f"/api/v1/users/{someone.id}", {}),
+        ("PATCH", f"/api/v1/users/{someone.id}", {"role": "viewer", "rol": "admin"}),
+        ("POST", "/api/v1/tokens", {"name": "ci", "scopes": None}),
+        ("POST", "/api/v1/tokens", {"name": "ci", "expires": 3}),
+        (
+            "PUT",
+            f"/api/v1/users/{someone.id}/password",
+            {"password": PASSWORD, "current_password": 5},
+        ),
+        ("POST", "/api/v1/scans", {"kind": "code", "target": "x", "options": None}),
+    ]
+    for method, path, body in refused:
+        answer = client.simulate_request(method, path, json=body, headers=admin)
+        assert answer.status_code == 400, (method, path, body, answer.text)
+    paths = client.simulate_get("/openapi.json").json["components"]["schemas"]
+    for name in ("UserChange", "NewToken", "NewPassword", "NewCredential"):
+        assert paths[name]["additionalProperties"] is False, name
+    assert paths["UserChange"]["minProperties"] == 1
+    # what the document allows, the server takes
+    changed = client.simulate_patch(
+        f"/api/v1/users/{someone.id}", json={"disabled": True}, headers=admin
+    )
+    assert changed.status_code == 200 and changed.json["disabled"] is True
