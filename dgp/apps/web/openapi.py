@@ -70,6 +70,13 @@ LIMIT = Param("limit", "page size", {"type": "integer", "minimum": 1, "maximum":
 OFFSET = Param("offset", "items to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET})
 
 _ID = {"type": "string", "format": "uuid"}
+# kinds whose only input in a JSON request is a target
+_TARGET_ONLY = [
+    s.name
+    for s in kinds.specs()
+    if s.takes(kinds.Input.TARGET)
+    and not (s.takes(kinds.Input.QUESTIONNAIRE) or s.takes(kinds.Input.SCANS))
+]
 # path parameters that are not ids
 _PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "name": {"type": "string", "description": "a file name, as listed"},
@@ -103,7 +110,7 @@ def _request(required: list[str], **properties: Any) -> dict[str, Any]:
 # text the store keeps as given: no NUL (Postgres text cannot hold it)
 _NO_NUL = "^[^\\x00]*$"
 # a name: something besides blanks and control characters
-_NAMED = "[^\\s\\x00-\\x1f\\x7f]"
+_NAMED = "[^\\s\\x00-\\x1f\\x7f-\\x9f]"
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {
@@ -137,33 +144,38 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         scan_ids={"type": "array", "items": _ID, "description": "the earlier scans it was given"},
     ),
     "ScanPage": _page("Scan"),
-    "ScanRequest": _object(
-        ["kind"],
-        kind={"type": "string", "enum": kinds.names()},
-        target={
-            "type": "string",
-            "maxLength": 2048,
-            "description": "for kinds that take a target (`dgp kinds --json`: inputs): a git "
-            "URL (code), or a path (admins only). Kinds without one store what they were "
-            'given instead, e.g. "questionnaire" or "report of 3 scans".',
-        },
-        questionnaire={
-            **_ANY_OBJECT,
-            "description": "for kinds that take a questionnaire (DPIA): the answers, at most "
-            f"{inputs.MAX_QUESTIONNAIRE_BYTES // 1024} KiB as JSON and "
-            f"{inputs.MAX_QUESTIONNAIRE_DEPTH} levels deep",
-        },
-        scan_ids={
-            "type": "array",
-            "items": _ID,
-            "minItems": 1,
-            "maxItems": inputs.MAX_SCAN_IDS,
-            "description": "for kinds that take earlier scans (report): your organisation's "
-            "scan ids; an unknown one is refused (400)",
-        },
-        options={**_ANY_OBJECT, "description": "dgp.domain.options.ScanOptions fields"},
-        credential={**_ID, "description": "a stored credential the scan may use"},
-    ),
+    "ScanRequest": {
+        **_object(
+            ["kind"],
+            kind={"type": "string", "enum": kinds.names()},
+            target={
+                "type": "string",
+                "maxLength": 2048,
+                "description": "for kinds that take a target (`dgp kinds --json`: inputs): a git "
+                "URL (code), or a path (admins only). Kinds without one store what they were "
+                'given instead, e.g. "questionnaire" or "report of 3 scans".',
+            },
+            questionnaire={
+                **_ANY_OBJECT,
+                "description": "for kinds that take a questionnaire (DPIA): the answers, at most "
+                f"{inputs.MAX_QUESTIONNAIRE_BYTES // 1024} KiB as JSON and "
+                f"{inputs.MAX_QUESTIONNAIRE_DEPTH} levels deep",
+            },
+            scan_ids={
+                "type": "array",
+                "items": _ID,
+                "minItems": 1,
+                "maxItems": inputs.MAX_SCAN_IDS,
+                "description": "for kinds that take earlier scans (report): your organisation's "
+                "scan ids; an unknown one is refused (400)",
+            },
+            options={**_ANY_OBJECT, "description": "dgp.domain.options.ScanOptions fields"},
+            credential={**_ID, "description": "a stored credential the scan may use"},
+        ),
+        # a kind that takes only a target over JSON (an upload goes as multipart) needs one
+        "if": {"required": ["kind"], "properties": {"kind": {"enum": _TARGET_ONLY}}},
+        "then": {"required": ["target"], "properties": {"target": {"pattern": "\\S"}}},
+    },
     "ScanUpload": _object(
         ["file"],
         kind={
@@ -325,7 +337,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         users={"type": "integer"},
         scans={"type": "integer"},
     ),
-    "OrganisationChange": _object(["name"], name={"type": "string", "minLength": 1}),
+    "OrganisationChange": _object(["name"], name={"type": "string", "pattern": _NAMED}),
     "AuditPage": _page("AuditEntry"),
     "AuditEntry": _object(
         ["id", "action", "at"],

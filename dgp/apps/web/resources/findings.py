@@ -34,7 +34,7 @@ FILTERS = (
     Param(
         "rule_id",
         "only these rules, e.g. pii.nl.bsn",
-        {"type": "string", "minLength": 1},
+        {"type": "string", "minLength": 1, "pattern": "^[^\\x00]*$"},
         array=True,
     ),
     Param(

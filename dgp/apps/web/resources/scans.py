@@ -146,6 +146,9 @@ class Scans(Resource):
             kind, given.target, options, upload_id = self._from_form(req)
         elif media_type in ("", falcon.MEDIA_JSON):
             body = read_json(req)
+            for name in ("questionnaire", "scan_ids"):  # left out, not null
+                if name in body and body[name] is None:
+                    raise bad_request(f"{name!r} may not be null", "invalid_input")
             kind = field(body, "kind", str)
             options = field(body, "options", dict, {})
             given = Given(
