@@ -126,7 +126,8 @@ def _list(args: argparse.Namespace) -> None:
 def _delete(args: argparse.Namespace) -> None:
     store, credentials = _stores()
     org = _organisation(store, args.org)
-    cancelled = credentials.delete(org, args.id)
+    forget = load_settings().delete_uploads_after_scan
+    cancelled = credentials.delete(org, args.id, forget_uploads=forget)
     if cancelled is None:
         raise CommandError(f"no credential {args.id} in organisation {args.org!r}")
     details = {"cancelled_scans": cancelled, "via": "cli"}

@@ -38,7 +38,8 @@ class Janitor:
             for n, job in enumerate(self.queue.reclaim(kind, alive[0], idle_ms)):
                 if job.deliveries > self.settings.max_deliveries:
                     reason = f"gave up after {job.deliveries - 1} deliveries"
-                    self.store.fail_scan(job.scan_id, reason)
+                    forget = self.settings.delete_uploads_after_scan
+                    self.store.fail_scan(job.scan_id, reason, forget_upload=forget)
                     self.queue.dead_letter(job, reason)
                     dead += 1
                 else:  # spread over the live consumers

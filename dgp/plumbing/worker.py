@@ -358,7 +358,8 @@ class Worker:
             f"gave up after {job.deliveries - 1} deliveries: the scanner stopped "
             "(crashed, killed or out of memory) each time"
         )
-        self._patiently(lambda: self.store.fail_scan(job.scan_id, reason))
+        forget = self.settings.delete_uploads_after_scan  # it never ran: its upload goes
+        self._patiently(lambda: self.store.fail_scan(job.scan_id, reason, forget_upload=forget))
         self._patiently(lambda: self.queue.dead_letter(job, reason))
         self.stats.dead_lettered += 1
         log.warning(
@@ -463,9 +464,13 @@ class Worker:
             why, bug = f"{name} in the scanner", True
         if credential is not None:
             reason = credential.scrub(reason)
-        self._patiently(lambda: self.store.fail_scan(claimed.id, reason, degraded=degraded))
+        forget = self.settings.delete_uploads_after_scan
+        self._patiently(
+            lambda: self.store.fail_scan(
+                claimed.id, reason, degraded=degraded, forget_upload=forget
+            )
+        )
         self._patiently(lambda: self.queue.ack(job))
-        self._forget_upload(claimed)
         self.stats.failed += 1
         fields = self._fields(job.scan_id, claimed.organisation_id)
         level = logging.ERROR if bug else logging.INFO

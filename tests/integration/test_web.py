@@ -804,6 +804,38 @@ def test_health_reports_every_component_and_scanner_kind(
     assert "queue" in body["scanners"]["code"] and "breaker" in body["scanners"]["code"]
 
 
+PUBLIC_CLIENT = "203.0.113.7"
+
+
+def test_health_tells_the_public_the_status_only_and_admins_and_loopback_the_details(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    admin = auth(users, org, "admin")
+    callers: list[tuple[str, dict[str, str], bool]] = [
+        (PUBLIC_CLIENT, {}, False),
+        (PUBLIC_CLIENT, auth(users, org, "analyst"), False),
+        (PUBLIC_CLIENT, auth(users, org, "auditor"), False),
+        (PUBLIC_CLIENT, {"Authorization": "Bearer dgp_made-up"}, False),
+        (PUBLIC_CLIENT, {"X-Real-IP": "127.0.0.1"}, False),  # only a trusted proxy names it
+        ("127.0.0.1", {"X-Real-IP": PUBLIC_CLIENT}, False),  # Nginx forwarding the public
+        ("127.0.0.1", {"X-Forwarded-For": f"127.0.0.1, {PUBLIC_CLIENT}"}, False),
+        (PUBLIC_CLIENT, admin, True),
+        ("127.0.0.1", {"X-Real-IP": PUBLIC_CLIENT, **admin}, True),
+        ("127.0.0.1", {}, True),  # the operator on the host
+        ("::1", {}, True),
+        ("127.0.0.1", {"X-Real-IP": "127.0.0.1"}, True),  # through Nginx, from the host
+    ]
+    for address, headers, details in callers:
+        result = client.simulate_get("/health", headers=headers, remote_addr=address)
+        assert result.status_code == 200, (address, headers)
+        assert result.headers["Cache-Control"] == "no-store"
+        expected = {"status", "components", "scanners"} if details else {"status"}
+        assert set(result.json) == expected, (address, headers)
+        assert result.json["status"] in ("up", "degraded")
+        if not details:  # nothing about pools, breakers, queues or hosts
+            assert not re.search(r"breaker|queue|latency|consumer|postgres|redis", result.text)
+
+
 def test_health_answers_while_a_scanner_app_hangs_and_shows_that_kind_degraded(
     store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
 ) -> None:
@@ -1510,3 +1542,36 @@ def test_retention_purges_old_scans_with_their_findings_artefacts_and_uploads(
     report = json.loads(capsys.readouterr().out)
     assert report["purged"] == {"scans": 1, "uploads": 0} and "toy" in report["jobs"]
     assert store.get_scan(org, new) is None
+
+
+def test_request_bodies_take_exactly_the_documented_fields_and_no_nulls(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    admin = auth(users, org, "admin")
+    someone = new_user(users, org, "analyst")
+    refused = [
+        ("PATCH", f"/api/v1/users/{someone.id}", {"role": "viewer", "disabled": None}),
+        ("PATCH", f"/api/v1/users/{someone.id}", {"role": None}),
+        ("PATCH", f"/api/v1/users/{someone.id}", {}),
+        ("PATCH", f"/api/v1/users/{someone.id}", {"role": "viewer", "rol": "admin"}),
+        ("POST", "/api/v1/tokens", {"name": "ci", "scopes": None}),
+        ("POST", "/api/v1/tokens", {"name": "ci", "expires": 3}),
+        (
+            "PUT",
+            f"/api/v1/users/{someone.id}/password",
+            {"password": PASSWORD, "current_password": 5},
+        ),
+        ("POST", "/api/v1/scans", {"kind": "code", "target": "x", "options": None}),
+    ]
+    for method, path, body in refused:
+        answer = client.simulate_request(method, path, json=body, headers=admin)
+        assert answer.status_code == 400, (method, path, body, answer.text)
+    paths = client.simulate_get("/openapi.json").json["components"]["schemas"]
+    for name in ("UserChange", "NewToken", "NewPassword", "NewCredential"):
+        assert paths[name]["additionalProperties"] is False, name
+    assert paths["UserChange"]["minProperties"] == 1
+    # what the document allows, the server takes
+    changed = client.simulate_patch(
+        f"/api/v1/users/{someone.id}", json={"disabled": True}, headers=admin
+    )
+    assert changed.status_code == 200 and changed.json["disabled"] is True

@@ -81,17 +81,23 @@ class Authenticate:
             raise forbidden(f"this needs the {scope} permission")
 
     def identify(self, req: falcon.Request) -> Principal | None:
-        if req.auth is not None:
-            scheme, _, token = req.auth.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                return None
-            found = self.services.db(self.services.users.verify_token, token.strip())
-            return Principal(found[0], found[1]) if found else None
-        values = req.get_cookie_values(SESSION_COOKIE) or []
-        if values:
-            user = self.services.db(self.services.users.verify_session, values[0])
-            return Principal(user, None, values[0]) if user else None
-        return None
+        return identify(self.services, req)
+
+
+def identify(services: Services, req: falcon.Request) -> Principal | None:
+    """The caller by Bearer token or session cookie; None when neither names a user
+    (a public route may then still answer, with less)."""
+    if req.auth is not None:
+        scheme, _, token = req.auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        found = services.db(services.users.verify_token, token.strip())
+        return Principal(found[0], found[1]) if found else None
+    values = req.get_cookie_values(SESSION_COOKIE) or []
+    if values:
+        user = services.db(services.users.verify_session, values[0])
+        return Principal(user, None, values[0]) if user else None
+    return None
 
 
 def set_session_cookie(resp: falcon.Response, session: str, max_age: int) -> None:

@@ -70,6 +70,13 @@ LIMIT = Param("limit", "page size", {"type": "integer", "minimum": 1, "maximum":
 OFFSET = Param("offset", "items to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET})
 
 _ID = {"type": "string", "format": "uuid"}
+# kinds whose only input in a JSON request is a target
+_TARGET_ONLY = [
+    s.name
+    for s in kinds.specs()
+    if s.takes(kinds.Input.TARGET)
+    and not (s.takes(kinds.Input.QUESTIONNAIRE) or s.takes(kinds.Input.SCANS))
+]
 # path parameters that are not ids
 _PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "name": {"type": "string", "description": "a file name, as listed"},
@@ -93,6 +100,17 @@ def _page(item: str) -> dict[str, Any]:
 
 def _object(required: list[str], **properties: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties}
+
+
+def _request(required: list[str], **properties: Any) -> dict[str, Any]:
+    """A request body: exactly these fields (the server refuses others, and nulls)."""
+    return {**_object(required, **properties), "additionalProperties": False}
+
+
+# text the store keeps as given: no NUL (Postgres text cannot hold it)
+_NO_NUL = "^[^\\x00]*$"
+# a name: something besides blanks and control characters
+_NAMED = "[^\\s\\x00-\\x1f\\x7f-\\x9f]"
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {
@@ -126,36 +144,45 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         scan_ids={"type": "array", "items": _ID, "description": "the earlier scans it was given"},
     ),
     "ScanPage": _page("Scan"),
-    "ScanRequest": _object(
-        ["kind"],
-        kind={"type": "string", "enum": kinds.names()},
-        target={
-            "type": "string",
-            "maxLength": 2048,
-            "description": "for kinds that take a target (`dgp kinds --json`: inputs): a git "
-            "URL (code), or a path (admins only). Kinds without one store what they were "
-            'given instead, e.g. "questionnaire" or "report of 3 scans".',
-        },
-        questionnaire={
-            **_ANY_OBJECT,
-            "description": "for kinds that take a questionnaire (DPIA): the answers, at most "
-            f"{inputs.MAX_QUESTIONNAIRE_BYTES // 1024} KiB as JSON and "
-            f"{inputs.MAX_QUESTIONNAIRE_DEPTH} levels deep",
-        },
-        scan_ids={
-            "type": "array",
-            "items": _ID,
-            "minItems": 1,
-            "maxItems": inputs.MAX_SCAN_IDS,
-            "description": "for kinds that take earlier scans (report): your organisation's "
-            "scan ids; an unknown one is refused (400)",
-        },
-        options={**_ANY_OBJECT, "description": "dgp.domain.options.ScanOptions fields"},
-        credential={**_ID, "description": "a stored credential the scan may use"},
-    ),
+    "ScanRequest": {
+        **_object(
+            ["kind"],
+            kind={"type": "string", "enum": kinds.names()},
+            target={
+                "type": "string",
+                "maxLength": 2048,
+                "description": "for kinds that take a target (`dgp kinds --json`: inputs): a git "
+                "URL (code), or a path (admins only). Kinds without one store what they were "
+                'given instead, e.g. "questionnaire" or "report of 3 scans".',
+            },
+            questionnaire={
+                **_ANY_OBJECT,
+                "description": "for kinds that take a questionnaire (DPIA): the answers, at most "
+                f"{inputs.MAX_QUESTIONNAIRE_BYTES // 1024} KiB as JSON and "
+                f"{inputs.MAX_QUESTIONNAIRE_DEPTH} levels deep",
+            },
+            scan_ids={
+                "type": "array",
+                "items": _ID,
+                "minItems": 1,
+                "maxItems": inputs.MAX_SCAN_IDS,
+                "description": "for kinds that take earlier scans (report): your organisation's "
+                "scan ids; an unknown one is refused (400)",
+            },
+            options={**_ANY_OBJECT, "description": "dgp.domain.options.ScanOptions fields"},
+            credential={**_ID, "description": "a stored credential the scan may use"},
+        ),
+        # a kind that takes only a target over JSON (an upload goes as multipart) needs one
+        "if": {"required": ["kind"], "properties": {"kind": {"enum": _TARGET_ONLY}}},
+        "then": {"required": ["target"], "properties": {"target": {"pattern": "\\S"}}},
+    },
     "ScanUpload": _object(
         ["file"],
-        kind={"type": "string", "enum": kinds.names(), "default": "code"},
+        kind={
+            "type": "string",
+            "enum": [s.name for s in kinds.specs() if s.takes(kinds.Input.UPLOAD)],
+            "default": "code",
+        },
         target={"type": "string"},
         options={"type": "string", "description": "the options as a JSON object"},
         file={"type": "string", "contentMediaType": "application/octet-stream"},
@@ -223,9 +250,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         password={"type": "string", "minLength": 12, "writeOnly": True},
         role={"$ref": "#/components/schemas/Role"},
     ),
-    "UserChange": _object(
-        [], role={"$ref": "#/components/schemas/Role"}, disabled={"type": "boolean"}
-    ),
+    "UserChange": {
+        **_request([], role={"$ref": "#/components/schemas/Role"}, disabled={"type": "boolean"}),
+        "minProperties": 1,
+    },
     "Login": _object(
         ["email", "password"],
         email={"type": "string", "format": "email"},
@@ -241,9 +269,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         user={"$ref": "#/components/schemas/User"},
         scopes={"type": "array", "items": {"type": "string"}},
     ),
-    "NewToken": _object(
+    "NewToken": _request(
         ["name"],
-        name={"type": "string"},
+        name={"type": "string", "pattern": _NAMED},
         scopes={"type": "array", "items": {"type": "string", "enum": list(SCOPES)}},
     ),
     "Token": _object(
@@ -267,13 +295,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         ["items"], items={"type": "array", "items": {"$ref": "#/components/schemas/TokenInfo"}}
     ),
     "CredentialKind": {"type": "string", "enum": [k.value for k in CredentialKind]},
-    "NewCredential": _object(
+    "NewCredential": _request(
         ["name", "kind", "secret"],
         name={"type": "string", "minLength": 1, "maxLength": 200},
         kind={"$ref": "#/components/schemas/CredentialKind"},
         secret={
             "type": "string",
             "minLength": 1,
+            "pattern": _NO_NUL,
             "writeOnly": True,
             "description": "encrypted at rest, never shown again; basic_auth: user:password",
         },
@@ -291,7 +320,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "CredentialList": _object(
         ["items"], items={"type": "array", "items": {"$ref": "#/components/schemas/Credential"}}
     ),
-    "NewPassword": _object(
+    "NewPassword": _request(
         ["password"],
         password={"type": "string", "minLength": 12, "writeOnly": True},
         current_password={
@@ -308,7 +337,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         users={"type": "integer"},
         scans={"type": "integer"},
     ),
-    "OrganisationChange": _object(["name"], name={"type": "string", "minLength": 1}),
+    "OrganisationChange": _object(["name"], name={"type": "string", "pattern": _NAMED}),
     "AuditPage": _page("AuditEntry"),
     "AuditEntry": _object(
         ["id", "action", "at"],
@@ -320,8 +349,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         details=_ANY_OBJECT,
         at=_TIME,
     ),
-    "Health": _object(
-        ["status", "components", "scanners"],
+    "Health": _object(  # components and scanners for administrators and loopback only
+        ["status"],
         status={"type": "string", "enum": ["up", "degraded", "down"]},
         components=_ANY_OBJECT,
         scanners=_ANY_OBJECT,
@@ -341,6 +370,7 @@ def document(routes: list[tuple[str, object]], version: str) -> dict[str, Any]:
             for name in _PATH_PARAM.findall(path)
         ]
         paths[path] = {**({"parameters": params} if params else {}), **operations}
+    _link_creates_to_gets(paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -438,8 +468,30 @@ def _operation(path: str, method: str, op: Op, resource: object) -> dict[str, An
     return operation
 
 
+def _link_creates_to_gets(paths: dict[str, Any]) -> None:
+    """What a create (POST /things) answers names the object its get (GET
+    /things/{thing_id}) finds: an OpenAPI link, which generic clients follow."""
+    for path, item in paths.items():
+        create = item.get("post")
+        if create is None:
+            continue
+        for child, child_item in paths.items():
+            named = re.fullmatch(re.escape(path) + r"/\{(\w+)\}", child)
+            if named is None or "get" not in child_item:
+                continue
+            get = child_item["get"]
+            for status, answer in create["responses"].items():
+                if status.startswith("2") and "content" in answer:
+                    answer.setdefault("links", {})[get["operationId"]] = {
+                        "operationId": get["operationId"],
+                        "parameters": {named[1]: "$response.body#/id"},
+                    }
+
+
 def _query(param: Param) -> dict[str, Any]:
-    schema = {"type": "array", "items": param.schema} if param.array else param.schema
+    schema = param.schema
+    if param.array:  # an empty one cannot be told from none in a query string
+        schema = {"type": "array", "items": param.schema, "minItems": 1}
     return {
         "name": param.name,
         "in": "query",

@@ -32,6 +32,7 @@ from dgp.domain.credential import (
     check_secret,
 )
 from dgp.plumbing.credential_cipher import Binding, CredentialCipher, KeyNotConfigured, Sealed
+from dgp.plumbing.store import uploads
 from dgp.plumbing.store.errors import CredentialMissing
 from dgp.plumbing.store.pool import Database
 from dgp.plumbing.store.rows import clean, fetch_dicts, owned_row, uuid_or_none
@@ -153,9 +154,12 @@ class CredentialStore:
             )
             return [_info(r) for r in fetch_dicts(cur)]
 
-    def delete(self, organisation_id: str, credential_id: str) -> int | None:
+    def delete(
+        self, organisation_id: str, credential_id: str, *, forget_uploads: bool = False
+    ) -> int | None:
         """Delete a credential; None if the organisation has no such credential, else
-        the number of queued or running scans that were cancelled because they use it.
+        the number of queued or running scans that were cancelled because they use it
+        (with `forget_uploads`, their uploads' data dropped: delete_uploads_after_scan).
         Finished scans keep their results; their reference is cleared (the schema)."""
         org, cid = uuid_or_none(organisation_id), uuid_or_none(credential_id)
         if org is None or cid is None:
@@ -172,10 +176,13 @@ class CredentialStore:
                 "UPDATE scans SET status = 'cancelled', error = %s, finished_at = now() "
                 "FROM (SELECT id FROM scans WHERE credential_id = %s AND organisation_id = %s "
                 "AND status IN ('queued', 'running') ORDER BY id FOR UPDATE) AS locked "
-                "WHERE scans.id = locked.id",
+                "WHERE scans.id = locked.id RETURNING scans.upload_id",
                 (CANCELLED_REASON, cid, org),
             )
-            cancelled = cur.rowcount
+            ended = [row[0] for row in cur.fetchall()]
+            if forget_uploads:
+                uploads.drop_ended(cur, ended)
+            cancelled = len(ended)
             cur.execute(
                 "DELETE FROM credentials WHERE id = %s AND organisation_id = %s", (cid, org)
             )

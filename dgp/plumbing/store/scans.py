@@ -169,19 +169,22 @@ class Scans(Aggregate):
             cur.execute("SELECT count(*) FROM scans WHERE organisation_id = %s", (org,))
             return int(cur.fetchone()[0])
 
-    def cancel_scan(self, organisation_id: str, scan_id: str) -> bool:
+    def cancel_scan(
+        self, organisation_id: str, scan_id: str, *, forget_upload: bool = False
+    ) -> bool:
         """Stop a queued or running scan: its job is then dropped when claimed, and a
-        running scanner's result is not saved."""
+        running scanner's result is not saved; `forget_upload` drops its upload's data
+        at once (delete_uploads_after_scan)."""
         org, sid = uuid_or_none(organisation_id), uuid_or_none(scan_id)
         if org is None or sid is None:
             return False
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE scans SET status = 'cancelled', finished_at = now() "
-                "WHERE id = %s AND organisation_id = %s AND status IN %s",
+                "WHERE id = %s AND organisation_id = %s AND status IN %s RETURNING upload_id",
                 (sid, org, UNFINISHED),
             )
-            return cur.rowcount == 1
+            return _ended(cur, forget_upload)
 
     def delete_scan(self, organisation_id: str, scan_id: str) -> bool:
         """Delete a scan with its findings and artefacts, and its upload unless another
@@ -298,9 +301,12 @@ class Scans(Aggregate):
         with self.db.transaction() as cur:
             return _save_results(cur, results)
 
-    def fail_scan(self, scan_id: str, reason: str, *, degraded: bool = False) -> bool:
+    def fail_scan(
+        self, scan_id: str, reason: str, *, degraded: bool = False, forget_upload: bool = False
+    ) -> bool:
         """End a queued or running scan as failed, with the reason shown to the user;
-        `degraded` when a service it needs is known to be down (a circuit is open)."""
+        `degraded` when a service it needs is known to be down (a circuit is open);
+        `forget_upload` drops its upload's data in the same transaction."""
         sid = uuid_or_none(scan_id)
         if sid is None:
             return False
@@ -308,10 +314,10 @@ class Scans(Aggregate):
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE scans SET status = %s, error = %s, finished_at = now() "
-                "WHERE id = %s AND status IN %s",
+                "WHERE id = %s AND status IN %s RETURNING upload_id",
                 (status, clean(reason)[:MAX_ERROR], sid, UNFINISHED),
             )
-            if cur.rowcount != 1:
+            if not _ended(cur, forget_upload):
                 return False
             # pages a delivery stored before it failed: a failed scan lists no findings
             cur.execute("DELETE FROM findings WHERE scan_id = %s", (sid,))
@@ -360,6 +366,15 @@ WITH scan AS (
 SELECT {SCAN_COLUMNS} FROM scan
 """,
 )
+
+
+def _ended(cur: PgCursor, forget_uploads: bool) -> bool:
+    """After an UPDATE ... RETURNING upload_id that ended scans: drop their uploads'
+    data when asked; whether any scan ended."""
+    ended = [row[0] for row in cur.fetchall()]
+    if forget_uploads:
+        uploads.drop_ended(cur, ended)
+    return bool(ended)
 
 
 def _missing_owner(

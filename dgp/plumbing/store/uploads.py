@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -160,6 +161,25 @@ def drop_data(cur: PgCursor, upload_id: str, organisation_id: str | None) -> boo
         return False
     cur.execute("DELETE FROM upload_chunks WHERE upload_id = %s", (upload_id,))
     return True
+
+
+def drop_ended(cur: PgCursor, upload_ids: Sequence[object]) -> int:
+    """Remove the data of the uploads of scans that just ended (failed, dead-lettered,
+    cancelled), in the transaction that ended them: an upload holds raw personal data.
+    One that a queued or running scan still reads is kept. How many were dropped."""
+    wanted = sorted({str(u) for u in upload_ids if u is not None})
+    if not wanted:
+        return 0
+    cur.execute(
+        "UPDATE uploads u SET deleted_at = now() WHERE u.id = ANY(%s::uuid[]) "
+        "AND u.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM scans s "
+        "WHERE s.upload_id = u.id AND s.status IN ('queued', 'running')) RETURNING u.id",
+        (wanted,),
+    )
+    dropped = [str(row[0]) for row in cur.fetchall()]
+    if dropped:
+        cur.execute("DELETE FROM upload_chunks WHERE upload_id = ANY(%s::uuid[])", (dropped,))
+    return len(dropped)
 
 
 class Uploads(Aggregate):

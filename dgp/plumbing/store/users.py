@@ -244,6 +244,7 @@ class UserStore:
         answer time does not tell which e-mail addresses exist.
         """
         address = email.strip().lower()
+        organisation = None if organisation is None else clean(organisation)  # NUL: no such
         rows: list[tuple[Any, ...]] = []
         if 0 < len(address) <= 320 and len(password) <= MAX_PASSWORD:
             with self.db.transaction() as cur:
@@ -284,6 +285,7 @@ class UserStore:
     def find_user(self, email: str, organisation: str | None = None) -> User | None:
         """By e-mail (and organisation name when given), across organisations: for the
         CLI and for attributing failed logins. None unless exactly one user matches."""
+        organisation = None if organisation is None else clean(organisation)
         with self.db.transaction() as cur:
             cur.execute(
                 f"SELECT {_qualified('u')} FROM users u "

@@ -18,6 +18,7 @@ from dgp.apps.web.resources.common import (
     caller,
     field,
     found,
+    only,
     organisation,
     read_json,
 )
@@ -95,15 +96,13 @@ class User(Resource):
         resp.media = found(user, "user").to_dict()
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, user_id: str) -> None:
-        body = read_json(req)
-        role = body.get("role")
-        disabled = body.get("disabled")
-        if role is not None and not isinstance(role, str):
-            raise bad_request("'role' must be a string", "invalid_input")
-        if disabled is not None and not isinstance(disabled, bool):
-            raise bad_request("'disabled' must be true or false", "invalid_input")
-        if role is None and disabled is None:
+        body = only(read_json(req), "role", "disabled")
+        if not body:
             raise bad_request("give 'role' and/or 'disabled'", "invalid_input")
+        role = field(body, "role", str) if "role" in body else None
+        if "disabled" in body and not isinstance(body["disabled"], bool):
+            raise bad_request("'disabled' must be true or false", "invalid_input")
+        disabled = body.get("disabled")
         update = self.services.users.update_user
         user = _checked(
             lambda: self.services.db(update, organisation(req), user_id, role, disabled)
@@ -137,9 +136,9 @@ class Password(Resource):
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, user_id: str) -> None:
         principal = caller(req)
-        body = read_json(req)
+        body = only(read_json(req), "password", "current_password")
         password = field(body, "password", str)
-        current = body.get("current_password")
+        current = field(body, "current_password", str, "") or None
         own = user_id == principal.user.id
         attempt = None
         if own:

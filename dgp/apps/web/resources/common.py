@@ -70,8 +70,9 @@ def parse_json(raw: bytes | str, what: str) -> Any:
 
 
 def field(body: dict[str, Any], name: str, kind: type[T], default: T | None = None) -> T:
-    """`body[name]` checked to be of `kind`; required unless a default is given."""
-    if name not in body or body[name] is None:
+    """`body[name]` checked to be of `kind`; required unless a default is given. A null
+    is refused: left out, a field takes its default, and null means nothing else."""
+    if name not in body:
         if default is None:
             raise bad_request(f"{name!r} is required", "invalid_input")
         return default
@@ -79,6 +80,15 @@ def field(body: dict[str, Any], name: str, kind: type[T], default: T | None = No
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise bad_request(f"{name!r} must be of type {kind.__name__}", "invalid_input")
     return value
+
+
+def only(body: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The body, when it has no fields but `names` (the document's additionalProperties:
+    false): a misspelt field is an error, not silently ignored."""
+    unknown = sorted(set(body) - set(names))
+    if unknown:
+        raise bad_request(f"unknown fields: {', '.join(map(repr, unknown))}", "invalid_input")
+    return body
 
 
 def page(req: falcon.Request, default: int = DEFAULT_PAGE) -> tuple[int, int]:

@@ -23,6 +23,7 @@ from dgp.apps.web.resources.common import (
     caller,
     field,
     found,
+    only,
     organisation,
     read_json,
 )
@@ -62,7 +63,7 @@ class Credentials(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         user = caller(req).user
-        body = read_json(req)
+        body = only(read_json(req), "name", "kind", "secret")
         name = field(body, "name", str)
         kind = field(body, "kind", str)
         secret = field(body, "secret", str)
@@ -110,7 +111,10 @@ class Credential(Resource):
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, credential_id: str) -> None:
         cancelled = self.services.db(
-            self.services.credentials.delete, organisation(req), credential_id
+            self.services.credentials.delete,
+            organisation(req),
+            credential_id,
+            forget_uploads=self.services.settings.delete_uploads_after_scan,
         )
         found(cancelled, "credential")
         details = {"cancelled_scans": cancelled}

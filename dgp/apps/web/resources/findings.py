@@ -20,13 +20,29 @@ from dgp.apps.web.resources.common import (
     paged,
     read_json,
 )
+from dgp.domain.severity import Severity
 
 TAGS = ("findings",)
 DEFAULT_FINDINGS_PAGE = 100
 FILTERS = (
-    Param("severity", "only these severities (repeat or comma-separate)", array=True),
-    Param("rule_id", "only these rules, e.g. pii.nl.bsn", array=True),
-    Param("status", "only these triage states", array=True),
+    Param(
+        "severity",
+        "only these severities (repeat or comma-separate)",
+        {"type": "string", "enum": [s.value for s in Severity]},
+        array=True,
+    ),
+    Param(
+        "rule_id",
+        "only these rules, e.g. pii.nl.bsn",
+        {"type": "string", "minLength": 1, "pattern": "^[^\\x00]*$"},
+        array=True,
+    ),
+    Param(
+        "status",
+        "only these triage states",
+        {"$ref": "#/components/schemas/FindingStatus"},
+        array=True,
+    ),
 )
 
 

@@ -1,5 +1,12 @@
 """GET /health: web, Postgres, Redis and each scanner kind, for Nginx and the operators.
 
+Anyone gets the status only ({"status": "up" | "degraded" | "down"}, 200 or 503): the
+details (latencies, breaker states, queue depths, consumers, scanner apps) tell an
+attacker what is down and how busy we are, so they go to administrators (a token or
+session of an admin) and to loopback clients (the operator on the host; behind Nginx
+the client is the address Nginx names, dgp.apps.web.throttle.client_address). Never
+cached: the same URL answers differently by caller.
+
 200 while the web app can serve (web, Postgres and Redis up), else 503. A scan kind
 with no live consumer, or whose scanner app says it is not up, makes the answer
 "degraded" (still 200): scans of that kind wait in their stream. Every check goes
@@ -16,6 +23,7 @@ its breaker still counts the failure and opens.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Callable
@@ -27,9 +35,11 @@ from typing import Any, ClassVar
 import falcon
 
 from dgp import kinds
+from dgp.apps.web.auth import identify
 from dgp.apps.web.openapi import Op
 from dgp.apps.web.resources.common import Api, Resource
 from dgp.apps.web.services import POSTGRES_OUTAGES, REDIS_OUTAGES
+from dgp.apps.web.throttle import client_address
 from dgp.plumbing.breakers import BreakerOpen
 from dgp.plumbing.queue import Liveness
 
@@ -38,6 +48,13 @@ KIND_CHECK_WAIT = 0.05  # seconds a request waits for a check of a kind it start
 CHECK_THREADS = 16
 Report = dict[str, Any]
 NOT_HERE: Report = {}  # a kind whose scanner app does not run on this host
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 class _Running:
@@ -82,7 +99,9 @@ class Health(Resource):
             "Aggregated health: web, Postgres, Redis and every scanner kind",
             returns="Health",
             description="503 when Postgres or Redis is down; 'degraded' (200) when a scanner "
-            "kind has no live consumer.",
+            "kind has no live consumer. The status only, unless the caller is an "
+            "administrator or on the loopback interface: then with the components and "
+            "scanners.",
             tags=("operations",),
         )
     }
@@ -90,6 +109,17 @@ class Health(Resource):
     def __init__(self, services: Any) -> None:
         super().__init__(services)
         self.checks = Checks()
+        self.proxies = services.settings.trusted_proxy_networks()
+
+    def shows_details(self, req: falcon.Request) -> bool:
+        """Administrators and loopback clients see the details; anyone else the status."""
+        if _loopback(client_address(req, self.proxies)):
+            return True
+        try:
+            principal = identify(self.services, req)
+        except DOWN_ERRORS:  # Postgres down: nobody can be told apart, the status says it
+            return False
+        return principal is not None and principal.user.role == "admin"
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         services = self.services
@@ -127,7 +157,11 @@ class Health(Resource):
         resp.status = falcon.HTTP_200 if core_up else falcon.HTTP_503
         if not core_up:
             resp.set_header("Retry-After", "5")
-        resp.media = {"status": status, "components": components, "scanners": scanners}
+        resp.set_header("Cache-Control", "no-store")
+        if self.shows_details(req):
+            resp.media = {"status": status, "components": components, "scanners": scanners}
+        else:
+            resp.media = {"status": status}
 
     def _check(self, name: str, ping: Callable[[], object]) -> Report:
         started = time.monotonic()

@@ -146,6 +146,9 @@ class Scans(Resource):
             kind, given.target, options, upload_id = self._from_form(req)
         elif media_type in ("", falcon.MEDIA_JSON):
             body = read_json(req)
+            for name in ("questionnaire", "scan_ids"):  # left out, not null
+                if name in body and body[name] is None:
+                    raise bad_request(f"{name!r} may not be null", "invalid_input")
             kind = field(body, "kind", str)
             options = field(body, "options", dict, {})
             given = Given(
@@ -320,7 +323,7 @@ def _lowered_limits(limits: object, maxima: dict[str, float]) -> dict[str, float
 def _credential_field(body: dict[str, Any]) -> str | None:
     """The id of a stored credential the scan may use (optional)."""
     value = body.get("credential")
-    if value is not None and not isinstance(value, str):
+    if "credential" in body and not isinstance(value, str):
         raise bad_request("'credential' must be a credential's id", "invalid_input")
     return value
 

@@ -16,6 +16,7 @@ from dgp.apps.web.resources.common import (
     caller,
     field,
     found,
+    only,
     read_json,
 )
 from dgp.plumbing.store import SCOPES
@@ -52,7 +53,7 @@ class Tokens(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         principal = caller(req)
-        body = read_json(req)
+        body = only(read_json(req), "name", "scopes")
         name = field(body, "name", str)
         allowed = principal.scopes
         scopes = field(body, "scopes", list, sorted(allowed))
