@@ -307,8 +307,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         created_at=_TIME,
         users={"type": "integer"},
         scans={"type": "integer"},
+        settings=_object([], allow_active_scans={"type": "boolean"}),
     ),
-    "OrganisationChange": _object(["name"], name={"type": "string", "minLength": 1}),
+    "OrganisationChange": _object(
+        [],
+        name={"type": "string", "minLength": 1},
+        settings=_object([], allow_active_scans={"type": "boolean"}),
+    ),
     "AuditPage": _page("AuditEntry"),
     "AuditEntry": _object(
         ["id", "action", "at"],
