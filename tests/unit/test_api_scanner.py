@@ -745,3 +745,38 @@ def test_the_kind_is_registered_with_its_port_and_rules() -> None:
     assert ApiOptions.ORGANISATION_GATED == {"active": "allow_active_scans"}
     with pytest.raises(ValueError, match="credentials"):
         spec.check_target("https://user:pw@api.voorbeeld.nl/")
+
+
+def test_dgp_scan_api_with_an_openapi_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from dgp.cli import main
+
+    doc = tmp_path / "openapi.yaml"
+    doc.write_text(yaml.safe_dump(apis.openapi_document()))
+    with apis.serving(apis.privacy_api(), tls=False) as api:
+        url = f"http://127.0.0.1:{api.port}/"
+        code = main(
+            [
+                "scan",
+                "api",
+                url,
+                "--openapi",
+                str(doc),
+                "--format",
+                "json",
+                "--fail-on",
+                "high",
+                "--artefacts",
+                str(tmp_path / "out"),
+            ]
+        )
+        methods = api.recorder.methods()
+    out, err = capsys.readouterr()
+    assert code == 1, err  # a BSN without authentication is high
+    rules = {f["rule_id"] for f in json.loads(out)["findings"]}
+    assert {"pii.bsn", "api.auth.unauthenticated_personal_data", "api.tls.no_https"} <= rules
+    assert (tmp_path / "out" / datamap.ARTEFACT_NAME).is_file()
+    assert methods <= SAFE
+    assert main(["scan", "code", str(tmp_path), "--openapi", str(doc)]) == 2
+    assert "--openapi does not apply" in capsys.readouterr().err

@@ -87,6 +87,7 @@ class Client:
         self._auth = dict(auth)
         self.sent: list[tuple[str, str]] = []  # (method, url): what this scan asked
         self.server_seconds = 0.0  # time spent waiting for answers (the bench's "server")
+        self.paced_seconds = 0.0  # time spent waiting for the host's pace
 
     @property
     def has_credential(self) -> bool:
@@ -141,7 +142,9 @@ class Client:
         start = max(now, self._next.get(host, 0.0))
         self._next[host] = start + self._interval
         if start > now:
-            time.sleep(min(start - now, self.session.remaining_seconds()))
+            wait = min(start - now, self.session.remaining_seconds())
+            self.paced_seconds += wait
+            time.sleep(wait)
 
     def _count_bytes(self, size: int) -> None:
         stats = self.session.scan.stats

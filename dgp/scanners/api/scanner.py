@@ -275,6 +275,7 @@ class ApiScan:
 
     def _operation(self, op: Operation) -> None:
         seen = self.observed.setdefault(op.key, datamap.Observed())
+        before = len(self.session.findings)
         url = self.url_of(op)
         if url is None:
             seen.note = "not requested: a path parameter has no documented example"
@@ -313,7 +314,7 @@ class ApiScan:
             self.observe(exchange)
             self._verbose(where, exchange)
         self._malformed_id(op, seen)
-        seen.rules |= {f.rule_id for f in self.session.findings if f.location.url == where}
+        seen.rules |= {f.rule_id for f in self.session.findings[before:]}
 
     def _bodies(
         self, op: Operation, where: str, plain: Exchange, authed: Exchange | None
