@@ -143,12 +143,13 @@ def plain(value: Any, source: str) -> Any:
     todo: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
     while todo:
         item, parent, key, depth = todo.pop()
-        budget -= 1
-        if budget < 0:
-            raise OpenAPIError(
-                f"the OpenAPI document {source} has more than {MAX_NODES} values "
-                "(YAML aliases counted each time they are used)"
-            )
+        if isinstance(item, dict | list):  # counted before its children are queued
+            budget -= len(item)
+            if budget < 0:
+                raise OpenAPIError(
+                    f"the OpenAPI document {source} has more than {MAX_NODES} values "
+                    "(YAML aliases counted each time they are used)"
+                )
         if depth > MAX_DEPTH:
             raise OpenAPIError(f"the OpenAPI document {source} nests deeper than {MAX_DEPTH}")
         if isinstance(item, dict):
