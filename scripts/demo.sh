@@ -63,12 +63,17 @@ tar -C samples -c . | inside sh -c 'rm -rf /var/tmp/samples && mkdir -p /var/tmp
 inside sh -c 'setsid python3 -m http.server 8099 --bind 127.0.0.1 \
     --directory /var/tmp/samples/website >/dev/null 2>&1 < /dev/null &' ||
     fail "serving samples/website on the host"
+# the api sample is a read-only API as static files, served the same way
+inside sh -c 'setsid python3 -m http.server 8098 --bind 127.0.0.1 \
+    --directory /var/tmp/samples/api >/dev/null 2>&1 < /dev/null &' ||
+    fail "serving samples/api on the host"
 kinds=$("$BIN/dgp" kinds --names)
 for kind in $kinds; do
     case $kind in
         code) sample=code ;;
         document) sample=documents ;;
         website) sample=website ;;
+        api) sample=api ;;
         *) fail "no bundled sample for the $kind scanner (add one under samples/)" ;;
     esac
     echo "-- $kind: samples/$sample"
@@ -77,6 +82,10 @@ for kind in $kinds; do
     if [ "$kind" = website ]; then
         target=http://127.0.0.1:8099/
         options=(--option mode=http --option allow_private_hosts=true)
+    fi
+    if [ "$kind" = api ]; then
+        target=http://127.0.0.1:8098/
+        options=(--option allow_private_hosts=true)
     fi
     out=$(inside env DGP_TOKEN="$token" dgp submit "$kind" "$target" "${options[@]}" --wait \
         </dev/null) || fail "the $kind scan: $out"

@@ -71,14 +71,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
 
 
-def _stores() -> tuple[ScanStore, CredentialStore]:
+def stores() -> tuple[ScanStore, CredentialStore]:
     settings = load_settings()
     connections = connect(settings, maxconn=2)
     cipher = CredentialCipher.from_settings(settings)
     return connections.store, CredentialStore(connections.database, cipher)
 
 
-def _organisation(store: ScanStore, name: str) -> str:
+def organisation_id(store: ScanStore, name: str) -> str:
     org = store.find_organisation(name)
     if org is None:
         raise CommandError(f"no organisation {name!r}")
@@ -103,8 +103,8 @@ def read_secret(args: argparse.Namespace) -> str:
 
 def _add(args: argparse.Namespace) -> None:
     secret = read_secret(args)
-    store, credentials = _stores()
-    org = _organisation(store, args.org)
+    store, credentials = stores()
+    org = organisation_id(store, args.org)
     made = credentials.create(org, args.name, args.kind, secret)
     details = {"name": made.name, "kind": made.kind.value, "via": "cli"}
     store.audit(org, None, "credential.created", "credential", made.id, details)
@@ -113,8 +113,8 @@ def _add(args: argparse.Namespace) -> None:
 
 
 def _list(args: argparse.Namespace) -> None:
-    store, credentials = _stores()
-    for item in credentials.list(_organisation(store, args.org)):
+    store, credentials = stores()
+    for item in credentials.list(organisation_id(store, args.org)):
         used = item.last_used_at.isoformat(timespec="seconds") if item.last_used_at else "never"
         created = item.created_at.isoformat(timespec="seconds")
         print(
@@ -124,8 +124,8 @@ def _list(args: argparse.Namespace) -> None:
 
 
 def _delete(args: argparse.Namespace) -> None:
-    store, credentials = _stores()
-    org = _organisation(store, args.org)
+    store, credentials = stores()
+    org = organisation_id(store, args.org)
     forget = load_settings().delete_uploads_after_scan
     cancelled = credentials.delete(org, args.id, forget_uploads=forget)
     if cancelled is None:
@@ -136,7 +136,7 @@ def _delete(args: argparse.Namespace) -> None:
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    store, credentials = _stores()
+    store, credentials = stores()
     report = credentials.rotate(batch=args.batch)
     for org, count in sorted(report.resealed.items()):
         details = {"resealed": count, "key_id": report.key_id, "via": "cli"}

@@ -36,6 +36,7 @@ from dgp.cli.progress import ProgressBar
 from dgp.config import HashKeyError, load_hash_key
 from dgp.domain import inputs
 from dgp.domain.baseline import Baseline, BaselineError
+from dgp.domain.credential import Credential
 from dgp.domain.finding import Finding
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob
 from dgp.domain.options import OptionsError, ScanOptions
@@ -79,6 +80,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="code: also scan vendored and generated folders",
     )
     p.add_argument(
+        "--openapi",
+        metavar="FILE|URL",
+        help="api: the API's OpenAPI document (else the usual locations are tried)",
+    )
+    p.add_argument(
+        "--credential",
+        metavar="ID",
+        help="a stored credential the scan may use (dgp credentials; needs the service "
+        "settings and --org)",
+    )
+    p.add_argument("--org", metavar="NAME", help="the organisation the --credential belongs to")
+    p.add_argument(
         "--severity-threshold",
         choices=SEVERITIES,
         default="info",
@@ -119,6 +132,7 @@ KIND_FLAGS = (
     ("git_metadata", "--git-metadata"),
     ("include_vendored", "--include-vendored"),
     ("jobs", "--jobs"),
+    ("openapi", "--openapi"),
 )
 
 
@@ -224,6 +238,27 @@ def _job(args: argparse.Namespace) -> ScanJob:
     return ScanJob(args.kind, target, _options(args), questionnaire=questionnaire)
 
 
+def _credential(args: argparse.Namespace) -> Credential | None:
+    """The stored credential named by --credential, decrypted here (the service settings
+    give the database and the credentials key); ScanInputError says why not."""
+    if not args.credential:
+        return None
+    if not args.org:
+        raise ScanInputError("--credential needs --org (the organisation it belongs to)")
+    from dgp.cli.accounts import CommandError
+    from dgp.cli.credentials import organisation_id, stores
+    from dgp.plumbing.settings import SettingsError
+    from dgp.plumbing.store.errors import CredentialMissing
+
+    try:
+        store, credentials = stores()
+        return credentials.reveal(organisation_id(store, args.org), args.credential)
+    except CredentialMissing:
+        raise ScanInputError(f"no credential {args.credential} in {args.org!r}") from None
+    except (CommandError, SettingsError, ValueError) as e:
+        raise ScanInputError(f"the credential cannot be read: {e}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     _stop_on_sigterm()
     bar = ProgressBar()
@@ -231,6 +266,7 @@ def run(args: argparse.Namespace) -> int:
         job = _job(args)
         if args.baseline is not None:
             job.baseline = Baseline.load(args.baseline)
+        credential = _credential(args)
         scan = kinds.get(args.kind).scan_function()
         with _report_file(args.output) as out:
             writer = open_report(args.format, out, tool_version=__version__)
@@ -239,7 +275,10 @@ def run(args: argparse.Namespace) -> int:
                 bar.close()  # the bar's line is cleared; it is drawn again below
                 writer.write(findings)
 
-            result = scan(job, ScanInputs(hash_key=load_hash_key(), progress=bar, pages=pages))
+            inputs = ScanInputs(
+                hash_key=load_hash_key(), progress=bar, pages=pages, credential=credential
+            )
+            result = scan(job, inputs)
             bar.close()
             writer.write(result.findings)  # those a kind kept rather than handed on
             writer.close(result.scan)

@@ -431,7 +431,18 @@ class Fetcher:
         )
 
     def get(self, url: str | TargetURL, *, headers: Mapping[str, str] | None = None) -> Fetched:
-        with self.open(url, headers=headers) as response:
+        return self.request("GET", url, headers=headers)
+
+    def request(
+        self,
+        method: str,
+        url: str | TargetURL,
+        *,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> Fetched:
+        """A whole response to `method` (HEAD, OPTIONS, or a body-carrying one)."""
+        with self.open(url, headers=headers, method=method, content=content) as response:
             body = response.read()
         return Fetched(
             response.url,
@@ -445,9 +456,16 @@ class Fetcher:
 
     @contextmanager
     def open(
-        self, url: str | TargetURL, *, headers: Mapping[str, str] | None = None
+        self,
+        url: str | TargetURL,
+        *,
+        headers: Mapping[str, str] | None = None,
+        method: str = "GET",
+        content: bytes | None = None,
     ) -> Iterator[Streamed]:
-        """The response to GET `url` after its redirects; read its body inside the block.
+        """The response to GET `url` (or `method`, with `content` as its body) after its
+        redirects; read its body inside the block. A 303, and a 301 or 302 after a POST,
+        continue as a GET without the body, as browsers do; other methods are kept.
         NetError (TargetRefused, TargetUnreachable, FetchFailed) says what went wrong."""
         limits = self.limits
         target = url if isinstance(url, TargetURL) else parse_url(url, WEB_SCHEMES)
@@ -471,11 +489,16 @@ class Fetcher:
                 if target.origin != first:
                     sent = {k: v for k, v in sent.items() if k.lower() not in ORIGIN_BOUND_HEADERS}
                 response = self._client.send(
-                    self._client.build_request("GET", target.url, headers=sent), stream=True
+                    self._client.build_request(method, target.url, headers=sent, content=content),
+                    stream=True,
                 )
                 location = response.headers.get("location")
                 if response.status_code in REDIRECT_STATUSES and location:
                     response.close()
+                    if response.status_code == 303 or (
+                        response.status_code in (301, 302) and method == "POST"
+                    ):
+                        method, content = "GET", None
                     redirects.append(target.display)
                     if len(redirects) > limits.max_redirects:
                         raise TooManyRedirects(

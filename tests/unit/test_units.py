@@ -58,6 +58,8 @@ RELAXATIONS = "30-relaxations.conf"  # a kind's exceptions to the shared hardeni
 # where a reviewer sees it.
 EXPOSURE_CEILING = {
     "dgp-janitor.service": 1.1,
+    "dgp-scanner@api.service": 1.2,
+    "dgp-scanner@api-2.service": 1.2,
     "dgp-web.service": 1.1,
     "dgp-scanner@code.service": 1.2,
     "dgp-scanner@code-2.service": 1.2,

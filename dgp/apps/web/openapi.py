@@ -336,8 +336,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         created_at=_TIME,
         users={"type": "integer"},
         scans={"type": "integer"},
+        settings=_object([], allow_active_scans={"type": "boolean"}),
     ),
-    "OrganisationChange": _object(["name"], name={"type": "string", "pattern": _NAMED}),
+    "OrganisationChange": _object(
+        [],
+        name={"type": "string", "pattern": _NAMED},
+        settings=_object([], allow_active_scans={"type": "boolean"}),
+    ),
     "AuditPage": _page("AuditEntry"),
     "AuditEntry": _object(
         ["id", "action", "at"],

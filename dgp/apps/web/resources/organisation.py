@@ -1,4 +1,5 @@
-"""The caller's organisation: everyone sees it, its admins rename it."""
+"""The caller's organisation: everyone sees it, its admins rename it and change its
+settings (what its scans may do: `allow_active_scans`)."""
 
 from __future__ import annotations
 
@@ -29,13 +30,15 @@ class Organisation(Resource):
     api: ClassVar[Api] = {
         "GET": Op("Your organisation", returns="Organisation", tags=TAGS),
         "PATCH": Op(
-            "Rename your organisation",
+            "Rename your organisation or change its settings",
             returns="Organisation",
             body="OrganisationChange",
             errors=(409,),
-            example={"name": "Acme Zorg B.V."},
+            example={"name": "Acme Zorg B.V.", "settings": {"allow_active_scans": False}},
             description="Organisations themselves are created by the operator "
-            "(`dgp user create --create-org`), not through the API.",
+            "(`dgp user create --create-org`), not through the API. "
+            "`settings.allow_active_scans` lets the organisation's scans change their "
+            "target (the API scanner's `active` option); off by default.",
             tags=TAGS,
         ),
     }
@@ -45,13 +48,33 @@ class Organisation(Resource):
         resp.media = found(org, "organisation").to_dict()
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response) -> None:
-        name = field(read_json(req), "name", str)
+        body = read_json(req)
+        if "name" not in body and "settings" not in body:
+            raise bad_request("send 'name', 'settings' or both", "invalid_input")
         store = self.services.store
-        try:
-            org = self.services.db(store.rename_organisation, organisation(req), name)
-        except OrganisationExists as e:
-            raise conflict(str(e)) from None
-        except ValueError as e:
-            raise bad_request(str(e), "invalid_input") from None
-        audit(self.services, req, "organisation.renamed", "organisation", organisation(req))
+        org = None
+        if "settings" in body:
+            settings = field(body, "settings", dict)
+            try:
+                org = self.services.db(
+                    store.change_organisation_settings, organisation(req), settings
+                )
+            except ValueError as e:
+                raise bad_request(str(e), "invalid_input") from None
+            audit(
+                self.services,
+                req,
+                "organisation.settings_changed",
+                "organisation",
+                organisation(req),
+            )
+        if "name" in body:
+            name = field(body, "name", str)
+            try:
+                org = self.services.db(store.rename_organisation, organisation(req), name)
+            except OrganisationExists as e:
+                raise conflict(str(e)) from None
+            except ValueError as e:
+                raise bad_request(str(e), "invalid_input") from None
+            audit(self.services, req, "organisation.renamed", "organisation", organisation(req))
         resp.media = found(org, "organisation").to_dict()

@@ -18,7 +18,7 @@ import falcon
 import redis
 
 from dgp import kinds
-from dgp.apps.web.errors import ApiError, bad_request, too_large, unavailable
+from dgp.apps.web.errors import ApiError, bad_request, forbidden, too_large, unavailable
 from dgp.apps.web.openapi import LIMIT, OFFSET, Op
 from dgp.apps.web.resources.common import (
     Api,
@@ -190,6 +190,7 @@ class Scans(Resource):
             options, spec, is_admin=user.role == "admin", settings=self.services.settings
         )
         store = self.services.store
+        self._organisation_allows(user.organisation_id, spec, options)
         # another organisation's scan ids or credential are as unknown as missing ones
         scan = invalid(
             lambda: self.services.db(  # audited as "scan.started" in the same transaction
@@ -214,6 +215,22 @@ class Scans(Resource):
             self.services.db(store.fail_scan, scan.id, "the job queue refused the job")
             raise unavailable("the job queue refused the job; try again later") from None
         return scan.to_dict()
+
+    def _organisation_allows(self, org: str, spec: KindSpec, options: dict[str, Any]) -> None:
+        """Options the organisation's admins must allow first (ORGANISATION_GATED of the
+        kind's options type): refused with 403, saying which setting, when they have not."""
+        gated = getattr(spec.options, "ORGANISATION_GATED", {})
+        asked = [name for name in gated if options.get(name) is True]
+        if not asked:
+            return
+        found = self.services.db(self.services.store.get_organisation, org)
+        for name in asked:
+            if found is None or not found.allows(gated[name]):
+                raise forbidden(
+                    f"option {name!r} is not allowed for this organisation: an admin of the "
+                    f"organisation must first turn on the setting {gated[name]!r} "
+                    "(PATCH /api/v1/organisation)"
+                )
 
     def _from_form(self, req: falcon.Request) -> tuple[str, str, dict[str, Any], str]:
         """kind, target, options and the stored upload's id from a multipart body."""

@@ -1,0 +1,1 @@
+"""The API scanner kind (SPEC 3.9)."""
