@@ -132,7 +132,7 @@ def big_table(conn: Any, dialect: str, count: int, name: str = "bestellingen") -
     cur.execute(ddl(dialect, name, columns))
     if dialect == "postgresql":
         cur.execute(
-            f"INSERT INTO {name} SELECT g, g % 1000, (g % 500) + 0.5, "
+            f"INSERT INTO {name} SELECT g, g %% 1000, (g %% 500) + 0.5, "
             "timestamp '2024-01-01' + g * interval '1 minute' FROM generate_series(1, %s) g",
             (count,),
         )

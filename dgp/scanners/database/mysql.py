@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import re
 import socket
 import ssl
 from typing import Any
@@ -88,7 +89,7 @@ class MysqlSource:
             "password": password or "",
             "database": self.target.database or None,
             "connect_timeout": o.connect_seconds,
-            "read_timeout": timeout,
+            "read_timeout": o.connect_seconds,  # the handshake; statements get more below
             "write_timeout": timeout,
             "charset": "utf8mb4",
             "autocommit": False,
@@ -102,8 +103,16 @@ class MysqlSource:
             params["port"] = checked.target.port
             params["ssl"] = _tls_context(o)
         try:
-            conn = pymysql.connect(**params)
-            conn.connect(self._dial(checked) if checked is not None else None)
+            try:
+                conn = pymysql.connect(**params)
+                conn.connect(self._dial(checked) if checked is not None else None)
+            except pymysql.err.OperationalError as e:
+                if o.tls != "prefer" or "SSL is required" not in _reason(e):
+                    raise
+                params.pop("ssl")  # the server offers no TLS: "prefer" goes on without
+                conn = pymysql.connect(**params)
+                conn.connect(self._dial(checked) if checked is not None else None)
+            conn._read_timeout = timeout  # PyMySQL applies it at every read
             _session(conn, o)
         except pymysql.err.OperationalError as e:
             code = e.args[0] if e.args else 0
@@ -155,7 +164,10 @@ class MysqlSource:
             for schema, name, kind, rows in cur.fetchall():
                 view = kind == "VIEW"
                 found[(schema, name)] = Table(
-                    schema, name, "view" if view else "table", int(rows) if rows else None
+                    schema,
+                    name,
+                    "view" if view else "table",
+                    estimated_rows=int(rows) if rows is not None else None,
                 )
             cur.execute(
                 "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, "
@@ -187,7 +199,7 @@ class MysqlSource:
     ) -> None:
         """SELECT granted to PUBLIC (MariaDB 10.11+) or to the anonymous user, on the
         table or its whole schema: as far as the scan's user may see grants."""
-        everyone = "GRANTEE = 'PUBLIC' OR GRANTEE LIKE '''''@%%'"
+        everyone = "GRANTEE LIKE '''PUBLIC''@%%' OR GRANTEE LIKE '''''@%%'"
         cur.execute(
             "SELECT TABLE_SCHEMA, TABLE_NAME, GRANTEE FROM information_schema.TABLE_PRIVILEGES "
             f"WHERE PRIVILEGE_TYPE = 'SELECT' AND ({everyone}) AND {where}",
@@ -205,6 +217,16 @@ class MysqlSource:
             for (s, _), table in found.items():
                 if s == schema and table.public_select is None:
                     table.public_select = _who(grantee)
+        # a user who may not list other grants still sees its own, PUBLIC's among them
+        cur.execute("SHOW GRANTS")
+        for (line,) in cur.fetchall():
+            match = _PUBLIC_GRANT.match(str(line))
+            if match is None or not re.search(r"\bSELECT\b|ALL PRIVILEGES", match["what"]):
+                continue
+            schema, name = _unquote(match["schema"]), _unquote(match["table"])
+            for (s, n), table in found.items():
+                if s == schema and name in ("*", n) and table.public_select is None:
+                    table.public_select = "PUBLIC"
 
     def readers(self, table: Table) -> list[str]:
         return []  # other accounts' grants are only visible to an administrator
@@ -310,12 +332,22 @@ class _Statement:
         raise TableError(f"the server refused the query: {_reason(error)}") from None
 
 
+_PUBLIC_GRANT = re.compile(
+    r"^GRANT (?P<what>.+?) ON (?P<schema>`(?:[^`]|``)+`|\*)\.(?P<table>`(?:[^`]|``)+`|\*) "
+    r"TO PUBLIC\b"
+)
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1].replace("``", "`") if name.startswith("`") else name
+
+
 def _q(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
 def _who(grantee: str) -> str:
-    return "PUBLIC" if grantee == "PUBLIC" else "the anonymous user"
+    return "PUBLIC" if grantee.startswith("'PUBLIC'") else "the anonymous user"
 
 
 def _reason(error: Exception) -> str:
