@@ -11,6 +11,8 @@ input error (with a message on stderr).
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from dgp.cli.progress import ProgressBar
 from dgp.config import HashKeyError, load_hash_key
 from dgp.domain import inputs
 from dgp.domain.baseline import Baseline, BaselineError
+from dgp.domain.credential import Credential, CredentialKind, Secret
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob
 from dgp.domain.options import OptionsError, ScanOptions
 from dgp.domain.severity import Severity
@@ -77,6 +80,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--max-bytes", type=int, help="stop after reading this many bytes")
     p.add_argument("--max-file-bytes", type=int, help="skip files larger than this")
     p.add_argument("--timeout", type=float, help="stop after this many seconds")
+    secret = p.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-file", type=Path, metavar="FILE", help="database: read the password from FILE"
+    )
+    secret.add_argument(
+        "--password-env", metavar="VAR", help="database: read the password from variable VAR"
+    )
+    secret.add_argument(
+        "--ask-password", action="store_true", help="database: ask for the password"
+    )
     p.add_argument(
         "--option",
         action="append",
@@ -151,6 +164,27 @@ def _job(args: argparse.Namespace) -> ScanJob:
     return ScanJob(args.kind, target, _options(args), questionnaire=questionnaire)
 
 
+def _credential(args: argparse.Namespace) -> Credential | None:
+    """The password of a database scan, from a file, a variable or a prompt: never an
+    argument (the process list shows those) nor the target (stored and shown)."""
+    if args.password_file is not None:
+        try:
+            text = args.password_file.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as e:
+            raise ScanInputError(f"cannot read {args.password_file}: {e.strerror}") from None
+    elif args.password_env is not None:
+        if args.password_env not in os.environ:
+            raise ScanInputError(f"the variable {args.password_env} is not set")
+        text = os.environ[args.password_env]
+    elif args.ask_password:
+        text = getpass.getpass("database password: ")
+    else:
+        return None
+    if not text:
+        raise ScanInputError("the password is empty")
+    return Credential("cli", "cli", CredentialKind.DATABASE_PASSWORD, Secret(text))
+
+
 def run(args: argparse.Namespace) -> int:
     bar = ProgressBar()
     try:
@@ -158,7 +192,9 @@ def run(args: argparse.Namespace) -> int:
         if args.baseline is not None:
             job.baseline = Baseline.load(args.baseline)
         scan = kinds.get(args.kind).scan_function()
-        result = scan(job, ScanInputs(hash_key=load_hash_key(), progress=bar))
+        credential = _credential(args)
+        inputs = ScanInputs(hash_key=load_hash_key(), progress=bar, credential=credential)
+        result = scan(job, inputs)
     except (ScanInputError, BaselineError, HashKeyError) as e:
         bar.close()
         print(f"dgp scan: error: {e}", file=sys.stderr)

@@ -389,3 +389,23 @@ def _cred(seeded: Seeded) -> Any:
     from dgp.domain.credential import Credential, CredentialKind, Secret
 
     return Credential("c", "db", CredentialKind.DATABASE_PASSWORD, Secret(seeded.password))
+
+
+def test_the_cli_reads_the_password_from_a_variable_or_a_file(
+    postgres: Seeded, tmp_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    from dgp import cli
+
+    monkeypatch.setenv("DGP_HASH_KEY", HASH_KEY.hex())
+    monkeypatch.setenv("DB_PASSWORD", postgres.password)
+    secret = tmp_path / "pw"
+    secret.write_text(postgres.password + "\n")
+    common = ["scan", "database", postgres.target, "--format", "json"]
+    common += ["--option", f"user={postgres.user}"]
+    for how in (["--password-env", "DB_PASSWORD"], ["--password-file", str(secret)]):
+        assert cli.main([*common, *how]) == 0
+        out = capsys.readouterr().out
+        assert "database.pii.bsn_column" in out and postgres.password not in out
+    monkeypatch.setenv("DB_PASSWORD", "wrong")
+    assert cli.main([*common, "--password-env", "DB_PASSWORD"]) == 2
+    assert "the user or password is wrong" in capsys.readouterr().err
