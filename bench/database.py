@@ -10,8 +10,12 @@ columns, and one table of 1,000,000 rows. Printed per engine:
 - rows sampled per second, and the share of the scan's time spent in the engine;
 - the same-run baseline: reading the 1M-row table whole through the same driver (what
   copying it would cost), and the ratio of the sampled step to it;
-- peak Python memory during the scan (tracemalloc) against the big table's size on
-  disk: the memory is bounded by the sample, not the table.
+- peak Python memory during a second scan (tracemalloc, which slows Python down, so it
+  is never on during the timed one) against the big table's size on disk: the memory is
+  bounded by the sample, not the table.
+The machine may be shared: the load average (os.getloadavg) is printed before and after
+each timed scan, and the scan's CPU seconds next to its wall-clock seconds.
+`--profile FILE` writes a cProfile of the timed scan (pstats format).
 The databases and the login role are dropped at the end.
 """
 
@@ -20,19 +24,22 @@ from __future__ import annotations
 import _bench_path  # noqa: F401  (first: keeps bench/ off the import path)
 
 import argparse
+import cProfile
 import itertools
 import json
+import os
 import secrets
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import psycopg2
 import pymysql
 
 from dgp.domain.credential import Credential, CredentialKind, Secret
-from dgp.domain.job import ScanInputs, ScanJob
+from dgp.domain.job import ScanInputs, ScanJob, ScanResult
 from dgp.engine import detector
 from dgp.scanners.database import scanner
 from dgp.scanners.database.options import DatabaseOptions
@@ -45,6 +52,7 @@ GENERATED = (
     "id {id}, naam {text}, email {text}, telefoon {text}, bedrag {money}, "
     "omschrijving {text}, aangemaakt {time}"
 )
+GENERATED_ROWS = 5000  # per generated table; values differ between tables (no cache helps)
 
 
 class Made:
@@ -73,8 +81,9 @@ def make_postgres(tables: int, rows: int) -> tuple[Made, Callable[[], float], in
             cur.execute(f"CREATE TABLE gen{i} ({GENERATED.format(**types)})")
             cur.execute(
                 f"INSERT INTO gen{i} SELECT g, 'Klant ' || g, 'klant' || g || '@voorbeeld.nl', "
-                "'06' || (10000000 + g), g % 300, 'artikel ' || (g % 17), now() "
-                "FROM generate_series(1, 5000) g"
+                "'06' || (10000000 + g), g %% 300, 'artikel ' || (g %% 17), now() "
+                "FROM generate_series(%s, %s) g",
+                (i * GENERATED_ROWS + 1, (i + 1) * GENERATED_ROWS),
             )
         cur.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {user}")
         cur.execute("ANALYZE")
@@ -118,10 +127,11 @@ def make_mariadb(tables: int, rows: int) -> tuple[Made, Callable[[], float], int
     with root.cursor() as cur:
         for i in range(tables - len(db.TABLES) - 1):
             cur.execute(f"CREATE TABLE gen{i} ({GENERATED.format(**types)})")
+            low, high = i * GENERATED_ROWS + 1, (i + 1) * GENERATED_ROWS
             cur.execute(
                 f"INSERT INTO gen{i} SELECT seq, CONCAT('Klant ', seq), "
                 "CONCAT('klant', seq, '@voorbeeld.nl'), CONCAT('06', 10000000 + seq), "
-                "seq % 300, CONCAT('artikel ', seq % 17), now() FROM seq_1_to_5000"
+                f"seq % 300, CONCAT('artikel ', seq % 17), now() FROM seq_{low}_to_{high}"
             )
         cur.execute(f"DROP USER IF EXISTS '{user}'@'127.0.0.1'")
         cur.execute(f"CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY %s", (password,))
@@ -151,7 +161,9 @@ def make_mariadb(tables: int, rows: int) -> tuple[Made, Callable[[], float], int
     return Made(f"mysql://127.0.0.1:3316/{name}", user, password, drop), full_read, size
 
 
-def measure(engine: str, made: Made, full_read: Callable[[], float], size: int) -> dict[str, Any]:
+def measure(
+    engine: str, made: Made, full_read: Callable[[], float], size: int, profile: str | None
+) -> dict[str, Any]:
     events: list[tuple[float, str]] = []
     engine_seconds = [0.0]
     original = detector.Detector.detect
@@ -164,25 +176,38 @@ def measure(engine: str, made: Made, full_read: Callable[[], float], size: int) 
             engine_seconds[0] += time.perf_counter() - started
 
     scanner.warm_up()
-    detector.Detector.detect = timed  # type: ignore[method-assign]
     options = DatabaseOptions(user=made.user, allow_private_hosts=True)
     secret = Credential("b", "bench", CredentialKind.DATABASE_PASSWORD, Secret(made.password))
     inputs = ScanInputs(
         b"b" * 32, lambda _p, m: events.append((time.perf_counter(), m)), credential=secret
     )
-    tracemalloc.start()
-    started = time.perf_counter()
+    job = ScanJob("database", made.target, options)
+    load_before = os.getloadavg()
+    profiler = cProfile.Profile() if profile else None
+    detector.Detector.detect = timed  # type: ignore[method-assign]
+    started, cpu = time.perf_counter(), time.process_time()
     try:
-        result = scanner.scan(ScanJob("database", made.target, options), inputs)
+        if profiler is not None:
+            profiler.enable()
+        result = scanner.scan(job, inputs)
     finally:
+        if profiler is not None:
+            profiler.disable()
         detector.Detector.detect = original  # type: ignore[method-assign]
-    total = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu
+    load_after = os.getloadavg()
+    if profiler is not None and profile:
+        profiler.dump_stats(f"{profile}.{engine}")
     big_step = None
     for (at, message), (after, _) in itertools.pairwise(events):
         if message.endswith(f".{BIG}"):
             big_step = after - at
+    tracemalloc.start()
+    try:
+        again = scanner.scan(job, replace(inputs, progress=None))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     data_map = json.loads(result.artefacts[0].data)
     rows = data_map["totals"]["rows_sampled"]
     baseline = full_read()
@@ -190,7 +215,11 @@ def measure(engine: str, made: Made, full_read: Callable[[], float], size: int) 
         "engine": engine,
         "tables": data_map["totals"]["tables"],
         "findings": len(result.findings),
+        "same_findings_again": _found(result) == _found(again),
         "scan_seconds": total,
+        "scan_cpu_seconds": cpu,
+        "load_before": load_before,
+        "load_after": load_after,
         "big_table_seconds": big_step,
         "rows_sampled": rows,
         "rows_per_second": rows / total,
@@ -203,11 +232,20 @@ def measure(engine: str, made: Made, full_read: Callable[[], float], size: int) 
     }
 
 
+def _found(result: ScanResult) -> set[tuple[str, str | None]]:
+    return {(f.rule_id, f.location.path) for f in result.findings}
+
+
+def _load(figures: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in figures)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--tables", type=int, default=50)
     parser.add_argument("--engine", choices=("postgres", "mariadb", "both"), default="both")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile of the timed scan")
     args = parser.parse_args()
     engines = ("postgres", "mariadb") if args.engine == "both" else (args.engine,)
     for engine in engines:
@@ -216,18 +254,23 @@ def main() -> None:
         made, full_read, size = make(args.tables, args.rows)
         print(f"{engine}: {args.tables} tables made in {time.perf_counter() - built:.1f} s")
         try:
-            r = measure(engine, made, full_read, size)
+            r = measure(engine, made, full_read, size, args.profile)
         finally:
             made.drop()
         print(
             f"  whole database: {r['scan_seconds']:.2f} s for {r['tables']} tables "
-            f"(target < 60 s), {r['findings']} findings\n"
+            f"(target < 60 s; {r['scan_cpu_seconds']:.2f} s of CPU in this process), "
+            f"{r['findings']} findings (the same in the memory pass: "
+            f"{r['same_findings_again']})\n"
+            f"  load average before {_load(r['load_before'])}, after {_load(r['load_after'])} "
+            f"({os.cpu_count()} CPUs)\n"
             f"  {args.rows:,}-row table: {r['big_table_seconds']:.2f} s sampled and classified "
             f"(target < 10 s); reading it whole: {r['full_read_seconds']:.2f} s "
             f"(ratio {r['sampled_vs_full_read']:.3f})\n"
             f"  rows sampled: {r['rows_sampled']:,} ({r['rows_per_second']:,.0f} rows/s); "
             f"engine share of the scan time: {r['engine_share']:.0%}\n"
-            f"  memory: peak {r['peak_python_mib']:.1f} MiB of Python objects for "
+            f"  memory (a second scan, traced): peak {r['peak_python_mib']:.1f} MiB of Python "
+            "objects for "
             f"{r['bytes_read'] / 2**20:.1f} MiB of sampled values; the big table is "
             f"{r['big_table_mib']:.0f} MiB on disk"
         )
