@@ -52,6 +52,8 @@ scan-demo: deps venv
 	$(BIN)/dgp scan code samples/code
 	@echo "== document scan of samples/documents =="
 	$(BIN)/dgp scan document samples/documents
+	@echo "== database scan of samples/database/crm.sqlite =="
+	$(BIN)/dgp scan database samples/database/crm.sqlite
 
 services:
 	bash tests/services/up.sh

@@ -74,6 +74,7 @@ for kind in $kinds; do
         document) sample=documents ;;
         website) sample=website ;;
         api) sample=api ;;
+        database) sample=database/crm.sqlite ;;  # a SQLite file, uploaded
         *) fail "no bundled sample for the $kind scanner (add one under samples/)" ;;
     esac
     echo "-- $kind: samples/$sample"

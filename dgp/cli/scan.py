@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import logging
 import os
 import signal
@@ -36,7 +37,7 @@ from dgp.cli.progress import ProgressBar
 from dgp.config import HashKeyError, load_hash_key
 from dgp.domain import inputs
 from dgp.domain.baseline import Baseline, BaselineError
-from dgp.domain.credential import Credential
+from dgp.domain.credential import Credential, CredentialKind, Secret
 from dgp.domain.finding import Finding
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob
 from dgp.domain.options import OptionsError, ScanOptions
@@ -107,6 +108,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--max-bytes", type=int, help="stop after reading this many bytes")
     p.add_argument("--max-file-bytes", type=int, help="skip files larger than this")
     p.add_argument("--timeout", type=float, help="stop after this many seconds")
+    secret = p.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-file", type=Path, metavar="FILE", help="database: read the password from FILE"
+    )
+    secret.add_argument(
+        "--password-env", metavar="VAR", help="database: read the password from variable VAR"
+    )
+    secret.add_argument(
+        "--ask-password", action="store_true", help="database: ask for the password"
+    )
     p.add_argument(
         "--jobs",
         type=int,
@@ -239,10 +250,18 @@ def _job(args: argparse.Namespace) -> ScanJob:
 
 
 def _credential(args: argparse.Namespace) -> Credential | None:
+    """The scan's credential: a stored one named by --credential, or a database password
+    from --password-file, --password-env or --ask-password."""
+    if args.credential:
+        if args.password_file or args.password_env or args.ask_password:
+            raise ScanInputError("give either --credential or a password, not both")
+        return _stored_credential(args)
+    return _password(args)
+
+
+def _stored_credential(args: argparse.Namespace) -> Credential:
     """The stored credential named by --credential, decrypted here (the service settings
     give the database and the credentials key); ScanInputError says why not."""
-    if not args.credential:
-        return None
     if not args.org:
         raise ScanInputError("--credential needs --org (the organisation it belongs to)")
     from dgp.cli.accounts import CommandError
@@ -257,6 +276,27 @@ def _credential(args: argparse.Namespace) -> Credential | None:
         raise ScanInputError(f"no credential {args.credential} in {args.org!r}") from None
     except (CommandError, SettingsError, ValueError) as e:
         raise ScanInputError(f"the credential cannot be read: {e}") from None
+
+
+def _password(args: argparse.Namespace) -> Credential | None:
+    """The password of a database scan, from a file, a variable or a prompt: never an
+    argument (the process list shows those) nor the target (stored and shown)."""
+    if args.password_file is not None:
+        try:
+            text = args.password_file.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as e:
+            raise ScanInputError(f"cannot read {args.password_file}: {e.strerror}") from None
+    elif args.password_env is not None:
+        if args.password_env not in os.environ:
+            raise ScanInputError(f"the variable {args.password_env} is not set")
+        text = os.environ[args.password_env]
+    elif args.ask_password:
+        text = getpass.getpass("database password: ")
+    else:
+        return None
+    if not text:
+        raise ScanInputError("the password is empty")
+    return Credential("cli", "cli", CredentialKind.DATABASE_PASSWORD, Secret(text))
 
 
 def run(args: argparse.Namespace) -> int:

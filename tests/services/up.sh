@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Start the real services the integration tier needs, on this machine, idempotently:
 # a Redis of its own on 127.0.0.1:6399 (appendonly, noeviction, data under
-# /var/tmp/dgp-test-redis) and the Debian PostgreSQL 15 cluster, with a superuser role for
-# the user running the tests (peer authentication over the unix socket: no password).
+# /var/tmp/dgp-test-redis), the Debian PostgreSQL 15 cluster, with a superuser role for
+# the user running the tests (peer authentication over the unix socket: no password), and
+# a MariaDB server of its own on 127.0.0.1:3316 and /run/dgp-test-mariadb/mysqld.sock
+# (the database scanner's tests; root by unix_socket authentication only, no password:
+# the tests make a user with a generated password and databases of their own).
 # Tests make their own databases and key prefixes and remove them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,6 +13,7 @@ cd "$(dirname "$0")/../.."
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
+[ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -34,4 +38,28 @@ me=$(id -un)
 if ! su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$me'\"" | grep -q 1; then
     su postgres -c "psql -qc 'CREATE ROLE \"$me\" SUPERUSER LOGIN'"
 fi
-echo "services up: redis 127.0.0.1:6399, postgresql 15 (unix socket)"
+# MariaDB: our own server (never the machine's), data under /var/tmp/dgp-test-mariadb.
+MARIADB_DIR="${DGP_TEST_MARIADB_DIR:-/var/tmp/dgp-test-mariadb}"
+MARIADB_RUN=/run/dgp-test-mariadb
+mkdir -p "$MARIADB_RUN"
+chown mysql:mysql "$MARIADB_RUN"
+if ! mariadb-admin --socket="$MARIADB_RUN/mysqld.sock" ping >/dev/null 2>&1; then
+    if [ ! -d "$MARIADB_DIR/data/mysql" ]; then
+        mkdir -p "$MARIADB_DIR/data"
+        chown -R mysql:mysql "$MARIADB_DIR"
+        mariadb-install-db --user=mysql --datadir="$MARIADB_DIR/data" \
+            --auth-root-authentication-method=socket --skip-test-db >/dev/null
+    fi
+    # setsid: the server outlives this script and the shell that ran it
+    setsid mariadbd --user=mysql --datadir="$MARIADB_DIR/data" --bind-address=127.0.0.1 \
+        --port=3316 --socket="$MARIADB_RUN/mysqld.sock" --pid-file="$MARIADB_RUN/mysqld.pid" \
+        --log-error="$MARIADB_DIR/error.log" --skip-name-resolve --max-connections=200 \
+        </dev/null >/dev/null 2>&1 &
+    for _ in $(seq 100); do
+        mariadb-admin --socket="$MARIADB_RUN/mysqld.sock" ping >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+fi
+mariadb-admin --socket="$MARIADB_RUN/mysqld.sock" ping >/dev/null
+echo "services up: redis 127.0.0.1:6399, postgresql 15 (unix socket)," \
+    "mariadb 127.0.0.1:3316 ($MARIADB_RUN/mysqld.sock)"

@@ -1,0 +1,1 @@
+"""The database kind: personal data in PostgreSQL, MySQL/MariaDB and SQLite, sampled."""
