@@ -1,13 +1,19 @@
-"""OCR with Tesseract, for scanned PDF pages (and any other image of text).
+"""OCR with Tesseract, for scanned PDF pages and images (the document and image kinds).
 
 Optional at run time: without the `tesseract` binary, the Dutch and English
 language packs, or the pytesseract package, `ocr_available()` is False and
 callers report that instead of failing.
+
+One Tesseract process per call, killed when its time is up (pytesseract kills it on
+its timeout), running one OpenMP thread unless the environment (the unit's drop-in)
+sets OMP_THREAD_LIMIT: a scanner's CPU is its unit's, shared by its jobs.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -18,6 +24,22 @@ OCR_LANGUAGES = "nld+eng"
 OCR_TIMEOUT_SECONDS = 120  # one image; Tesseract is killed after this
 MIN_IMAGE_SIDE = 32  # smaller images are icons and rules, not text
 MAX_OCR_PIXELS = 40_000_000  # bigger scans are shrunk first: same text, bounded time
+MIN_WORD_CONFIDENCE = 0.0  # Tesseract's -1 marks layout rows, not words
+
+
+class OcrTimeout(RuntimeError):
+    """Tesseract ran past its time limit and was killed."""
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """A word Tesseract read, with its box in the image's own pixels (left, top, right,
+    bottom) and the line it stands on (block, paragraph, line numbers)."""
+
+    text: str
+    box: tuple[int, int, int, int]
+    line: tuple[int, int, int]
+    confidence: float  # 0..100
 
 
 @cache
@@ -34,19 +56,79 @@ def ocr_available() -> bool:
     return set(OCR_LANGUAGES.split("+")) <= languages
 
 
-def ocr_image(image: Image) -> str:
-    """The text Tesseract reads in `image`; "" for images too small to hold text.
-
-    Raises whatever pytesseract raises (TesseractError, RuntimeError on timeout).
-    """
-    import pytesseract
-
+def _prepared(image: Image) -> tuple[Image, float] | None:
+    """The image as Tesseract gets it and the scale applied; None when too small."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     if image.width < MIN_IMAGE_SIDE or image.height < MIN_IMAGE_SIDE:
-        return ""
+        return None
+    scale = 1.0
     if image.width * image.height > MAX_OCR_PIXELS:
         scale = (MAX_OCR_PIXELS / (image.width * image.height)) ** 0.5
         image = image.resize((int(image.width * scale), int(image.height * scale)))
     if image.mode not in ("1", "L", "RGB"):
         image = image.convert("RGB")
-    text = pytesseract.image_to_string(image, lang=OCR_LANGUAGES, timeout=OCR_TIMEOUT_SECONDS)
+    return image, scale
+
+
+def _timed(call, *args, **kwargs):  # type: ignore[no-untyped-def]
+    try:
+        return call(*args, **kwargs)
+    except RuntimeError as e:
+        if "timeout" in str(e).lower():
+            raise OcrTimeout(str(e)) from None
+        raise
+
+
+def ocr_image(image: Image, timeout: float = OCR_TIMEOUT_SECONDS) -> str:
+    """The text Tesseract reads in `image`; "" for images too small to hold text.
+
+    Raises OcrTimeout after `timeout` seconds, or whatever pytesseract raises
+    (TesseractError).
+    """
+    import pytesseract
+
+    prepared = _prepared(image)
+    if prepared is None:
+        return ""
+    text = _timed(
+        pytesseract.image_to_string, prepared[0], lang=OCR_LANGUAGES, timeout=max(timeout, 0.1)
+    )
     return str(text).strip()
+
+
+def ocr_words(image: Image, timeout: float = OCR_TIMEOUT_SECONDS) -> list[OcrWord]:
+    """The words Tesseract reads in `image` with their boxes, in reading order.
+
+    Boxes are in `image`'s pixels even when a large image was shrunk for Tesseract.
+    Raises as ocr_image does.
+    """
+    import pytesseract
+
+    prepared = _prepared(image)
+    if prepared is None:
+        return []
+    small, scale = prepared
+    data = _timed(
+        pytesseract.image_to_data,
+        small,
+        lang=OCR_LANGUAGES,
+        timeout=max(timeout, 0.1),
+        output_type=pytesseract.Output.DICT,
+    )
+    words: list[OcrWord] = []
+    for i, text in enumerate(data["text"]):
+        confidence = float(data["conf"][i])
+        if not str(text).strip() or confidence < MIN_WORD_CONFIDENCE:
+            continue
+        left, top = data["left"][i] / scale, data["top"][i] / scale
+        right = left + data["width"][i] / scale
+        bottom = top + data["height"][i] / scale
+        words.append(
+            OcrWord(
+                text=str(text).strip(),
+                box=(int(left), int(top), int(round(right)), int(round(bottom))),
+                line=(int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i])),
+                confidence=confidence,
+            )
+        )
+    return words

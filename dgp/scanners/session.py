@@ -152,6 +152,7 @@ class ScanSession:
         exclude: frozenset[str] = frozenset(),
         context: str = "",
         keep: Callable[[Detection], bool] | None = None,
+        locate: Callable[[Location, int, int], Location] | None = None,
     ) -> int:
         """Detect in one run of text; `location` says where the text starts.
 
@@ -160,8 +161,10 @@ class ScanSession:
         such as a table cell's column header ("bsn"): it counts as context words,
         but nothing in it is reported. `keep`, when given, decides per detection
         whether it is reported (a website's own published contact address is not a
-        finding). Long texts are read in chunks, with the time limit checked between
-        them. Returns the number of detections.
+        finding). `locate`, when given, refines each finding's location from the
+        detection's start and end offsets in `text` (OCR text: the words' bounding box).
+        Long texts are read in chunks, with the time limit checked between them.
+        Returns the number of detections.
         """
         found, row, counted_to = 0, (location.line or 1), 0
         for start, end in _chunks(text):
@@ -185,6 +188,8 @@ class ScanSession:
                 column = det.start - (text.rfind("\n", 0, det.start) + 1) + 1
                 end_column = column + min(det.end, _line_end(text, det.start)) - det.start
                 where = replace(location, line=row, column=column, end_column=end_column)
+                if locate is not None:
+                    where = locate(where, det.start, det.end)
                 self._report(det, where, text, detections)
             found += len(detections)
         return found

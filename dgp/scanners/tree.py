@@ -168,6 +168,32 @@ def scan_text_file(session: ScanSession, path: Path, shown: str) -> str | None:
     return text
 
 
+def target_depth(job: ScanJob, inputs: ScanInputs) -> int:
+    """1 when the target is an archive (open_target unpacked it), so it counts as a level."""
+    top = inputs.upload if inputs.upload is not None else Path(job.target)
+    return 1 if archives.is_archive(top) and top.is_file() else 0
+
+
+@contextmanager
+def nested_archive(
+    session: ScanSession, path: Path, shown: str, depth: int
+) -> Iterator[Target | None]:
+    """An archive found among the files, unpacked for the time of the `with` (None, and
+    a finding that says why, when it is nested too deeply or refused)."""
+    if depth >= session.limits.max_archive_depth:
+        not_scanned(session, shown, f"archive nested deeper than {depth} levels")
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="dgp-archive-") as tmp:
+        try:
+            unpacked = archives.unpack(path, Path(tmp) / "x", session.limits)
+        except archives.ArchiveError as e:
+            not_scanned(session, shown, f"archive refused: {e.reason}")
+            yield None
+            return
+        yield Target(unpacked.root, refused=unpacked.refused)
+
+
 def not_scanned(session: ScanSession, path: str, reason: str) -> None:
     session.skip(reason)
     session.add(

@@ -8,10 +8,8 @@ cannot be read gives a finding that says why; it never stops the scan.
 from __future__ import annotations
 
 import re
-import tempfile
 from contextlib import suppress
 from dataclasses import replace
-from pathlib import Path
 
 import dgp.scanners.document.rules  # noqa: F401  (defines the rules used here)
 from dgp.documents import ExtractionError, Segment
@@ -25,7 +23,14 @@ from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import TreeEntry
 from dgp.scanners.session import ScanSession, StopScan
 from dgp.scanners.session import warm_up as session_warm_up
-from dgp.scanners.tree import Target, not_scanned, open_target, scan_files, scan_text_file
+from dgp.scanners.tree import (
+    Target,
+    nested_archive,
+    open_target,
+    scan_files,
+    scan_text_file,
+    target_depth,
+)
 
 EXTRA_PATTERNS: tuple[PatternSpec, ...] = ()  # the engine's patterns suffice
 
@@ -58,14 +63,8 @@ def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
         open_target(job, inputs, allow_git=False, time_left=session.remaining_seconds()) as target,
         suppress(StopScan),
     ):
-        _scan_target(session, target, prefix="", depth=_target_depth(job, inputs))
+        _scan_target(session, target, prefix="", depth=target_depth(job, inputs))
     return session.finish()
-
-
-def _target_depth(job: ScanJob, inputs: ScanInputs) -> int:
-    """1 when the target is an archive (open_target unpacked it), so it counts as a level."""
-    top = inputs.upload if inputs.upload is not None else Path(job.target)
-    return 1 if archives.is_archive(top) and top.is_file() else 0
 
 
 def _scan_target(session: ScanSession, target: Target, prefix: str, depth: int) -> None:
@@ -176,14 +175,6 @@ def _address_header(session: ScanSession, segment: Segment) -> None:
 
 
 def _scan_archive(session: ScanSession, entry: TreeEntry, shown: str, depth: int) -> None:
-    if depth >= session.limits.max_archive_depth:
-        not_scanned(session, shown, f"archive nested deeper than {depth} levels")
-        return
-    with tempfile.TemporaryDirectory(prefix="dgp-archive-") as tmp:
-        try:
-            unpacked = archives.unpack(entry.path, Path(tmp) / "x", session.limits)
-        except archives.ArchiveError as e:
-            not_scanned(session, shown, f"archive refused: {e.reason}")
-            return
-        inner = Target(unpacked.root, refused=unpacked.refused)
-        _scan_target(session, inner, prefix=f"{shown}!/", depth=depth + 1)
+    with nested_archive(session, entry.path, shown, depth) as inner:
+        if inner is not None:
+            _scan_target(session, inner, prefix=f"{shown}!/", depth=depth + 1)
