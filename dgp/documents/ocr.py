@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -70,7 +71,8 @@ def _prepared(image: Image) -> tuple[Image, float] | None:
     return image, scale
 
 
-def _timed(call, *args, **kwargs):  # type: ignore[no-untyped-def]
+def _timed(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a pytesseract call; its timeout (the process killed) as OcrTimeout."""
     try:
         return call(*args, **kwargs)
     except RuntimeError as e:
@@ -126,7 +128,7 @@ def ocr_words(image: Image, timeout: float = OCR_TIMEOUT_SECONDS) -> list[OcrWor
         words.append(
             OcrWord(
                 text=str(text).strip(),
-                box=(int(left), int(top), int(round(right)), int(round(bottom))),
+                box=(int(left), int(top), round(right), round(bottom)),
                 line=(int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i])),
                 confidence=confidence,
             )
