@@ -63,6 +63,8 @@ EXPOSURE_CEILING = {
     "dgp-scanner@code-2.service": 1.2,
     "dgp-scanner@document.service": 1.2,
     "dgp-scanner@document-2.service": 1.2,
+    "dgp-scanner@image.service": 1.2,
+    "dgp-scanner@image-2.service": 1.2,
     # Chromium: W^X memory for V8, namespaces for its own sandbox (30-relaxations.conf)
     "dgp-scanner@website.service": 2.0,
     "dgp-scanner@website-2.service": 2.0,

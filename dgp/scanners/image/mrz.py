@@ -107,18 +107,23 @@ def parse_lines(lines: list[str]) -> list[Mrz]:
     return found
 
 
-def _fit(line: str, length: int) -> str | None:
-    """The line at its format's length: filler lost at the end is put back."""
+def _fit(line: str, length: int, names: bool = False) -> str | None:
+    """The line at its format's length: filler lost at the end is put back (OCR drops
+    runs of '<'; a line that ends in filler, or the names line, has no check digit
+    there)."""
     if len(line) == length:
         return line
-    if length - 2 <= len(line) < length and line.endswith("<"):
+    if len(line) < length and (names or line.endswith("<")):
         return line.ljust(length, "<")
     return None
 
 
 def _parse_at(lines: list[str], i: int) -> Mrz | None:
     for name, count, length in FORMATS:
-        group = [_fit(line, length) for line in lines[i : i + count]]
+        names_line = 2 if name == "TD1" else 0
+        group = [
+            _fit(line, length, names=n == names_line) for n, line in enumerate(lines[i : i + count])
+        ]
         if len(group) < count or any(g is None for g in group):
             continue
         fitted = tuple(g for g in group if g is not None)
