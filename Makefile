@@ -52,6 +52,8 @@ scan-demo: deps venv
 	$(BIN)/dgp scan code samples/code
 	@echo "== document scan of samples/documents =="
 	$(BIN)/dgp scan document samples/documents
+	@echo "== image scan of samples/image =="
+	$(BIN)/dgp scan image samples/image
 
 services:
 	bash tests/services/up.sh

@@ -69,6 +69,7 @@ for kind in $kinds; do
         code) sample=code ;;
         document) sample=documents ;;
         website) sample=website ;;
+        image) sample=image ;;
         *) fail "no bundled sample for the $kind scanner (add one under samples/)" ;;
     esac
     echo "-- $kind: samples/$sample"

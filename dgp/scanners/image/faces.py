@@ -16,7 +16,7 @@ from PIL import Image
 
 from dgp.scanners.image.ocrtext import Box
 
-DETECT_SIDE = 1280  # faces are looked for on a copy at most this size
+DETECT_SIDE = 800  # faces are looked for on a copy at most this size
 MIN_FACE_SHARE = 0.04  # of the shorter side: smaller blobs are texture, not faces
 _lock = threading.Lock()
 
@@ -50,10 +50,10 @@ def detect_faces(image: Image.Image) -> list[Box]:
     default, alt2 = _cascades()
     with _lock:  # a CascadeClassifier is not safe across threads
         found = default.detectMultiScale(  # type: ignore[attr-defined]
-            pixels, scaleFactor=1.1, minNeighbors=6, minSize=(side, side)
+            pixels, scaleFactor=1.15, minNeighbors=6, minSize=(side, side)
         )
         confirm = alt2.detectMultiScale(  # type: ignore[attr-defined]
-            pixels, scaleFactor=1.1, minNeighbors=3, minSize=(side, side)
+            pixels, scaleFactor=1.15, minNeighbors=3, minSize=(side, side)
         )
     boxes = [_box(f, scale) for f in found]
     confirmed = [_box(f, scale) for f in confirm]
