@@ -196,6 +196,7 @@ def test_images_without_people_have_no_faces(tmp_path: Path, image: Image.Image)
         (".webp", {"lossless": True}),
         (".tiff", {}),
         (".pdf", {"resolution": 150}),
+        (".heic", {"quality": 95}),  # pillow-heif registers the format
     ],
 )
 def test_a_qr_code_with_an_email_in_every_format(
