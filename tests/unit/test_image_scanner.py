@@ -99,7 +99,7 @@ def test_a_wrong_check_digit_is_an_unverified_identity_document(tmp_path: Path) 
 
 @needs_ocr
 def test_ocr_past_its_time_limit_is_stopped_and_said(tmp_path: Path) -> None:
-    noise = np.random.default_rng(7).integers(0, 256, (1600, 1600), dtype=np.uint8)
+    noise = np.random.default_rng(7).integers(0, 256, (4000, 4000), dtype=np.uint8)
     path = f.save(Image.fromarray(noise).convert("RGB"), tmp_path / "noise.png")
     started = time.monotonic()
     result = scan(path, faces=False, barcodes=False, ocr_seconds=1, preprocess=False)
