@@ -8,6 +8,7 @@ known personal data below and, where a test checks them, the boxes it drew.
 from __future__ import annotations
 
 import io
+import random
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 FACE_PHOTO = Path(__file__).parent / "images" / "astronaut.jpg"
 
 BSN = "111222333"
@@ -226,3 +228,111 @@ def face_photo() -> Image.Image:
 def save(image: Image.Image, path: Path, **kwargs: object) -> Path:
     image.save(path, **kwargs)
     return path
+
+
+# -- generated personal data: many values, written as letters and forms write them ----------
+
+_FIRST = ("jan", "marie", "pieter", "anouk", "sanne", "bram", "lotte", "daan", "emma", "willem")
+_LAST = ("jansen", "de.vries", "bakker", "visser", "smit", "meijer", "mulder", "bos", "dekker")
+_DOMAINS = ("voorbeeld.nl", "example.com", "gemeente-utrecht.nl", "mail.example.org", "kpn.nl")
+_BANKS = ("ABNA", "RABO", "INGB", "TRIO", "SNSB", "ASNB", "KNAB", "BUNQ")
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person's BSN, IBAN, e-mail and phone number, and the lines that show them."""
+
+    bsn: str
+    iban: str
+    email: str
+    phone: str
+    lines: tuple[str, ...]
+
+    def values(self) -> dict[str, str]:
+        """Each rule the lines give and the value it finds."""
+        return {
+            "pii.bsn": self.bsn,
+            "pii.iban": self.iban,
+            "pii.email": self.email,
+            "pii.phone": self.phone,
+        }
+
+
+def _bsn(rng: random.Random) -> str:
+    while True:
+        body = [rng.randrange(10) for _ in range(8)]
+        last = sum(d * w for d, w in zip(body, range(9, 1, -1), strict=True)) % 11
+        if last < 10 and body[0] != 0:
+            return "".join(map(str, body)) + str(last)
+
+
+def _iban(rng: random.Random) -> str:
+    from stdnum import iban
+
+    if rng.random() < 0.75:
+        bban = rng.choice(_BANKS) + "".join(str(rng.randrange(10)) for _ in range(10))
+        country = "NL"
+    else:
+        bban = "".join(str(rng.randrange(10)) for _ in range(18))
+        country = "DE"
+    return country + iban.calc_check_digits(country + "00" + bban) + bban
+
+
+def _email(rng: random.Random) -> str:
+    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    local = rng.choice(
+        (
+            f"{first}.{last}",
+            f"{first}_{last}",
+            f"{first[0]}.{last}",
+            f"{first}{rng.randrange(1, 99)}",
+            f"{first}-{last}",
+        )
+    )
+    return f"{local}@{rng.choice(_DOMAINS)}"
+
+
+def _phone(rng: random.Random) -> str:
+    digits = "".join(str(rng.randrange(10)) for _ in range(7))
+    return rng.choice(
+        (
+            f"06 {rng.randrange(1, 6)}{digits}",
+            f"06-{rng.randrange(1, 6)}{digits}",
+            f"020 {rng.randrange(3, 8)}{digits[:6]}",
+            f"+31 6 {rng.randrange(1, 6)}{digits}",
+        )
+    )
+
+
+def grouped(iban: str) -> str:
+    """The IBAN in groups of four, as banks print it."""
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
+def person(seed: int) -> Person:
+    """A person with valid, varied values (seeded): Dutch or English labels, the IBAN
+    compact or grouped."""
+    rng = random.Random(seed)
+    bsn, iban, email, phone = _bsn(rng), _iban(rng), _email(rng), _phone(rng)
+    dutch = rng.random() < 0.5
+    shown_iban = grouped(iban) if rng.random() < 0.5 else iban
+    labels = (
+        ("Burgerservicenummer", "Rekeningnummer", "E-mailadres", "Telefoon")
+        if dutch
+        else ("BSN", "IBAN", "E-mail", "Phone")
+    )
+    values = (bsn, shown_iban, email, phone)
+    return Person(
+        bsn, iban, email, phone, tuple(f"{k}: {v}" for k, v in zip(labels, values, strict=True))
+    )
+
+
+# text with numbers, codes and dates but no personal data (precision on clean pages)
+PLAIN_LINES = (
+    "Factuur 2024-0117 van 12-03-2024, totaal EUR 1.234,56 incl. btw.",
+    "Order 48213377 is verzonden; pakket 3 van 4, gewicht 12,5 kg.",
+    "Artikel SKU AB12CD34EF56 en onderdeel 0417-1643-00 zijn op voorraad.",
+    "Meeting in room 101 on floor 3 at 10:30, agenda item 7.2 of 2024.",
+    "Version 11.2.333 of the report, table 4, figure 12 and page 17 of 300.",
+    "De vergadering van 14 mei begint om 09.00 uur in zaal O6 van gebouw l2.",
+)

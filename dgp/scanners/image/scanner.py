@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from PIL import Image
 
 import dgp.scanners.image.rules  # noqa: F401  (defines the rules used here)
-from dgp.documents.ocr import OcrTimeout, ocr_available, ocr_words
+from dgp.documents.ocr import OCR_TIMEOUT_SECONDS, OcrTimeout, ocr_available, ocr_words
 from dgp.domain.evidence import mask
 from dgp.domain.finding import Finding, Location
 from dgp.domain.job import MAX_ARTEFACT_BYTES, Artefact, ScanInputs, ScanJob, ScanResult
@@ -29,7 +29,16 @@ from dgp.engine.rules import RULES
 from dgp.scanners import archives
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.files import TreeEntry
-from dgp.scanners.image import barcodes, faces, iddocs, loading, metadata, mrz, preprocess, redact
+from dgp.scanners.image import (
+    barcodes,
+    faces,
+    iddocs,
+    loading,
+    metadata,
+    mrz,
+    preprocess,
+    redact,
+)
 from dgp.scanners.image.ocrtext import Box, OcrText, layout, union
 from dgp.scanners.image.options import ImageOptions
 from dgp.scanners.session import ScanSession, StopScan
@@ -201,10 +210,9 @@ def _ocr(session: ScanSession, run: _Run, where: Location, page: loading.Page) -
             session.add("image.ocr.unavailable", replace(where, page=None), evidence="")
             run.ocr_missing_said = True
         return None
-    prepared = preprocess.prepare(page.image, run.options.preprocess)
     timeout = min(run.options.ocr_seconds, max(session.remaining_seconds(), 1.0))
     try:
-        words = ocr_words(prepared.image, timeout=timeout)
+        return read_page(page.image, run.options.preprocess, timeout)
     except OcrTimeout:
         reason = f"OCR ran past its time limit of {timeout:g} s and was stopped"
         session.add("image.ocr.failed", where, evidence=reason, description=f"{reason}.")
@@ -213,8 +221,16 @@ def _ocr(session: ScanSession, run: _Run, where: Location, page: loading.Page) -
         reason = f"Tesseract failed ({type(e).__name__})"
         session.add("image.ocr.failed", where, evidence=reason, description=f"{reason}.")
         return None
-    words = [replace(w, box=prepared.to_original(w.box)) for w in words]
-    return layout(words)
+
+
+def read_page(
+    image: Image.Image, prepare: bool = True, timeout: float = OCR_TIMEOUT_SECONDS
+) -> OcrText:
+    """The page's text as the engine reads it, each word with its box in the original's
+    pixels. Raises as ocr_words does."""
+    prepared = preprocess.prepare(image, prepare)
+    words = ocr_words(prepared.image, timeout=timeout)
+    return layout([replace(w, box=prepared.to_original(w.box)) for w in words])
 
 
 def _identity_documents(session: ScanSession, where: Location, text: OcrText) -> None:
