@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := git curl openssl python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng \
-	chromium ansible ansible-lint
+	chromium ansible ansible-lint fonts-dejavu-core
 
 .PHONY: help deps services venv demo demo-down stack-demo scan-demo test test-unit test-integration test-system lint format bench clean deb trackers autoconsent
 
@@ -54,6 +54,8 @@ scan-demo: deps venv
 	$(BIN)/dgp scan document samples/documents
 	@echo "== database scan of samples/database/crm.sqlite =="
 	$(BIN)/dgp scan database samples/database/crm.sqlite
+	@echo "== image scan of samples/image =="
+	$(BIN)/dgp scan image samples/image
 
 services:
 	bash tests/services/up.sh

@@ -75,6 +75,7 @@ for kind in $kinds; do
         website) sample=website ;;
         api) sample=api ;;
         database) sample=database/crm.sqlite ;;  # a SQLite file, uploaded
+        image) sample=image ;;
         *) fail "no bundled sample for the $kind scanner (add one under samples/)" ;;
     esac
     echo "-- $kind: samples/$sample"

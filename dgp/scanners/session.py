@@ -22,7 +22,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from typing import Any, NoReturn
 
@@ -134,6 +135,7 @@ class ScanSession:
         self._counts: dict[Severity, int] = {}
         # Called with each kept finding before it is handed on (e.g. git blame).
         self.annotate: Callable[[Finding], None] | None = None
+        self._recorders: list[list[Finding]] = []  # open recording() lists
         self._frozen_at = 0  # findings when the garbage collector was last told to skip them
         # What an earlier scan in this process set aside (its findings are gone by now; any
         # garbage frozen with them is collected again). Not at this scan's end: its report
@@ -229,13 +231,23 @@ class ScanSession:
         exclude: frozenset[str] = frozenset(),
         context: str = "",
         keep: Callable[[Detection], bool] | None = None,
+        locate: Callable[[Location, int, int], Location] | None = None,
     ) -> int:
         """Detect in one run of text and report what is found (see `find_hits`).
         `keep`, when given, decides per detection whether it is reported (a website's
-        own published contact address is not a finding). Returns the number of
-        detections."""
+        own published contact address is not a finding); `locate` refines a finding's
+        location from the detection's offsets (OCR text: the words' bounding box).
+        Returns the number of detections."""
         hits = find_hits(
-            self.detector, self._hasher, text, location, exclude, context, self.check_time, keep
+            self.detector,
+            self._hasher,
+            text,
+            location,
+            exclude,
+            context,
+            self.check_time,
+            keep,
+            locate,
         )
         self.report(hits)
         return len(hits)
@@ -267,6 +279,18 @@ class ScanSession:
                 severity=hit.severity,
             )
 
+    @contextmanager
+    def recording(self) -> Iterator[list[Finding]]:
+        """The findings reported while inside the `with`, in a list of their own: a kind
+        that acts on its own findings (an image's redacted copy, the rules an API
+        operation broke) reads them there, whether or not they were handed on since."""
+        found: list[Finding] = []
+        self._recorders.append(found)
+        try:
+            yield found
+        finally:
+            self._recorders.pop()  # recordings nest: this one is the last
+
     def add(
         self,
         rule_id: str,
@@ -294,6 +318,8 @@ class ScanSession:
             rule_id, location, value, value_hash, evidence, confidence, description, severity, extra
         )
         self._item.append(finding)
+        for found in self._recorders:
+            found.append(finding)
         return finding
 
     def _finding(
@@ -442,6 +468,7 @@ def find_hits(
     context: str = "",
     check_time: Callable[[], None] | None = None,
     keep: Callable[[Detection], bool] | None = None,
+    locate: Callable[[Location, int, int], Location] | None = None,
 ) -> list[Hit]:
     """Detect in one run of text; `location` says where the text starts.
 
@@ -449,7 +476,8 @@ def find_hits(
     `context` is text that stands before this text without being part of it,
     such as a table cell's column header ("bsn"): it counts as context words,
     but nothing in it is reported. `keep`, when given, decides per detection
-    whether it is reported. Long texts are read in chunks, with `check_time`
+    whether it is reported; `locate` refines each location from the detection's
+    start and end offsets in `text`. Long texts are read in chunks, with `check_time`
     called between them. A code pattern's hit shows its snippet, with every
     value in it masked. A secret in a test or example file is kept with lower
     confidence and the reason (here, so worker processes do the same).
@@ -480,6 +508,8 @@ def find_hits(
             column = det.start - line_start + 1
             end_column = column + _line_end(text, det.start, det.end) - det.start
             where = replace(location, line=row, column=column, end_column=end_column)
+            if locate is not None:
+                where = locate(where, det.start, det.end)
             family = det.rule_id.split(".", 1)[0]
             confidence, description = det.confidence, None
             if family in VALUE_FAMILIES:

@@ -67,6 +67,8 @@ EXPOSURE_CEILING = {
     "dgp-scanner@document-2.service": 1.2,
     "dgp-scanner@database.service": 1.2,
     "dgp-scanner@database-2.service": 1.2,
+    "dgp-scanner@image.service": 1.2,
+    "dgp-scanner@image-2.service": 1.2,
     # Chromium: W^X memory for V8, namespaces for its own sandbox (30-relaxations.conf)
     "dgp-scanner@website.service": 2.0,
     "dgp-scanner@website-2.service": 2.0,

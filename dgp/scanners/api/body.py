@@ -60,32 +60,34 @@ def read_body(
         except (ValueError, RecursionError):
             parsed = None
     if not report.json:
-        before = len(session.findings)
-        report.detections = session.scan_text(text, Location(url=url))
-        report.rule_ids = {f.rule_id for f in session.findings[before:]}
+        with session.recording() as found:
+            report.detections = session.scan_text(text, Location(url=url))
+        report.rule_ids = {f.rule_id for f in found}
         return report
     report.parsed = parsed
-    before = len(session.findings)
-    for path, generic, name, value in leaves(parsed):
-        if isinstance(value, bool) or value is None or value == "":
-            continue
-        value_text = str(value)[:MAX_VALUE_CHARS]
-        category = category_of(name) if name else None
-        if category is not None:
-            if generic not in report.fields and report_fields:
-                rule = rules.SPECIAL_FIELD if category.special else rules.PERSONAL_FIELD
-                session.add(
-                    rule,
-                    Location(url=url, selector=generic),
-                    value=f"{generic}={value_text}" if category.special else None,
-                    evidence=f"{generic}: {category.label}",
-                    description=f"The response field {generic} ({category.label}) holds a value.",
-                )
-            report.fields.setdefault(generic, category)
-        report.detections += session.scan_text(
-            value_text, Location(url=url, selector=path), context=name
-        )
-    report.rule_ids = {f.rule_id for f in session.findings[before:]}
+    with session.recording() as found:
+        for path, generic, name, value in leaves(parsed):
+            if isinstance(value, bool) or value is None or value == "":
+                continue
+            value_text = str(value)[:MAX_VALUE_CHARS]
+            category = category_of(name) if name else None
+            if category is not None:
+                if generic not in report.fields and report_fields:
+                    rule = rules.SPECIAL_FIELD if category.special else rules.PERSONAL_FIELD
+                    session.add(
+                        rule,
+                        Location(url=url, selector=generic),
+                        value=f"{generic}={value_text}" if category.special else None,
+                        evidence=f"{generic}: {category.label}",
+                        description=(
+                            f"The response field {generic} ({category.label}) holds a value."
+                        ),
+                    )
+                report.fields.setdefault(generic, category)
+            report.detections += session.scan_text(
+                value_text, Location(url=url, selector=path), context=name
+            )
+    report.rule_ids = {f.rule_id for f in found}
     return report
 
 

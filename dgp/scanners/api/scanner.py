@@ -275,7 +275,11 @@ class ApiScan:
 
     def _operation(self, op: Operation) -> None:
         seen = self.observed.setdefault(op.key, datamap.Observed())
-        before = len(self.session.findings)
+        with self.session.recording() as found:
+            self._check_operation(op, seen)
+        seen.rules |= {f.rule_id for f in found}
+
+    def _check_operation(self, op: Operation, seen: datamap.Observed) -> None:
         url = self.url_of(op)
         if url is None:
             seen.note = "not requested: a path parameter has no documented example"
@@ -314,7 +318,6 @@ class ApiScan:
             self.observe(exchange)
             self._verbose(where, exchange)
         self._malformed_id(op, seen)
-        seen.rules |= {f.rule_id for f in self.session.findings[before:]}
 
     def _bodies(
         self, op: Operation, where: str, plain: Exchange, authed: Exchange | None
