@@ -59,6 +59,8 @@ RELAXATIONS = "30-relaxations.conf"  # a kind's exceptions to the shared hardeni
 EXPOSURE_CEILING = {
     "dgp-janitor.service": 1.1,
     "dgp-web.service": 1.1,
+    "dgp-scanner@ai_model.service": 1.2,
+    "dgp-scanner@ai_model-2.service": 1.2,
     "dgp-scanner@code.service": 1.2,
     "dgp-scanner@code-2.service": 1.2,
     "dgp-scanner@document.service": 1.2,
