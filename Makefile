@@ -52,6 +52,9 @@ scan-demo: deps venv
 	$(BIN)/dgp scan code samples/code
 	@echo "== document scan of samples/documents =="
 	$(BIN)/dgp scan document samples/documents
+	@echo "== ai_model scan of samples/ai_model =="
+	$(BIN)/dgp scan ai_model samples/ai_model \
+		--questionnaire samples/ai_model/ai-act-questionnaire.json
 
 services:
 	bash tests/services/up.sh

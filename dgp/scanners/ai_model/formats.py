@@ -115,6 +115,9 @@ def analyse(path: Path, ctx: Context) -> ModelInfo | None:
         info.observe("ai_model.format.unreadable", e.reason, value=e.reason)
     except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, lzma.LZMAError) as e:
         info.observe("ai_model.format.unreadable", f"{type(e).__name__}: {e}", value="corrupt")
+    except ImportError as e:  # a library of the `models` extra is not installed
+        reason = f"needs the Python package {e.name} (pip install 'dataguardian[models]')"
+        info.observe("ai_model.format.unreadable", reason, value="missing library")
     except OSError as e:
         reason = f"cannot read: {e.strerror or type(e).__name__}"
         info.observe("ai_model.format.unreadable", reason, value="oserror")

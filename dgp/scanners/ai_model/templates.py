@@ -9,7 +9,8 @@ into its syntax tree here; nothing is compiled or rendered.
 
 from __future__ import annotations
 
-from jinja2 import Environment, TemplateSyntaxError, nodes
+from functools import cache
+from typing import Any
 
 from dgp.scanners.ai_model.model import ModelInfo
 
@@ -21,16 +22,24 @@ SUSPECT_ATTRIBUTES = frozenset(
         "mro", "load_module", "spawn", "check_output", "environ",
     }
 )  # fmt: skip
-# parsing only: nothing is compiled or rendered, so no autoescape or sandbox is involved
-_ENVIRONMENT = Environment(autoescape=False)
+
+
+@cache
+def _environment() -> Any:
+    """Jinja (the `models` extra), imported on first use: parsing only, nothing is
+    compiled or rendered, so no autoescape or sandbox is involved."""
+    from jinja2 import Environment
+
+    return Environment(autoescape=False)
 
 
 def suspect_parts(template: str) -> list[str]:
-    """The attribute and item accesses of `template` a chat template has no use for;
-    ['unparsable'] for a template Jinja cannot parse at all is not returned (a template
-    that does not parse cannot run)."""
+    """The attribute and item accesses of `template` a chat template has no use for.
+    A template Jinja cannot parse gives none: it cannot be rendered, so it cannot run."""
+    from jinja2 import TemplateSyntaxError, nodes
+
     try:
-        tree = _ENVIRONMENT.parse(template[:MAX_TEMPLATE])
+        tree = _environment().parse(template[:MAX_TEMPLATE])
     except (TemplateSyntaxError, RecursionError, MemoryError):
         return []
     found: list[str] = []
