@@ -480,3 +480,57 @@ def test_the_command_line_scans_a_model_with_a_questionnaire(
     }
     assert (tmp_path / "out" / "model-inventory.json").is_file()
     assert main(["scan", "code", str(folder), "--questionnaire", str(answers)]) == 2
+
+
+def test_a_keras_v3_zip_with_a_lambda_a_custom_object_and_a_file_op(tmp_path: Path) -> None:
+    lambda_fn = {"class_name": "__lambda__", "config": {"code": "4wEAAAAA"}}
+    config = {
+        "class_name": "Functional",
+        "module": "keras.src.models.functional",
+        "config": {
+            "layers": [
+                {"class_name": "Lambda", "module": "keras.layers",
+                 "config": {"name": "l", "function": lambda_fn}},
+                {"class_name": "Scorer", "module": "acme.layers",
+                 "registered_name": "acme>Scorer", "config": {"name": "s"}},
+                {"class_name": "TFOpLambda", "module": "keras.layers",
+                 "config": {"name": "w", "function": "io.write_file"}},
+            ]
+        },
+    }  # fmt: skip
+    data = mf.zipped({"config.json": json.dumps(config).encode(), "metadata.json": b"{}"})
+    result = run(model_dir(tmp_path, {"model.keras": data}))
+    assert {(f.rule_id, f.location.path) for f in result.findings} == {
+        ("ai_model.keras.lambda_code", "model.keras!/config.json/l"),
+        ("ai_model.keras.custom_object", "model.keras!/config.json/s"),
+        ("ai_model.keras.file_operation", "model.keras!/config.json/w"),
+    }
+
+
+def test_a_legacy_pytorch_file_of_consecutive_pickles(tmp_path: Path) -> None:
+    magic = mf.PROTO + b"\x02\x8a\x0a" + bytes(10) + b"."
+    legacy = magic + mf.torch_state_dict() + mf.system_call("id") + bytes(64)
+    result = run(model_dir(tmp_path, {"model.pth": legacy}))
+    assert {(f.rule_id, f.location.path) for f in result.findings} == {
+        ("ai_model.pickle.dangerous_import", "model.pth!/pickle #3"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "malicious"),
+    [
+        (mf.system_call("id"), True),
+        (mf.memo_stack_global("id"), True),
+        (mf.nested(mf.system_call("id")), True),
+        (mf.benign_sklearn(), False),
+        (mf.torch_state_dict(), False),
+    ],
+    ids=["os.system", "memo", "nested", "sklearn", "torch"],
+)
+def test_picklescan_a_peer_scanner_agrees(tmp_path: Path, data: bytes, malicious: bool) -> None:
+    scanner = pytest.importorskip("picklescan.scanner")  # the bench extra
+    path = tmp_path / "m.pkl"
+    path.write_bytes(data)
+    theirs = scanner.scan_file_path(str(path))
+    ours = "ai_model.pickle.dangerous_import" in rules(run(model_dir(tmp_path, {"m.pkl": data})))
+    assert ours is malicious and bool(theirs.issues_count) is malicious
