@@ -534,3 +534,13 @@ def test_picklescan_a_peer_scanner_agrees(tmp_path: Path, data: bytes, malicious
     theirs = scanner.scan_file_path(str(path))
     ours = "ai_model.pickle.dangerous_import" in rules(run(model_dir(tmp_path, {"m.pkl": data})))
     assert ours is malicious and bool(theirs.issues_count) is malicious
+
+
+def test_text_next_to_a_model_is_scanned_within_max_text_bytes(tmp_path: Path) -> None:
+    big = "x" * 2000 + "\ncontact: kees.klaassen@example.nl\n"
+    files = {"config.json": '{"contact": "kees.klaassen@example.nl"}', "vocab.txt": big}
+    result = run(model_dir(tmp_path, files), max_text_bytes=1000)
+    assert {(f.rule_id, f.location.path) for f in result.findings} == {
+        ("pii.email", "config.json"),
+        ("scan.item_not_scanned", "vocab.txt"),
+    }

@@ -104,7 +104,11 @@ def _scan_target(
         info = formats.analyse(entry.path, ctx)
         if info is None:
             if entry.path.suffix.lower() in TEXT_SUFFIXES or entry.path.name == "LICENSE":
-                scan_text_file(session, entry.path, shown)
+                limit = _options(session).max_text_bytes
+                if entry.size > limit:  # a tokenizer.json of a GiB is not read whole
+                    not_scanned(session, shown, f"text file larger than {limit} bytes")
+                else:
+                    scan_text_file(session, entry.path, shown)
             else:
                 session.skip("not a model or text file")
             return
