@@ -56,6 +56,9 @@ scan-demo: deps venv
 	$(BIN)/dgp scan database samples/database/crm.sqlite
 	@echo "== image scan of samples/image =="
 	$(BIN)/dgp scan image samples/image
+	@echo "== ai_model scan of samples/ai_model =="
+	$(BIN)/dgp scan ai_model samples/ai_model \
+		--questionnaire samples/ai_model/ai-act-questionnaire.json
 
 services:
 	bash tests/services/up.sh

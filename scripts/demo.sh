@@ -70,6 +70,7 @@ inside sh -c 'setsid python3 -m http.server 8098 --bind 127.0.0.1 \
 kinds=$("$BIN/dgp" kinds --names)
 for kind in $kinds; do
     case $kind in
+        ai_model) sample=ai_model ;;
         code) sample=code ;;
         document) sample=documents ;;
         website) sample=website ;;

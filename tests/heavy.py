@@ -14,6 +14,7 @@ HEAVY_LIBRARIES = (
     "playwright",
     "onnx",
     "h5py",
+    "jinja2",
     "torch",
     "cv2",
 )

@@ -57,6 +57,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "target", help="path, archive or (code) git URL; a questionnaire's JSON file (dpia)"
     )
+    p.add_argument(
+        "--questionnaire",
+        type=Path,
+        metavar="FILE",
+        help="ai_model: the EU AI Act questionnaire's answers (JSON) to classify with the scan",
+    )
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", "-o", type=Path, help="write the report here, not to stdout")
     p.add_argument(
@@ -239,7 +245,14 @@ def _job(args: argparse.Namespace) -> ScanJob:
     """The job: a target, or for a kind that takes none, what it takes instead."""
     spec = kinds.get(args.kind)
     if spec.takes(Input.TARGET) or spec.takes(Input.UPLOAD):
-        return ScanJob(kind=args.kind, target=args.target, options=_options(args))
+        questionnaire = None
+        if args.questionnaire is not None:
+            if not spec.takes(Input.QUESTIONNAIRE):
+                raise ScanInputError(f"--questionnaire does not apply to {args.kind} scans")
+            questionnaire = read_questionnaire(args.questionnaire)
+        return ScanJob(
+            kind=args.kind, target=args.target, options=_options(args), questionnaire=questionnaire
+        )
     if not spec.takes(Input.QUESTIONNAIRE):
         raise ScanInputError(
             f"{args.kind} scans are given earlier scans: start them on a server (dgp submit)"

@@ -22,6 +22,7 @@ HEAVY = (
     *HEAVY_LIBRARIES,
     "dgp.scanners.code.scanner",
     "dgp.scanners.document.scanner",
+    "dgp.scanners.ai_model.scanner",
     "dgp.documents.registry",
 )
 

@@ -61,6 +61,8 @@ EXPOSURE_CEILING = {
     "dgp-scanner@api.service": 1.2,
     "dgp-scanner@api-2.service": 1.2,
     "dgp-web.service": 1.1,
+    "dgp-scanner@ai_model.service": 1.2,
+    "dgp-scanner@ai_model-2.service": 1.2,
     "dgp-scanner@code.service": 1.2,
     "dgp-scanner@code-2.service": 1.2,
     "dgp-scanner@document.service": 1.2,
