@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from dgp.domain.finding import Finding
+from dgp.domain.finding import Finding, Location
+from dgp.domain.job import ScanInputs, ScanJob
+from dgp.domain.options import ScanOptions
 from dgp.output import open_report
 from dgp.scanners import session as session_module
+from dgp.scanners.session import ScanSession
 from tests import streamcorpus
 
 VERSION = "0.0.0-corpus"
@@ -63,3 +66,26 @@ def test_streamed_scan_counts_and_scores_as_the_whole(corpus, small_pages) -> No
     assert scan.score == whole_scan.score
     reference = json.loads(streamcorpus.report_path("fixture", "json").read_text("utf-8"))
     assert reference["scan"]["score"] == scan.score
+
+
+def test_a_recording_holds_what_was_reported_inside_it_across_handed_on_pages(
+    small_pages,
+) -> None:
+    """A kind reads its own findings back (an image's boxes to black out) through
+    `recording()`, also when items changed and pages were handed on meanwhile."""
+    handed_on: list[Finding] = []
+    job = ScanJob("document", "/nowhere", ScanOptions())
+    session = ScanSession(job, ScanInputs(hash_key=b"k" * 32).hasher(), pages=handed_on.extend)
+    text = "mail jan.jansen@voorbeeld.nl of bel 06-12345678"
+    session.scan_text(text, Location(path="a.txt"))
+    with session.recording() as outer:
+        for n in range(12):  # items change: pages of 7 are handed on in between
+            session.scan_text(text, Location(path=f"b{n:02}.txt"))
+        with session.recording() as inner:
+            session.scan_text(text, Location(path="c.txt"))
+    assert len(handed_on) >= 7
+    assert {f.location.path for f in inner} == {"c.txt"}
+    assert {f.location.path for f in outer} == {f"b{n:02}.txt" for n in range(12)} | {"c.txt"}
+    assert len(outer) == 13 * len(inner) and inner
+    session.scan_text(text, Location(path="d.txt"))  # after the `with`: not recorded
+    assert "d.txt" not in {f.location.path for f in outer}
