@@ -24,7 +24,7 @@ if ! command -v ansible-playbook >/dev/null; then
         apt-get install -y -qq --no-install-recommends ansible >/dev/null; } ||
         fail "installing Debian's ansible"
 fi
-ansible-playbook --version | head -1
+ansible-playbook --version | sed -n 1p  # sed reads it all: head would close the pipe early (EPIPE)
 
 step "the package (make deb, unless build/ has it for these sources)"
 deb=$("$BIN/python" -c 'from tests.system.dgphost import package; print(package())') ||
