@@ -249,7 +249,7 @@ class MysqlSource:
                 _read(cur, sample, columns, max_bytes)
                 return sample
             cur.execute(f"SELECT MIN({_q(key)}), MAX({_q(key)}) FROM {source}")
-            low, high = cur.fetchone()
+            low, high = cur.fetchall()[0]  # all of it: an unread end warns at the next query
             if low is None:
                 return sample
             each = max(1, rows // RANGES)

@@ -3,6 +3,11 @@ password column holds (by the shape of its values).
 
 Values are read in batches: one detector pass over the values of a column, each on a
 line of its own after the column's name (so "bsn: 111222333" has its context word).
+The engine's time goes where an entity can be: each distinct value of a column is read
+once (its count weighs its matches), and values that can be none of the engine's
+entities skip it: plain numbers of fewer than 8 digits (ids, amounts, house numbers:
+every numeric entity has 8 digits or more) and, in a column whose name says nothing,
+ISO dates and times (a date is a date of birth only by its context).
 Only counts, the strongest confidence and a few MASKED examples leave this module:
 never a value.
 """
@@ -48,6 +53,14 @@ CHECKSUM_SHARE = 0.8
 MIN_MATCHED = 3  # fewer matched values than this prove nothing about a column
 EXAMPLES = 3
 BATCH_CHARS = 256 * 1024
+# the fewest digits of a numeric entity: a phone number (8), a BSN (9, 8 with its leading
+# zero lost), a payment card (13); an IP address has three dots, a plain number at most one
+ENTITY_DIGITS = 8
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+_CLOCK = r"\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
+_ISO_TIME = re.compile(
+    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]{_CLOCK})?|{_CLOCK})(?:Z|[+-]\d{{2}}(?::?\d{{2}})?)?"
+)
 
 
 @dataclass
@@ -88,9 +101,9 @@ def classify_values(
     values' context only when it names a category: an unrelated name ("klant_ref") would
     count against them."""
     result = ColumnValues()
-    context = " ".join(words(column)) if classify_name(column) is not None else "value"
-    batch: list[str] = []
-    size = 0
+    named = classify_name(column) is not None
+    context = " ".join(words(column)) if named else "value"
+    distinct: dict[str, int] = {}  # value -> how often it was sampled, in sampled order
     for value in values:
         text = " ".join(value.split())
         if not text:
@@ -98,18 +111,37 @@ def classify_values(
         if len(text) == 8 and text.isdigit():
             text = "0" + text  # a BSN kept as a number loses its leading zero
         result.sampled += 1
+        distinct[text] = distinct.get(text, 0) + 1
+    batch: list[str] = []
+    size = 0
+    for text in distinct:
+        if not could_be_entity(text, named):
+            continue
         batch.append(text)
         size += len(text) + len(context) + 3
         if size >= BATCH_CHARS:
-            _detect(detector, context, batch, result, min_confidence)
+            _detect(detector, context, batch, distinct, result, min_confidence)
             batch, size = [], 0
     if batch:
-        _detect(detector, context, batch, result, min_confidence)
+        _detect(detector, context, batch, distinct, result, min_confidence)
     return result
 
 
+def could_be_entity(text: str, named: bool) -> bool:
+    """False for a value the engine can find no entity in (see the module's docstring);
+    `named`: the column's name names a category, so a date may be a date of birth."""
+    if _PLAIN_NUMBER.fullmatch(text):
+        return sum(c.isdigit() for c in text) >= ENTITY_DIGITS
+    return named or _ISO_TIME.fullmatch(text) is None
+
+
 def _detect(
-    detector: Detector, context: str, batch: list[str], out: ColumnValues, min_confidence: float
+    detector: Detector,
+    context: str,
+    batch: list[str],
+    weights: dict[str, int],
+    out: ColumnValues,
+    min_confidence: float,
 ) -> None:
     prefix = f"{context}: "
     starts, lines, pos = [], [], 0
@@ -127,7 +159,7 @@ def _detect(
             continue
         seen.add((line, det.rule_id))
         count = out.entities.setdefault(det.rule_id, EntityCount())
-        count.matched += 1
+        count.matched += weights[batch[line]]
         count.confidence = max(count.confidence, det.confidence)
         count.low_confidence = count.low_confidence and det.confidence < min_confidence
         if len(count.examples) < EXAMPLES and not det.rule_id.startswith("special."):
