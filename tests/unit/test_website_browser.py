@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from dgp.domain.job import ScanInputs, ScanJob, ScanResult
+from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.website import browser, chromium, scanner
 from dgp.scanners.website.options import WebsiteOptions
 from tests import websites as w
@@ -199,3 +200,17 @@ def test_chromium_processes_end_with_each_state(tmp_path: Path) -> None:
         browser.StateRun._visit = original  # type: ignore[method-assign]
     assert len(during) == 3 and all(n >= 2 for n in during), during  # a browser per state
     assert leftover() == []  # and none after the scan
+
+
+def test_a_browser_that_cannot_start_is_said_in_the_report_per_state(tmp_path: Path) -> None:
+    """The HTTP crawl's view alone must not look like a complete browser scan."""
+    with hosted(tmp_path, w.tracking_site) as (_web, served, runtime):
+        broken = replace(runtime, chromium="/bin/false")  # exits at once: no DevTools pipe
+        result = run(served.url(HOST), broken, states=("none", "reject"))
+    missed = [f for f in result.findings if f.rule_id == ITEM_NOT_SCANNED]
+    assert {f.location.section for f in missed} == {
+        "browser, state none",
+        "browser, state reject",
+    }
+    assert all("Chromium did not start" in f.evidence for f in missed)
+    assert "website.consent.analytics_before_consent" in rule_ids(result)  # the HTML's GA

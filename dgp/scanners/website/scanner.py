@@ -127,6 +127,7 @@ def scan(job: ScanJob, inputs: ScanInputs, runtime: Runtime | None = None) -> Sc
             session.progress(50, "visiting the site in Chromium")
             pages = [p.url for p in crawl.pages if p.html is not None and p.url is not None]
             visited = browser.run_states(session, options, pages, runtime, policy)
+            _not_visited(session, visited)
             observations = _merge(observations, visited)
             artefacts += [
                 Artefact(f"screenshot-{o.state}.png", "image/png", o.screenshot)
@@ -243,6 +244,22 @@ def _not_scanned(session: ScanSession, crawl: Crawl) -> None:
                 Location(url=fetched.requested),
                 value=f"page:{fetched.requested}",
                 evidence=fetched.error[:300],
+            )
+
+
+def _not_visited(session: ScanSession, visited: Mapping[str, Observation]) -> None:
+    """Pages (and requests) the browser could not complete, per consent state: said in
+    the report, which would otherwise look complete with the HTTP crawl's view alone."""
+    for state, obs in visited.items():
+        for page, why in obs.failed_pages.items():
+            url = page if page.startswith(("http://", "https://")) else None
+            section = f"browser, state {state}" + ("" if url else f": {page}")
+            session.add(
+                ITEM_NOT_SCANNED,
+                Location(url=url, section=section),
+                value=f"browser:{state}:{page}",
+                evidence=f"{state}: {why}"[:300],
+                description=f"Not visited in the browser (consent state {state}): {why}.",
             )
 
 
