@@ -73,6 +73,11 @@ class ScanOptions:
         unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise OptionsError(f"unknown scan options: {', '.join(sorted(unknown))}")
+        for f in fields(cls):  # a list option given as text (--option states=none,reject)
+            if isinstance(data.get(f.name), str) and isinstance(f.default, tuple):
+                data[f.name] = tuple(
+                    part.strip() for part in data[f.name].split(",") if part.strip()
+                )
         try:
             return cls(limits=limits, **data)
         except TypeError as e:

@@ -576,6 +576,10 @@ def test_options_are_validated() -> None:
         WebsiteOptions(page_seconds=0)
     options = WebsiteOptions.from_dict({"states": ["reject", "none"]})  # JSON gives lists
     assert options.states == ("none", "reject")
+    for text in ("reject,none", "none, reject"):  # --option states=reject,none gives text
+        assert WebsiteOptions.from_dict({"states": text}).states == ("none", "reject")
+    with pytest.raises(OptionsError, match="states are some of"):
+        WebsiteOptions.from_dict({"states": "later"})
 
 
 def test_the_proxy_refuses_addresses_the_policy_refuses() -> None:
