@@ -225,6 +225,63 @@ def test_a_template_dgp_settings_check_refuses_fails_the_run_and_nothing_restart
         assert state() == before
 
 
+# A page that sets Google Analytics' cookie from a script and nothing else: only a real
+# browser sees that cookie (an HTTP fetch never runs the script).
+SCRIPTED_COOKIE_PAGE = """<!doctype html><html lang="nl"><head><title>Winkel</title></head>
+<body><p>Welkom in onze winkel.</p>
+<script>document.cookie = "_ga=GA1.2.1234567890.1700000000; max-age=63072000; path=/";</script>
+</body></html>
+"""
+
+
+def test_a_browser_scan_runs_chromium_inside_the_hardened_website_unit(all_in_one: dict) -> None:
+    """Chromium starts, keeps its own sandbox and finishes a page inside
+    dgp-scanner@website with the template's hardening and the kind's relaxations;
+    no browser process outlives the job. The page is served on the host's loopback,
+    so the deployment allows private hosts for this test only."""
+    site: Site = all_in_one["site"]
+    host = site.host
+    conf = "/etc/dataguardian/dataguardian.conf"
+    host.put(SCRIPTED_COOKIE_PAGE, "/var/tmp/scripted-site/index.html")
+    allow = "s/^allow_private_hosts = false$/allow_private_hosts = true/"
+    host.sh(f"sed -i '{allow}' {conf} && systemctl restart dgp-web.service", check=True)
+    host.sh(
+        "setsid python3 -m http.server 8097 --bind 127.0.0.1 --directory /var/tmp/scripted-site"
+        " >/dev/null 2>&1 </dev/null &",
+        check=True,
+    )
+    try:
+        body = {
+            "kind": "website",
+            "target": "http://127.0.0.1:8097/",
+            "options": {
+                "mode": "browser",
+                "allow_private_hosts": True,
+                "states": ["none"],
+                "browser_pages": 1,
+                "max_depth": 0,
+            },
+        }
+        json_body = ["-H", "Content-Type: application/json", "--data-binary", json.dumps(body)]
+        scan_id = str(site.api("/scans", *json_body)["id"])
+        scan = site.wait_done(scan_id, seconds=300)
+        journal = host.run(
+            ["journalctl", "-u", "dgp-scanner@website.service", "-n", "40", "--no-pager"]
+        ).stdout
+        assert scan["status"] == "done", (scan, journal)
+        items = site.api(f"/scans/{scan_id}/findings?limit=1000")["items"]
+        inventory = site.api(f"/scans/{scan_id}/artefacts/website-inventory.json")
+        seen = inventory["states"]["none"]
+        assert seen["method"] == "browser", (seen, journal)
+        assert "_ga" in {c["name"] for c in seen["cookies"]}, (seen, journal)
+        assert "website.consent.analytics_before_consent" in {f["rule_id"] for f in items}
+        assert host.run(["pgrep", "-a", "chromium"]).stdout == ""  # none outlives the job
+    finally:
+        deny = "s/^allow_private_hosts = true$/allow_private_hosts = false/"
+        host.sh(f"sed -i '{deny}' {conf} && systemctl restart dgp-web.service")
+        host.sh("pkill -f 'http.server 8097'")
+
+
 # -- three hosts --------------------------------------------------------------------------
 
 

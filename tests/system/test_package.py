@@ -67,6 +67,35 @@ def test_every_unit_is_enabled_and_active_and_each_socket_answers(
     assert dgp.host.failed_units() == []
 
 
+# Every package of the installed venv with compiled code, imported: a library the build
+# broke (stripping made numpy's bundled OpenBLAS unloadable once) fails here, not in a scan.
+IMPORT_NATIVE_PACKAGES = """
+import importlib, importlib.metadata as md
+names = set()
+for dist in md.distributions():
+    for f in dist.files or ():
+        if f.name.endswith(".so") or ".so." in f.name:
+            top = f.parts[0]
+            if not top.endswith((".libs", ".data")) and not (len(f.parts) == 1 and top[0] == "_"):
+                names.add(top.split(".")[0])
+failed = {}
+for name in sorted(names):
+    try:
+        importlib.import_module(name)
+    except Exception as e:
+        failed[name] = f"{type(e).__name__}: {e}"[:300]
+print(len(names), failed)
+"""
+
+
+def test_every_native_library_of_the_installed_venv_loads(dgp: Installed) -> None:
+    python = "/usr/lib/dataguardian/venv/bin/python"
+    run = dgp.host.run([python, "-c", IMPORT_NATIVE_PACKAGES], user="dataguardian")
+    assert run.returncode == 0, run.stderr
+    count, failed = run.stdout.split(" ", 1)
+    assert int(count) >= 20 and failed.strip() == "{}", run.stdout
+
+
 def test_a_request_starts_a_stopped_scanner_through_its_socket(dgp: Installed) -> None:
     dgp.systemctl("stop", "dgp-scanner@code.service")
     assert dgp.show("dgp-scanner@code.service", "ActiveState") == "inactive"
