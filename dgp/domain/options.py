@@ -93,6 +93,23 @@ class ScanOptions:
     def option_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls) if f.name != "limits")
 
+    @classmethod
+    def of_job(cls, options: ScanOptions, ceiling: Limits | None = None) -> Self:
+        """A job's options as this kind's: a job built by hand may carry the common options
+        only (the kind's defaults apply then), and its limits are never above `ceiling`."""
+        if not isinstance(options, cls):
+            own = {f.name for f in fields(cls)}
+            options = cls(
+                **{f.name: getattr(options, f.name) for f in fields(options) if f.name in own}
+            )
+        if ceiling is None:
+            return options
+        capped = {
+            name: min(getattr(options.limits, name), getattr(ceiling, name))
+            for name in Limits.names()
+        }
+        return replace(options, limits=Limits(**capped))
+
 
 @dataclass(frozen=True)
 class FileOptions(ScanOptions):

@@ -28,6 +28,7 @@ from dgp.net.urls import (
     redact,
     redact_text,
     refuse_credentials,
+    web_target,
 )
 
 __all__ = [
@@ -54,4 +55,5 @@ __all__ = [
     "redact_text",
     "refuse_credentials",
     "system_resolver",
+    "web_target",
 ]

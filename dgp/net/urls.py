@@ -305,6 +305,20 @@ def refuse_credentials(text: str) -> None:
         )
 
 
+def web_target(text: str, instead: str = "") -> TargetURL:
+    """An http(s) target as a user types it (https:// when no scheme is given), never with
+    credentials in it; TargetRefused (a ValueError) says why not. `instead` tells the
+    user where credentials go for this kind."""
+    text = text.strip()
+    if "://" not in text:
+        text = "https://" + text
+    refuse_credentials(text)
+    target = parse_url(text, WEB_SCHEMES)
+    if target.has_userinfo:
+        raise TargetRefused(f"credentials in the URL are not accepted{instead}")
+    return target
+
+
 def redact(url: str) -> str:
     """One URL with its user information and secret parameter values replaced by ***;
     works on URLs that do not parse as well (they are shown in error messages)."""

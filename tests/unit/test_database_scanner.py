@@ -309,13 +309,19 @@ def test_bad_targets_are_refused_with_the_reason(text: str, reason: str) -> None
         {"sample_rows": True},
         {"min_share": 0},
         {"statement_seconds": 10_000},
-        {"schemas": "public"},
+        {"schemas": 5},
+        {"schemas": ["public", ""]},
         {"user": "x" * 200},
     ],
 )
 def test_bad_options_are_refused(options: dict[str, object]) -> None:
     with pytest.raises(OptionsError):
         DatabaseOptions.from_dict(options)
+
+
+def test_schemas_given_as_text_are_a_list_of_names() -> None:
+    """--option schemas=public,crm on the command line gives text, not JSON."""
+    assert DatabaseOptions.from_dict({"schemas": "public, crm"}).schemas == ("public", "crm")
 
 
 def test_the_kind_is_registered_with_its_port_and_rules() -> None:

@@ -24,7 +24,7 @@ import logging
 import ssl
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 from dgp.domain.finding import Location
 from dgp.domain.job import (
@@ -35,7 +35,7 @@ from dgp.domain.job import (
     ScanResult,
     TargetUnavailable,
 )
-from dgp.domain.options import Limits, ScanOptions
+from dgp.domain.options import ScanOptions
 from dgp.net import NetPolicy, Resolver, TargetRefused, TargetURL
 from dgp.net.fetch import Fetcher, FetchLimits
 from dgp.scanners.api import checks, datamap, rules
@@ -119,16 +119,7 @@ def scan(job: ScanJob, inputs: ScanInputs, runtime: Runtime | None = None) -> Sc
 
 def api_options(options: ScanOptions) -> ApiOptions:
     """The job's options as ApiOptions, its limits never above the kind's."""
-    if not isinstance(options, ApiOptions):
-        common = {f.name: getattr(options, f.name) for f in fields(ScanOptions)}
-        options = ApiOptions(**common)
-    capped = Limits(
-        **{
-            name: min(getattr(options.limits, name), getattr(API_LIMITS, name))
-            for name in Limits.names()
-        }
-    )
-    return replace(options, limits=capped)
+    return ApiOptions.of_job(options, API_LIMITS)
 
 
 class ApiScan:

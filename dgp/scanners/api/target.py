@@ -7,19 +7,12 @@ OpenAPI document lists: the user named this host, no other.
 
 from __future__ import annotations
 
-from dgp.net import WEB_SCHEMES, TargetRefused, TargetURL, parse_url, refuse_credentials
+from dgp.net import TargetRefused, TargetURL, web_target
 
 
 def api_url(text: str) -> TargetURL:
     """The base URL; TargetRefused (a ValueError) says why a target is not one."""
-    text = text.strip()
-    if "://" not in text:
-        text = "https://" + text
-    refuse_credentials(text)
-    target = parse_url(text, WEB_SCHEMES)
-    if target.has_userinfo:
-        raise TargetRefused("credentials in the URL are not accepted (use a stored credential)")
-    return target
+    return web_target(text, " (use a stored credential)")
 
 
 def check_api_url(text: str) -> None:

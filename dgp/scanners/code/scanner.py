@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +65,7 @@ def scan(job: ScanJob, inputs: ScanInputs) -> ScanResult:
 
 def _code_options(options: ScanOptions) -> CodeOptions:
     """A job built by hand may carry the common options only: the code defaults apply."""
-    if isinstance(options, CodeOptions):
-        return options
-    return CodeOptions(**{f.name: getattr(options, f.name) for f in fields(options)})
+    return CodeOptions.of_job(options)
 
 
 def _changed_filter(since: str | None, target: Target) -> Callable[[str], bool]:

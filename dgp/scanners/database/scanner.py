@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from dgp.domain.credential import Credential, CredentialKind
 from dgp.domain.finding import Location
 from dgp.domain.job import Artefact, ScanInputError, ScanInputs, ScanJob, ScanResult
-from dgp.domain.options import Limits, ScanOptions
+from dgp.domain.options import ScanOptions
 from dgp.net import NetPolicy, Resolver, TargetRefused, check_target
 from dgp.net.errors import TargetUnreachable
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
@@ -118,16 +118,7 @@ def scan(job: ScanJob, inputs: ScanInputs, resolver: Resolver | None = None) -> 
 
 def database_options(options: ScanOptions) -> DatabaseOptions:
     """The job's options as DatabaseOptions, its limits never above the kind's."""
-    if not isinstance(options, DatabaseOptions):
-        common = {f.name: getattr(options, f.name) for f in fields(ScanOptions)}
-        options = DatabaseOptions(**common)
-    capped = Limits(
-        **{
-            name: min(getattr(options.limits, name), getattr(DATABASE_LIMITS, name))
-            for name in Limits.names()
-        }
-    )
-    return replace(options, limits=capped)
+    return DatabaseOptions.of_job(options, DATABASE_LIMITS)
 
 
 def _target(job: ScanJob, inputs: ScanInputs, options: DatabaseOptions) -> DatabaseTarget:

@@ -21,11 +21,11 @@ import logging
 import re
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 from dgp.domain.finding import Location
 from dgp.domain.job import Artefact, ScanInputError, ScanInputs, ScanJob, ScanResult
-from dgp.domain.options import Limits, ScanOptions
+from dgp.domain.options import ScanOptions
 from dgp.engine.detector import Detection
 from dgp.net import NetPolicy, Resolver, TargetRefused
 from dgp.net.fetch import Fetcher, FetchLimits
@@ -157,16 +157,7 @@ def scan(job: ScanJob, inputs: ScanInputs, runtime: Runtime | None = None) -> Sc
 
 def website_options(options: ScanOptions) -> WebsiteOptions:
     """The job's options as WebsiteOptions, its limits never above the kind's."""
-    if not isinstance(options, WebsiteOptions):
-        common = {f.name: getattr(options, f.name) for f in fields(ScanOptions)}
-        options = WebsiteOptions(**common)
-    capped = Limits(
-        **{
-            name: min(getattr(options.limits, name), getattr(WEBSITE_LIMITS, name))
-            for name in Limits.names()
-        }
-    )
-    return replace(options, limits=capped)
+    return WebsiteOptions.of_job(options, WEBSITE_LIMITS)
 
 
 def use_browser(options: WebsiteOptions, runtime: Runtime) -> bool:

@@ -6,19 +6,12 @@ scan is queued.
 
 from __future__ import annotations
 
-from dgp.net import WEB_SCHEMES, TargetRefused, TargetURL, parse_url, refuse_credentials
+from dgp.net import TargetRefused, TargetURL, web_target
 
 
 def site_url(text: str) -> TargetURL:
     """The start URL; TargetRefused (a ValueError) says why a target is not one."""
-    text = text.strip()
-    if "://" not in text:
-        text = "https://" + text
-    refuse_credentials(text)
-    target = parse_url(text, WEB_SCHEMES)
-    if target.has_userinfo:
-        raise TargetRefused("credentials in the URL are not accepted")
-    return target
+    return web_target(text)
 
 
 def check_site_url(text: str) -> None:
