@@ -195,7 +195,10 @@ NAME_PATTERNS: tuple[PatternSpec, ...] = (
         _pair,
         # only the first word: the next candidate may start at the second ("Telefoon van
         # Jan Jansen" holds the pairs "Telefoon van Jan" and "Jan Jansen")
-        python=rf"{NOT_LETTER_BEFORE}(?!(?:{_STOP}|{_CONTEXT_CAPITALISED}){NOT_LETTER_AFTER})"
+        # (the first lookahead only fails fast where no capital stands: the stop words'
+        # alternation is costly to try at every character of a line)
+        python=rf"(?={UPPER}){NOT_LETTER_BEFORE}"
+        rf"(?!(?:{_STOP}|{_CONTEXT_CAPITALISED}){NOT_LETTER_AFTER})"
         rf"{UPPER}{LOWER}+(?:-{UPPER}{LOWER}+)?(?=(?: (?:{_TV_ANY_CASE})){{0,3}} {UPPER})",
         value=_NAME_VALUE,
         priority=10,
