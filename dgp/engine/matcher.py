@@ -169,7 +169,10 @@ class Matcher:
             for prefix, _ in self._near_prefix.values()
         }
 
-    def candidates(self, text: str) -> list[Candidate]:
+    def candidates(self, text: str) -> tuple[list[Candidate], dict[int, list[int]]]:
+        """The candidates of every pattern, and the hyperscan ends of the patterns that
+        count only near other rules' detections (near_prefix): their spans are searched
+        later, by `near_candidates`, around the detections that passed their checks."""
         data = text.encode("utf-8", "surrogatepass")
         hits: dict[int, list[int]] = defaultdict(list)
 
@@ -188,8 +191,30 @@ class Matcher:
             hits.pop(cid, None)
         self._drop_lonely(hits)
         result: list[Candidate] = []
+        later: dict[int, list[int]] = {}
         for pid, ends in hits.items():
-            result.extend(self._spans(pid, text, sorted(set(ends))))
+            if pid in self._near_prefix:
+                later[pid] = ends
+            else:
+                result.extend(self._spans(pid, text, sorted(set(ends))))
+        return result, later
+
+    def near_candidates(
+        self, text: str, later: dict[int, list[int]], anchors: dict[str, list[int]]
+    ) -> list[Candidate]:
+        """Candidates of the near_prefix patterns whose ends (from `candidates`) lie near
+        the starts of detections, sorted, of rules with their prefix (`anchors`): a match
+        ending at e starts at most its reach before e, and counts with a detection
+        starting within near_distance of it."""
+        result: list[Candidate] = []
+        for pid, ends in later.items():
+            prefix, distance = self._near_prefix[pid]
+            starts = anchors.get(prefix, [])
+            back = self._reach[pid] + distance + MAX_CANDIDATE_BYTES
+            ahead = distance + MAX_CANDIDATE_BYTES
+            kept = sorted({e for e in ends if _has_between(starts, e - back, e + ahead)})
+            if kept:
+                result.extend(self._spans(pid, text, kept))
         return result
 
     def _near_words(

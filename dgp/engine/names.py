@@ -137,6 +137,9 @@ def _form_field(text: str, start: int, end: int) -> float | None:
 
 def _generic_name_field(text: str, start: int) -> bool:
     """The value at `start` is that of a field called just "name" (or "Name:")."""
+    before = text[max(0, start - 40) : start]
+    if before.isascii() and not any(f in before.lower() for f in GENERIC_NAME_FIELDS):
+        return False  # (the common case, without the costly search for any field's label)
     label = _FIELD_BEFORE.search(text, max(0, start - 40), start)
     return label is not None and (label.group("f") or "").lower() in GENERIC_NAME_FIELDS
 
