@@ -96,17 +96,16 @@ def _pair(text: str, start: int, end: int) -> float | None:
     first, last = words[0], words[-1]
     if first in _STOP_WORDS or last in _STOP_WORDS or last.upper() == last:
         return None
-    near = context.NAME.near(text, start, end)
     if first in _FIRST_NAME_SET or first.split("-", 1)[0] in _FIRST_NAME_SET:
-        return 0.8 if near else 0.6
+        return 0.8 if context.NAME.near(text, start, end) else 0.6
     surname = " ".join(words[1:])
     if surname in _PREFIXED_SURNAME_SET:
-        return 0.85 if near else 0.7
+        return 0.85 if context.NAME.near(text, start, end) else 0.7
     if last in _FIRST_NAME_SET:
         return None  # "Telefoon van Jan [Jansen]": the name starts at the last word
     if _generic_name_field(text, start):
         return None  # '"name": "Security Hub"': an identifier's name, not a person's
-    return 0.55 if near else None
+    return 0.55 if context.NAME.near(text, start, end) else None
 
 
 def _salutation_name(text: str, start: int, end: int) -> float | None:
