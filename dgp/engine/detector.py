@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dgp.domain.options import DEFAULT_MIN_CONFIDENCE
 from dgp.engine.entities import PII_PATTERNS
-from dgp.engine.matcher import Matcher
+from dgp.engine.matcher import Candidate, Matcher
 from dgp.engine.patterns import PatternSpec
 from dgp.engine.secrets import SECRET_PATTERNS
 from dgp.engine.special import NEAR_PERSONAL_DATA, SPECIAL_PATTERNS
@@ -48,20 +48,34 @@ class Detector:
         self.specs = tuple(s for s in specs if wanted is None or s.rule_id in wanted)
         self.min_confidence = min_confidence
         self._matcher = Matcher(self.specs, min_confidence)
+        self._near_prefixes = sorted({s.near_prefix for s in self.specs if s.near_prefix})
+        # Patterns that count only near others' detections are searched after those
+        # are known; overlaps are resolved per family, so no family may hold both kinds.
+        later = {_family(s.rule_id) for s in self.specs if s.near_prefix}
+        now = {_family(s.rule_id) for s in self.specs if not s.near_prefix}
+        if later & now:
+            raise ValueError(f"families {sorted(later & now)} mix near_prefix patterns")
 
     def detect(self, text: str) -> list[Detection]:
-        found: list[tuple[int, Detection]] = []  # (priority, detection)
-        for pid, start, ends in self._matcher.candidates(text):
+        candidates, later = self._matcher.candidates(text)
+        kept = self._resolved(text, candidates)
+        if later:  # special categories: only near the personal data just found
+            anchors: dict[str, list[int]] = {}
+            for prefix in self._near_prefixes:
+                anchors[prefix] = sorted(d.start for d in kept if d.rule_id.startswith(prefix))
+            kept += self._resolved(text, self._matcher.near_candidates(text, later, anchors))
+        kept.sort(key=lambda d: (d.start, d.end, d.rule_id))
+        return _keep_special_near_personal_data(kept)
+
+    def _resolved(self, text: str, candidates: list[Candidate]) -> list[Detection]:
+        """The candidates that pass their checks, overlaps resolved within each family."""
+        families: dict[str, list[tuple[int, Detection]]] = {}
+        for pid, start, ends in candidates:
             spec = self.specs[pid]
             hit = self._validate(spec, text, start, ends)
             if hit is not None:
-                found.append((spec.priority, hit))
-        families: dict[str, list[tuple[int, Detection]]] = {}
-        for priority, det in found:
-            families.setdefault(_family(det.rule_id), []).append((priority, det))
-        kept = [d for group in families.values() for d in _resolve_overlaps(group)]
-        kept.sort(key=lambda d: (d.start, d.end, d.rule_id))
-        return _keep_special_near_personal_data(kept)
+                families.setdefault(_family(hit.rule_id), []).append((spec.priority, hit))
+        return [d for group in families.values() for d in _resolve_overlaps(group)]
 
     def _validate(
         self, spec: PatternSpec, text: str, start: int, ends: list[int]

@@ -22,7 +22,9 @@ def _iban(text: str, start: int, end: int) -> float | None:
     return 0.95 if validators.is_iban(text[start:end]) else None
 
 
-_IBAN_PREFIX = re.compile(r"[A-Z]{2}\d{2}[ ]?(?:[A-Z0-9]{1,4}[ ]?)*$", re.IGNORECASE)
+# Possessive: the groups of a long run of letters and digits ending in a dash could be
+# split in exponentially many ways before "$" fails ("AB12" + 30 letters + "-" + a number).
+_IBAN_PREFIX = re.compile(r"[A-Z]{2}\d{2}[ ]?(?:[A-Z0-9]{1,4}[ ]?)*+$", re.IGNORECASE)
 
 
 def _inside_iban(text: str, start: int) -> bool:

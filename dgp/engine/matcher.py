@@ -125,22 +125,22 @@ class Matcher:
             for spec, regex, width in zip(self.specs, self._python, self._reach, strict=True)
         ]
         contexts: list[ContextWords] = []
-        self._needs: dict[int, int] = {}  # pattern index -> context pattern id
+        # pattern index -> context pattern id, for the patterns that count only beside
+        # their context words: they are searched in Python near those words, not by
+        # hyperscan everywhere (digit patterns such as BSN, dates, KvK and VAT cost
+        # hyperscan most, and their words are rare). Words that also match inside other
+        # words (street name endings: "Zoeyweg") are too common to search for: those
+        # patterns are searched everywhere and their check looks for the words.
+        self._deferred: dict[int, int] = {}
         for pid, spec in enumerate(self.specs):
-            if spec.context is not None and spec.needs_context(min_confidence):
-                if spec.context not in contexts:
-                    contexts.append(spec.context)
-                self._needs[pid] = len(self.specs) + contexts.index(spec.context)
+            if spec.context is None or not spec.needs_context(min_confidence):
+                continue
+            if not spec.context.prefilter:
+                continue
+            if spec.context not in contexts:
+                contexts.append(spec.context)
+            self._deferred[pid] = len(self.specs) + contexts.index(spec.context)
         self._contexts = {len(self.specs) + i: c for i, c in enumerate(contexts)}
-        # A pattern that counts only beside rare context words is searched in Python near
-        # those words, not by hyperscan everywhere: digit patterns (BSN, dates, KvK, VAT)
-        # cost hyperscan most, and their context words are few. Words that also match
-        # inside other words (street name endings) are too many for that.
-        self._deferred = {
-            pid: cid
-            for pid, cid in self._needs.items()
-            if not self._contexts[cid].prefilter_substrings
-        }
         compiled = [pid for pid in range(len(self.specs)) if pid not in self._deferred]
         expressions = [self.specs[pid].regex for pid in compiled]
         expressions += [c.hyperscan_regex() for c in contexts]
@@ -158,8 +158,21 @@ class Matcher:
         )
         self._scratch = hyperscan.Scratch(self._db)
         self._window_dbs = {pid: _database([self.specs[pid]]) for pid in self._deferred}
+        # patterns that count only near hits of rules with a prefix: (prefix, distance)
+        self._near_prefix = {
+            pid: (s.near_prefix, s.near_distance)
+            for pid, s in enumerate(self.specs)
+            if s.near_prefix is not None
+        }
+        self._prefixed = {
+            prefix: frozenset(p for p, s in enumerate(self.specs) if s.rule_id.startswith(prefix))
+            for prefix, _ in self._near_prefix.values()
+        }
 
-    def candidates(self, text: str) -> list[Candidate]:
+    def candidates(self, text: str) -> tuple[list[Candidate], dict[int, list[int]]]:
+        """The candidates of every pattern, and the hyperscan ends of the patterns that
+        count only near other rules' detections (near_prefix): their spans are searched
+        later, by `near_candidates`, around the detections that passed their checks."""
         data = text.encode("utf-8", "surrogatepass")
         hits: dict[int, list[int]] = defaultdict(list)
 
@@ -169,24 +182,39 @@ class Matcher:
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
         if hits and len(data) != len(text):  # non-ASCII: byte offsets are not char offsets
             hits = _to_char_offsets(data, hits)
-        for pid, cid in self._needs.items():
-            if pid in self._deferred:
-                if cid in hits:
-                    found = self._near_words(pid, text, hits[cid], self._contexts[cid])
-                    if found:
-                        hits[pid] = found
-            elif pid in hits:
-                kept = _near(hits[pid], hits.get(cid, []), self._contexts[cid])
-                if kept:
-                    hits[pid] = kept
-                else:
-                    del hits[pid]
+        for pid, cid in self._deferred.items():
+            if cid in hits:
+                found = self._near_words(pid, text, hits[cid], self._contexts[cid])
+                if found:
+                    hits[pid] = found
         for cid in self._contexts:
             hits.pop(cid, None)
         self._drop_lonely(hits)
         result: list[Candidate] = []
+        later: dict[int, list[int]] = {}
         for pid, ends in hits.items():
-            result.extend(self._spans(pid, text, sorted(set(ends))))
+            if pid in self._near_prefix:
+                later[pid] = ends
+            else:
+                result.extend(self._spans(pid, text, sorted(set(ends))))
+        return result, later
+
+    def near_candidates(
+        self, text: str, later: dict[int, list[int]], anchors: dict[str, list[int]]
+    ) -> list[Candidate]:
+        """Candidates of the near_prefix patterns whose ends (from `candidates`) lie near
+        the starts of detections, sorted, of rules with their prefix (`anchors`): a match
+        ending at e starts at most its reach before e, and counts with a detection
+        starting within near_distance of it."""
+        result: list[Candidate] = []
+        for pid, ends in later.items():
+            prefix, distance = self._near_prefix[pid]
+            starts = anchors.get(prefix, [])
+            back = self._reach[pid] + distance + MAX_CANDIDATE_BYTES
+            ahead = distance + MAX_CANDIDATE_BYTES
+            kept = sorted({e for e in ends if _has_between(starts, e - back, e + ahead)})
+            if kept:
+                result.extend(self._spans(pid, text, kept))
         return result
 
     def _near_words(
@@ -227,18 +255,15 @@ class Matcher:
 
     def _drop_lonely(self, hits: dict[int, list[int]]) -> None:
         """Drop hits of patterns that count only near another rule's hits (near_prefix)."""
-        for pid, ends in list(hits.items()):
-            spec = self.specs[pid]
-            if spec.near_prefix is None:
-                continue
-            anchors = sorted(
-                e
-                for other, es in hits.items()
-                if self.specs[other].rule_id.startswith(spec.near_prefix)
-                for e in es
-            )
-            reach = spec.near_distance + MAX_CANDIDATE_BYTES
-            kept = [e for e in ends if _has_between(anchors, e - reach, e + reach)]
+        anchors: dict[str, list[int]] = {}  # near_prefix -> the ends of its rules' hits
+        for pid in [p for p in hits if p in self._near_prefix]:
+            prefix, distance = self._near_prefix[pid]
+            if prefix not in anchors:
+                anchors[prefix] = sorted(
+                    e for other, es in hits.items() if other in self._prefixed[prefix] for e in es
+                )
+            near, reach = anchors[prefix], distance + MAX_CANDIDATE_BYTES
+            kept = [e for e in hits[pid] if _has_between(near, e - reach, e + reach)]
             if kept:
                 hits[pid] = kept
             else:
@@ -299,16 +324,6 @@ def _database(specs: Sequence[PatternSpec]) -> tuple[hyperscan.Database, hypersc
         ],
     )
     return db, hyperscan.Scratch(db)
-
-
-def _near(ends: list[int], context_ends: list[int], words: ContextWords) -> list[int]:
-    """Ends with a context word's end within reach: a generous superset of the real check."""
-    if not context_ends:
-        return []
-    context_ends = sorted(context_ends)
-    back = words.before + MAX_CANDIDATE_BYTES
-    ahead = words.after + len(words.words[0]) * 4  # the longest word, in UTF-8 at worst
-    return [end for end in ends if _has_between(context_ends, end - back, end + ahead)]
 
 
 def _has_between(sorted_values: list[int], low: int, high: int) -> bool:

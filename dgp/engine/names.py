@@ -96,17 +96,16 @@ def _pair(text: str, start: int, end: int) -> float | None:
     first, last = words[0], words[-1]
     if first in _STOP_WORDS or last in _STOP_WORDS or last.upper() == last:
         return None
-    near = context.NAME.near(text, start, end)
     if first in _FIRST_NAME_SET or first.split("-", 1)[0] in _FIRST_NAME_SET:
-        return 0.8 if near else 0.6
+        return 0.8 if context.NAME.near(text, start, end) else 0.6
     surname = " ".join(words[1:])
     if surname in _PREFIXED_SURNAME_SET:
-        return 0.85 if near else 0.7
+        return 0.85 if context.NAME.near(text, start, end) else 0.7
     if last in _FIRST_NAME_SET:
         return None  # "Telefoon van Jan [Jansen]": the name starts at the last word
     if _generic_name_field(text, start):
         return None  # '"name": "Security Hub"': an identifier's name, not a person's
-    return 0.55 if near else None
+    return 0.55 if context.NAME.near(text, start, end) else None
 
 
 def _salutation_name(text: str, start: int, end: int) -> float | None:
@@ -137,6 +136,9 @@ def _form_field(text: str, start: int, end: int) -> float | None:
 
 def _generic_name_field(text: str, start: int) -> bool:
     """The value at `start` is that of a field called just "name" (or "Name:")."""
+    before = text[max(0, start - 40) : start]
+    if before.isascii() and not any(f in before.lower() for f in GENERIC_NAME_FIELDS):
+        return False  # (the common case, without the costly search for any field's label)
     label = _FIELD_BEFORE.search(text, max(0, start - 40), start)
     return label is not None and (label.group("f") or "").lower() in GENERIC_NAME_FIELDS
 
@@ -195,7 +197,10 @@ NAME_PATTERNS: tuple[PatternSpec, ...] = (
         _pair,
         # only the first word: the next candidate may start at the second ("Telefoon van
         # Jan Jansen" holds the pairs "Telefoon van Jan" and "Jan Jansen")
-        python=rf"{NOT_LETTER_BEFORE}(?!(?:{_STOP}|{_CONTEXT_CAPITALISED}){NOT_LETTER_AFTER})"
+        # (the first lookahead only fails fast where no capital stands: the stop words'
+        # alternation is costly to try at every character of a line)
+        python=rf"(?={UPPER}){NOT_LETTER_BEFORE}"
+        rf"(?!(?:{_STOP}|{_CONTEXT_CAPITALISED}){NOT_LETTER_AFTER})"
         rf"{UPPER}{LOWER}+(?:-{UPPER}{LOWER}+)?(?=(?: (?:{_TV_ANY_CASE})){{0,3}} {UPPER})",
         value=_NAME_VALUE,
         priority=10,

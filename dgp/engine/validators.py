@@ -10,14 +10,16 @@ import ipaddress
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import phonenumbers
-from stdnum import iban as std_iban
 from stdnum import luhn, numdb
 from stdnum.eu import vat as std_eu_vat
 from stdnum.nl import bsn as std_bsn
 from stdnum.nl import btw as std_btw
+from stdnum.util import get_cc_module
 
 _NON_DIGITS = re.compile(r"\D")
 _SPACES = re.compile(r"[\s.\-]")
@@ -38,12 +40,40 @@ def is_bsn(value: str) -> bool:
     return len(d) == 9 and d != "000000000" and std_bsn.is_valid(d)
 
 
-# Each SEPA country's IBAN length, from the IBAN registry that python-stdnum ships.
-IBAN_LENGTHS: dict[str, int] = {
-    country: 4 + sum(int(n) for n in re.findall(r"\d+", info["bban"]))
-    for country in SEPA_COUNTRIES
-    for _, info in numdb.get("iban").info(country + "00")[:1]
-}
+@dataclass(frozen=True)
+class IbanFormat:
+    """One SEPA country's IBAN, from the IBAN registry that python-stdnum ships."""
+
+    length: int
+    bban: re.Pattern[str]  # the structure after the check digits
+    country_check: Callable[[str], bool] | None  # stdnum's own check for the country
+
+
+def _bban_regex(structure: str) -> re.Pattern[str]:
+    """'4!a10!n' -> [A-Z]{4}[0-9]{10}, as python-stdnum reads the registry."""
+    classes = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}
+    return re.compile(
+        "".join(
+            f"{classes[kind]}{{{n}}}" for n, kind in re.findall(r"([1-9][0-9]*)!([nac])", structure)
+        )
+        + r"\Z"
+    )
+
+
+def _iban_format(country: str) -> IbanFormat:
+    ((_, info),) = numdb.get("iban").info(country + "00")[:1]
+    module = get_cc_module(country, "iban")
+    return IbanFormat(
+        4 + sum(int(n) for n in re.findall(r"\d+", info["bban"])),
+        _bban_regex(info["bban"]),
+        module.is_valid if module is not None else None,
+    )
+
+
+# Looked up once: python-stdnum's own is_valid looks the country up in its registry
+# for every number, which costs more than the rest of a candidate's checks together.
+IBAN_FORMATS: dict[str, IbanFormat] = {c: _iban_format(c) for c in sorted(SEPA_COUNTRIES)}
+IBAN_LENGTHS: dict[str, int] = {c: f.length for c, f in IBAN_FORMATS.items()}
 
 
 def _iban_mod97(compact: str) -> int:
@@ -53,14 +83,18 @@ def _iban_mod97(compact: str) -> int:
 
 
 def is_iban(value: str) -> bool:
-    """A SEPA IBAN that python-stdnum accepts; the length and the mod-97 check first,
-    cheaply, since most candidates (hex strings, identifiers) fail those."""
+    """A SEPA IBAN as python-stdnum's `iban.is_valid` judges it (length, mod 97, the
+    country's BBAN structure, the country's own check), the cheap checks first: most
+    candidates (hex strings, identifiers) fail those."""
     compact = _SPACES.sub("", value).upper()
-    if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
+    form = IBAN_FORMATS.get(compact[:2])
+    if form is None or form.length != len(compact) or not compact[2:4].isdigit():
         return False
     if not (compact.isascii() and compact.isalnum()) or _iban_mod97(compact) != 1:
         return False
-    return std_iban.is_valid(compact)
+    if form.bban.match(compact, 4) is None:
+        return False
+    return form.country_check is None or form.country_check(compact)
 
 
 def _card_issuer_known(d: str) -> bool:

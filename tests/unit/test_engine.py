@@ -1,7 +1,11 @@
 """The detection engine: every entity and secret type, context, confidence, offsets."""
 
+import random
+import re
+
 import pytest
 
+from dgp.engine import context
 from dgp.engine.detector import Detector
 from dgp.engine.rules import RULES
 
@@ -328,3 +332,29 @@ def test_names_after_a_salutation_or_with_accents(
     detector: Detector, text: str, value: str
 ) -> None:
     assert ("pii.name", value) in found(detector, text)
+
+
+def test_context_words_count_alike_in_ascii_and_other_windows() -> None:
+    """`near` searches an ASCII window lower-cased (faster) and any other case-insensitively:
+    both must give the answer of the case-insensitive search, whatever the case of the word
+    and of the letters around it."""
+    rng = random.Random(7)
+    fillers = ["x", "X", " ", "1", ":", "é", "É", "-", "\n", "ß"]
+    checked = found = 0
+    for words in (context.PHONE, context.NAME, context.BSN, context.PHONE_BE):
+        reference = re.compile(
+            r"(?<![a-z])(?:" + "|".join(re.escape(w) for w in words.words) + r")(?![a-z])",
+            re.IGNORECASE,
+        )
+        for _ in range(400):
+            word = rng.choice(words.words)
+            word = "".join(c.upper() if rng.random() < 0.3 else c for c in word)
+            before = "".join(rng.choice(fillers) for _ in range(rng.randrange(0, 4)))
+            after = "".join(rng.choice(fillers) for _ in range(rng.randrange(0, 4)))
+            text = f"{before}{word}{after} 0612345678"
+            start = len(text) - 10
+            expected = reference.search(words.window(text, start, len(text))) is not None
+            assert words.near(text, start, len(text)) is expected, text
+            checked += 1
+            found += expected
+    assert 0 < found < checked  # both answers occur

@@ -135,3 +135,20 @@ def test_the_whole_text_path_of_a_scan_is_linear(tmp_path: Path) -> None:
         "e-mail then a run of letters": _fill("a", "x a@b.nl "),
     }
     assert _superlinear(scan, families) == {}
+
+
+def test_a_number_after_a_long_iban_like_word_costs_time_linear_in_the_word(
+    detector: Detector,
+) -> None:
+    """Cards and phones are looked for inside an IBAN before them: "AB12" then a run of
+    letters, a dash and a number once took time exponential in the run (seconds at 24
+    letters, hours at 36): growth is compared between run lengths."""
+
+    def text(n: int) -> str:
+        return "x AB12" + "C" * n + "-4539 1488 0343 6467 or AB12" + "C" * n + "-020 555 1234\n"
+
+    def detect(t: str) -> object:
+        return detector.detect(t)
+
+    short, long = (_best_time(detect, text(n), RUNS) for n in (8, 24))
+    assert long / max(short, 1e-6) < RATIO_BOUND

@@ -4,6 +4,7 @@ order, with the same fingerprints, limits and counters."""
 
 from __future__ import annotations
 
+import functools
 import io
 import tarfile
 from pathlib import Path
@@ -126,3 +127,32 @@ def test_available_cpus_is_at_least_one_and_at_most_the_affinity() -> None:
     import os
 
     assert 1 <= parallel.available_cpus() <= len(os.sched_getaffinity(0))
+
+
+_READ_FILE = code.read_file
+
+
+def _out_of_time_at(last: str, path: Path, *args: Any) -> code.FileOutcome:
+    """read_file, but the search of the file named `last` runs past the deadline (module
+    level: a worker process gets it by name)."""
+    if path.name == last:
+        return code.FileOutcome(out_of_time=True)
+    return _READ_FILE(path, *args)
+
+
+def test_a_time_limit_reached_in_a_worker_stops_the_scan_where_it_stops_a_sequential_one(
+    varied_tree: Path, workers_used: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline passes while a worker searches gen/03/file170.txt: the scan stops at
+    that file's turn, with what the files before it gave, as a sequential scan does."""
+    monkeypatch.setattr(parallel.FilePool, "_take", lambda self, batch: False)  # workers only
+    whole = comparable(scan(varied_tree, jobs=1))
+    monkeypatch.setattr(code, "read_file", functools.partial(_out_of_time_at, "file170.txt"))
+    sequential = comparable(scan(varied_tree, jobs=1))
+    parallel_findings = comparable(scan(varied_tree, jobs=2))
+    assert parallel_findings == sequential
+    assert workers_used[-1] > 100
+    findings, stats = sequential
+    assert stats["truncated"] is True
+    assert 0 < len(findings) < len(whole[0])
+    assert not any(f["location"]["path"].startswith("gen/04/") for f in findings)

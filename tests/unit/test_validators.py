@@ -4,9 +4,14 @@ An earlier prototype's BSN check rejected most valid BSNs; these lists keep
 ours honest in both directions.
 """
 
+import random
+import re
+import string
 from datetime import date
 
 import pytest
+from stdnum import iban as std_iban
+from stdnum import numdb
 
 from dgp.engine import validators
 
@@ -59,6 +64,46 @@ def test_iban_valid(value: str) -> None:
 )
 def test_iban_invalid(value: str) -> None:
     assert not validators.is_iban(value)
+
+
+def _ibans_of_every_sepa_country(rng: random.Random) -> list[str]:
+    """Per country: IBANs with right check digits whose BBAN fits the registry's
+    structure, breaks it (a letter for a digit, or the reverse), or has random
+    characters; and each of them with wrong check digits."""
+    out: list[str] = []
+    for country in sorted(validators.SEPA_COUNTRIES):
+        form = validators.IBAN_FORMATS[country]
+        structure = numdb.get("iban").info(country + "00")[0][1]["bban"]
+        parts = re.findall(r"(\d+)!([nac])", structure)
+        for _ in range(60):
+            alphabets = {"n": string.digits, "a": string.ascii_uppercase}
+            bban = "".join(
+                "".join(
+                    rng.choice(alphabets.get(kind, string.digits + string.ascii_uppercase))
+                    for _ in range(int(n))
+                )
+                for n, kind in parts
+            )
+            if rng.random() < 0.3:  # break the structure at one place
+                i = rng.randrange(len(bban))
+                swap = string.ascii_uppercase if bban[i].isdigit() else string.digits
+                bban = bban[:i] + rng.choice(swap) + bban[i + 1 :]
+            assert len(bban) + 4 == form.length
+            good = country + std_iban.calc_check_digits(f"{country}00{bban}") + bban
+            bad = good[:2] + f"{(int(good[2:4]) + 1) % 100:02d}" + good[4:]
+            out += [good, bad]
+    return out
+
+
+def test_iban_check_agrees_with_python_stdnum_on_every_sepa_country() -> None:
+    """is_iban looks each country's structure up once; python-stdnum looks it up per
+    number. Both must judge every number alike: right and wrong structures, check
+    digits and country checks (Belgium, Spain, Norway have their own)."""
+    values = _ibans_of_every_sepa_country(random.Random(11))
+    verdicts = [(v, validators.is_iban(v), std_iban.is_valid(v)) for v in values]
+    assert [v for v, ours, theirs in verdicts if ours != theirs] == []
+    accepted = sum(ours for _, ours, _ in verdicts)
+    assert 0.2 * len(values) < accepted < 0.5 * len(values)  # both outcomes are tested
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ word outside them is an identifier (`DevEnvironment`, `CertificateManager`).
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import PurePosixPath
 
 # Programming languages only: in data and configuration files (YAML, TOML, INI) a bare
@@ -38,6 +40,7 @@ class CodeRegions:
         self._known = bool(self._line_comments)
         self._blocks = _TRIPLE_QUOTES.get(suffix, ()) + (("/*",) if suffix in _C_LIKE else ())
         self._state: list[str | None] | None = None  # per line: the block it starts inside
+        self._tokens = _token_regex(self._blocks, self._line_comments)
 
     def is_text(self, line: int, column: int) -> bool:
         """Whether the character at 1-based `line` and `column` is in a comment or string."""
@@ -57,7 +60,9 @@ class CodeRegions:
         return states
 
     def _scan(self, line: str, inside: str | None, stop: int) -> tuple[bool, str | None]:
-        """(whether position `stop` is in text, the block still open there)."""
+        """(whether position `stop` is in text, the block still open there). Each step
+        jumps to the next character that can change the state (a regex search), not
+        through every character: this runs over every line of a file with a name in it."""
         i, quote = 0, None
         while i < stop:
             if inside is not None:  # a block comment or a triple-quoted string
@@ -67,22 +72,33 @@ class CodeRegions:
                     return True, inside
                 i, inside = close + len(end), None
                 continue
-            c = line[i]
             if quote is not None:
-                if c == "\\":
-                    i += 2
-                    continue
-                if c == quote:
+                m = _QUOTE_OR_ESCAPE[quote].search(line, i)
+                if m is None or m.start() >= stop:
+                    return True, None
+                i = m.start() + 2 if m.group() == "\\" else m.start() + 1
+                if m.group() == quote:
                     quote = None
-                i += 1
                 continue
-            opened = next((b for b in self._blocks if line.startswith(b, i)), None)
-            if opened is not None:
-                inside, i = opened, i + len(opened)
-                continue
-            if any(line.startswith(m, i) for m in self._line_comments):
+            m = self._tokens.search(line, i)
+            if m is None or m.start() >= stop:
+                return False, None
+            token = m.group()
+            if token in self._blocks:
+                inside, i = token, m.end()
+            elif token in self._line_comments:
                 return True, None
-            if c in "\"'`":
-                quote = c
-            i += 1
+            else:
+                quote, i = token, m.end()
         return quote is not None or inside is not None, inside
+
+
+_QUOTE_OR_ESCAPE = {q: re.compile(rf"[\\{q}]") for q in "\"'`"}
+
+
+@functools.cache
+def _token_regex(blocks: tuple[str, ...], line_comments: tuple[str, ...]) -> re.Pattern[str]:
+    """What changes the state in code: a block opens, a line comment starts, a quote opens
+    (in that order where several start at one place, as a character-by-character scan
+    would try them)."""
+    return re.compile("|".join([*(re.escape(t) for t in (*blocks, *line_comments)), "[\"'`]"]))
