@@ -38,12 +38,20 @@ def is_bsn(value: str) -> bool:
     return len(d) == 9 and d != "000000000" and std_bsn.is_valid(d)
 
 
-# Each SEPA country's IBAN length, from the IBAN registry that python-stdnum ships.
-IBAN_LENGTHS: dict[str, int] = {
-    country: 4 + sum(int(n) for n in re.findall(r"\d+", info["bban"]))
+def _iban_shape(bban: str) -> str:
+    """An IBAN's character classes, one per position ("aa" country, "nn" check digits,
+    then the registry's BBAN format: n digit, a letter, c either): "4!a10!n" -> "aann" +
+    "aaaa" + "nnnnnnnnnn"."""
+    return "aann" + "".join(int(n) * kind for n, kind in re.findall(r"(\d+)!([nac])", bban))
+
+
+# Each SEPA country's IBAN shape and length, from the IBAN registry python-stdnum ships.
+IBAN_SHAPES: dict[str, str] = {
+    country: _iban_shape(info["bban"])
     for country in SEPA_COUNTRIES
     for _, info in numdb.get("iban").info(country + "00")[:1]
 }
+IBAN_LENGTHS: dict[str, int] = {country: len(shape) for country, shape in IBAN_SHAPES.items()}
 
 
 def _iban_mod97(compact: str) -> int:

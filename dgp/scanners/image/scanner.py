@@ -36,6 +36,7 @@ from dgp.scanners.image import (
     loading,
     metadata,
     mrz,
+    ocrfix,
     preprocess,
     redact,
 )
@@ -229,7 +230,7 @@ def read_page(
     """The page's text as the engine reads it, each word with its box in the original's
     pixels. Raises as ocr_words does."""
     prepared = preprocess.prepare(image, prepare)
-    words = ocr_words(prepared.image, timeout=timeout)
+    words = ocrfix.correct(ocr_words(prepared.image, timeout=timeout))
     return layout([replace(w, box=prepared.to_original(w.box)) for w in words])
 
 
