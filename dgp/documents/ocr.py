@@ -98,11 +98,17 @@ def ocr_image(image: Image, timeout: float = OCR_TIMEOUT_SECONDS) -> str:
     return str(text).strip()
 
 
-def ocr_words(image: Image, timeout: float = OCR_TIMEOUT_SECONDS) -> list[OcrWord]:
+def ocr_words(
+    image: Image,
+    timeout: float = OCR_TIMEOUT_SECONDS,
+    languages: str = OCR_LANGUAGES,
+    config: str = "",
+) -> list[OcrWord]:
     """The words Tesseract reads in `image` with their boxes, in reading order.
 
     Boxes are in `image`'s pixels even when a large image was shrunk for Tesseract.
-    Raises as ocr_image does.
+    `config` passes Tesseract options (a page segmentation mode, a character whitelist
+    for re-reading one field). Raises as ocr_image does.
     """
     import pytesseract
 
@@ -113,7 +119,8 @@ def ocr_words(image: Image, timeout: float = OCR_TIMEOUT_SECONDS) -> list[OcrWor
     data = _timed(
         pytesseract.image_to_data,
         small,
-        lang=OCR_LANGUAGES,
+        lang=languages,
+        config=config,
         timeout=max(timeout, 0.1),
         output_type=pytesseract.Output.DICT,
     )

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from dgp.documents.ocr import OcrWord
 from dgp.engine import validators
+from dgp.scanners.image.ocrtext import union
 
 # look-alikes of digits in a token that is otherwise a number ("O6 12345678", "l2-03-2024")
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
@@ -35,10 +36,10 @@ _TO_DIGIT = str.maketrans(
     }
 )
 _TO_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"})
-_TRAILING = ".,;:)"
+TRAILING = ".,;:)"
 _IBAN_CHARS = re.compile(r"[A-Za-z0-9|!]+")
 _LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*")
-_DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
+DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
 _JOINERS = "._-+"
 MAX_IBAN_WORDS = 8  # an IBAN in groups of four: at most 9 groups, seldom more than 8 words
 
@@ -52,7 +53,7 @@ def correct(words: list[OcrWord]) -> list[OcrWord]:
 def _digits(word: OcrWord) -> OcrWord:
     """O/o as 0 and l/I/| as 1 in a token of digits that has at least as many digits as
     look-alikes ("O6" -> "06", not "IO" or "Ol")."""
-    core = word.text.rstrip(_TRAILING)
+    core = word.text.rstrip(TRAILING)
     if not _NUMBER_SHAPE.fullmatch(core):
         return word
     digits = sum(c.isdigit() for c in core)
@@ -96,7 +97,7 @@ def join_ibans(words: list[OcrWord]) -> list[OcrWord]:
             i += 1
             continue
         end, reading, tail = found
-        out.append(_merged(words[i:end], reading + tail))
+        out.append(merged(words[i:end], reading + tail))
         i = end
     return out
 
@@ -110,7 +111,7 @@ def _iban_at(words: list[OcrWord], i: int) -> tuple[int, str, str] | None:
         if words[end].line != words[i].line:
             return None
         token = words[end].text
-        core = token.rstrip(_TRAILING)
+        core = token.rstrip(TRAILING)
         if not _IBAN_CHARS.fullmatch(core):
             return None
         compact += core
@@ -139,14 +140,14 @@ def join_emails(words: list[OcrWord]) -> list[OcrWord]:
     out: list[OcrWord] = []
     for word in words:
         if out and _continues_email(out[-1], word):
-            out[-1] = _merged([out[-1], word], out[-1].text + word.text)
+            out[-1] = merged([out[-1], word], out[-1].text + word.text)
         elif (
             len(out) >= 2
             and out[-1].text == "@"
             and _LOCAL.fullmatch(out[-2].text)
             and _domain_start(word.text)
         ):
-            out[-2:] = [_merged([out[-2], out[-1], word], out[-2].text + "@" + word.text)]
+            out[-2:] = [merged([out[-2], out[-1], word], out[-2].text + "@" + word.text)]
         else:
             out.append(word)
     return out
@@ -171,22 +172,17 @@ def _continues_email(before: OcrWord, word: OcrWord) -> bool:
         before.line != word.line
         and bool(_LOCAL.fullmatch(local))
         and left.endswith((".", "-"))
-        and not _DOMAIN.fullmatch(domain.rstrip(".-"))
-        and bool(_DOMAIN.fullmatch(domain + right.rstrip(_TRAILING)))
+        and not DOMAIN.fullmatch(domain.rstrip(".-"))
+        and bool(DOMAIN.fullmatch(domain + right.rstrip(TRAILING)))
     )
 
 
 def _domain_start(text: str) -> bool:
     """A domain name (with its top-level domain), then perhaps punctuation."""
-    return bool(_DOMAIN.fullmatch(text.rstrip(_TRAILING)))
+    return bool(DOMAIN.fullmatch(text.rstrip(TRAILING)))
 
 
-def _merged(parts: list[OcrWord], text: str) -> OcrWord:
-    boxes = [w.box for w in parts]
-    box = (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
+def merged(parts: list[OcrWord], text: str) -> OcrWord:
+    """One word with `text` where `parts` were read, over all of their boxes."""
+    box = union([w.box for w in parts])
     return OcrWord(text, box, parts[0].line, min(w.confidence for w in parts))
