@@ -38,6 +38,7 @@ def test_an_address_made_whole_by_the_second_look_is_taken(seed: int) -> None:
     parts = words(before, after)
     whole = before + joiner + after
     assert reread._accepted(parts, f"{whole}", reread.EMAIL_CHARS) == whole
+    assert reread._accepted(parts, whole.capitalize(), reread.EMAIL_CHARS) == whole
     assert reread._accepted(parts, f"E-mail: {whole}", reread.EMAIL_CHARS) == whole
 
 
@@ -62,6 +63,7 @@ def test_an_at_sign_read_as_a_look_alike_is_restored(seed: int) -> None:
     misread = email.replace("@", rng.choice("a&Q"))
     parts = words(misread)
     assert reread._accepted(parts, email, reread.EMAIL_CHARS) == email
+    assert reread._accepted(parts, "l" + email.capitalize(), reread.EMAIL_CHARS) == email
     wrong = email.replace("@", "@x")
     assert reread._accepted(parts, wrong, reread.EMAIL_CHARS) is None
     assert candidate("E-mail:", misread) == (1, 2, reread.EMAIL_CHARS)
@@ -97,10 +99,10 @@ def test_plain_words_are_not_read_again(texts: tuple[str, ...]) -> None:
 def test_rereads_per_page_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     page = f.text_page(("x",), points=12).image
     many = words(*[t for _ in range(3 * reread.MAX_REREADS) for t in ("jan", "jan@voorbeeld.nl")])
-    calls: list[int] = []
-    monkeypatch.setattr(reread, "_read_again", lambda *args: calls.append(1) or "")
+    places: set[tuple[int, int, int, int]] = set()
+    monkeypatch.setattr(reread, "_read_again", lambda _, parts, *a: places.add(parts[0].box) or "")
     reread.improve(page, many, timeout=60)
-    assert len(calls) == reread.MAX_REREADS
+    assert len(places) == reread.MAX_REREADS
 
 
 @pytest.mark.skipif(not ocr.ocr_available(), reason="tesseract nld+eng not installed")

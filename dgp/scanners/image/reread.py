@@ -58,8 +58,15 @@ def improve(image: Image.Image, words: list[OcrWord], timeout: float) -> list[Oc
             continue
         rereads += 1
         parts = words[candidate.first : candidate.end]
-        text = _read_again(image, parts, candidate.whitelist, left)
-        better = _accepted(parts, text, candidate.whitelist)
+        better = None
+        for scale in _scales(parts):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            text = _read_again(image, parts, candidate.whitelist, left, scale)
+            better = _accepted(parts, text, candidate.whitelist)
+            if better is not None:
+                break
         if better is None:
             out.append(words[i])
             i += 1
@@ -115,15 +122,25 @@ def _iban_like(words: list[OcrWord], i: int) -> int:
     return end
 
 
-def _read_again(image: Image.Image, parts: list[OcrWord], whitelist: str, timeout: float) -> str:
+def _scales(parts: list[OcrWord]) -> list[float]:
+    """The enlargements to read at: to about REREAD_LINE_HEIGHT, then as it is (Tesseract
+    misreads a few glyphs at one scale and not at the other)."""
+    height = max(1, max(w.box[3] for w in parts) - min(w.box[1] for w in parts))
+    scale = min(MAX_REREAD_SCALE, max(1.0, REREAD_LINE_HEIGHT / height))
+    return [scale, 1.0] if scale > 1.05 else [1.0]
+
+
+def _read_again(
+    image: Image.Image, parts: list[OcrWord], whitelist: str, timeout: float, scale: float
+) -> str:
+    """The text Tesseract reads in the parts' box (padded), enlarged by `scale`, as one
+    line of only `whitelist`'s characters; "" when that fails."""
     box = union([w.box for w in parts])
-    height = max(1, box[3] - box[1])
-    pad = height // 2
+    pad = max(1, box[3] - box[1]) // 2
     crop = image.crop(
         (max(0, box[0] - pad), max(0, box[1] - pad), box[2] + pad, box[3] + pad)
     ).convert("L")
-    scale = min(MAX_REREAD_SCALE, max(1.0, REREAD_LINE_HEIGHT / height))
-    if scale > 1.05:
+    if scale > 1.0:
         size = (round(crop.width * scale), round(crop.height * scale))
         crop = crop.resize(size, Image.Resampling.LANCZOS)
     config = f"--psm 7 -c tessedit_char_whitelist={whitelist}"
@@ -135,28 +152,29 @@ def _read_again(image: Image.Image, parts: list[OcrWord], whitelist: str, timeou
 
 
 def _accepted(parts: list[OcrWord], text: str, whitelist: str) -> str | None:
-    """The re-read value when it is the first reading made whole, else None."""
+    """The first reading made whole by the re-read `text`, else None. Letter case and
+    every character the two readings share come from the first reading; the re-read
+    gives only what was missing (a joiner, the "@") or, for an IBAN, the whole value,
+    which its checksum then vouches for."""
     if whitelist == IBAN_CHARS:
-        reading = ocrfix.iban_reading(text)
-        return reading
+        return ocrfix.iban_reading(text)
     tokens = [t for t in text.split() if "@" in t]
     if len(tokens) != 1 or not _EMAIL.fullmatch(tokens[0]):
         return None
-    found = tokens[0]
-    local, _, domain = found.partition("@")
+    found = tokens[0].lower()
     if len(parts) == 2:  # "pieter" + "meijer@kpn.nl" -> "pieter_meijer@kpn.nl"
         before, after = parts[0].text, parts[1].text
-        old_local, _, old_domain = after.partition("@")
-        if domain.lower() != old_domain.rstrip(ocrfix.TRAILING).lower():
+        address = after.rstrip(ocrfix.TRAILING)
+        local = found.partition("@")[0]
+        whole = len(local) >= len(before) + len(address.partition("@")[0])
+        if not (whole and local.startswith(before.lower()) and found.endswith(address.lower())):
             return None
-        middle = local[len(before) : len(local) - len(old_local)]
-        made_whole = local.startswith(before) and local.endswith(old_local)
-        made_whole = made_whole and len(local) >= len(before) + len(old_local)
-        if not made_whole or middle not in ("", ".", "_", "-"):
-            return None
-        return found + after[len(after.rstrip(ocrfix.TRAILING)) :]
+        middle = found[len(before) : len(found) - len(address)]
+        return before + middle + after if middle in ("", ".", "_", "-") else None
     old = parts[0].text.rstrip(ocrfix.TRAILING)  # "lotte66agemeente-utrecht.nl"
-    differ = [i for i, (a, b) in enumerate(zip(old, found, strict=False)) if a != b]
-    if len(old) != len(found) or len(differ) != 1 or found[differ[0]] != "@":
+    tail = found[len(found) - len(old) :]  # a stray mark before the cut-out word dropped
+    differ = [i for i, (a, b) in enumerate(zip(old.lower(), tail, strict=False)) if a != b]
+    if len(tail) != len(old) or len(differ) != 1 or tail[differ[0]] != "@":
         return None
-    return found + parts[0].text[len(old) :]
+    at = differ[0]
+    return old[:at] + "@" + parts[0].text[at + 1 :]
