@@ -168,6 +168,23 @@ def test_words_that_are_no_split_address_stay_apart(tokens: list[str]) -> None:
     assert texts(ocrfix.correct(words(*tokens))) == tokens
 
 
+@pytest.mark.parametrize("seed", range(60))
+def test_a_domain_split_inside_or_its_dot_read_as_a_comma_is_joined(seed: int) -> None:
+    rng = random.Random(seed)
+    email = f.person(seed).email
+    local, domain = email.split("@")
+    name, tld = domain.rsplit(".", 1)
+    cut = rng.randrange(1, len(name))  # inside the first label: "jan@voo" + "rbeeld.nl"
+    first_label_end = name.find(".") if "." in name else len(name)
+    cut = min(cut, first_label_end - 1) if first_label_end > 1 else 1
+    pieces = [(f"{local}@{domain[:cut]}", domain[cut:])]
+    if "." not in name:
+        pieces.append((f"{local}@{name}", rng.choice((",", "\u201a")) + tld))
+    for first, second in pieces:
+        found = ocrfix.correct(words("Mail", first, second, "bedankt"))
+        assert texts(found) == ["Mail", email, "bedankt"], (first, second)
+
+
 def test_a_complete_address_at_a_line_end_takes_nothing_from_the_next_line() -> None:
     found = ocrfix.correct(words("Mail", "jan@voorbeeld.nl.") + words("nl", line=(1, 1, 2)))
     assert texts(found) == ["Mail", "jan@voorbeeld.nl.", "nl"]

@@ -41,6 +41,7 @@ _IBAN_CHARS = re.compile(r"[A-Za-z0-9|!]+")
 _LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*")
 DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
 _JOINERS = "._-+"
+_COMMAS = ",\u201a"  # a comma, a low quotation mark: how OCR reads a dot at small sizes
 MAX_IBAN_WORDS = 8  # an IBAN in groups of four: at most 9 groups, seldom more than 8 words
 
 
@@ -135,12 +136,14 @@ def _iban_at(words: list[OcrWord], i: int) -> tuple[int, str, str] | None:
 def join_emails(words: list[OcrWord]) -> list[OcrWord]:
     """E-mail addresses that OCR split into two or three words, joined: at "@" ("jan @
     voorbeeld.nl", "jan@" + "voorbeeld.nl"), at a joiner read with a space beside it
-    ("jan." + "jansen@voorbeeld.nl", "jan" + "_jansen@..."), and at a line end (the
-    address continued on the next line)."""
+    ("jan." + "jansen@voorbeeld.nl", "jan" + "_jansen@..."), and inside a domain that
+    is not complete without the next word, on the same line or the next ("jan@voo" +
+    "rbeeld.nl", "jan@voorbeeld." + "nl", "jan@voorbeeld" + ",nl")."""
     out: list[OcrWord] = []
     for word in words:
-        if out and _continues_email(out[-1], word):
-            out[-1] = merged([out[-1], word], out[-1].text + word.text)
+        joined = _email_join(out[-1].text, word.text) if out else None
+        if joined is not None:
+            out[-1] = merged([out[-1], word], joined)
         elif (
             len(out) >= 2
             and out[-1].text == "@"
@@ -153,28 +156,34 @@ def join_emails(words: list[OcrWord]) -> list[OcrWord]:
     return out
 
 
-def _continues_email(before: OcrWord, word: OcrWord) -> bool:
-    """Whether `word` is the rest of an e-mail address that `before` starts."""
-    left, right = before.text, word.text
+def _email_join(left: str, right: str) -> str | None:
+    """`left` and `right` as one e-mail address when `right` is the rest of the address
+    that `left` starts; else None."""
     if "@" not in left + right or (left + right).count("@") != 1:
-        return False
+        return None
     if left.endswith("@"):  # "jan@" | "voorbeeld.nl"
-        return bool(_LOCAL.fullmatch(left[:-1])) and _domain_start(right)
+        whole = _LOCAL.fullmatch(left[:-1]) and _domain_start(right)
+        return left + right if whole else None
     if right.startswith("@"):  # "jan" | "@voorbeeld.nl"
-        return bool(_LOCAL.fullmatch(left)) and _domain_start(right[1:])
+        whole = _LOCAL.fullmatch(left) and _domain_start(right[1:])
+        return left + right if whole else None
     if "@" in right:  # "jan." | "jansen@voorbeeld.nl", "jan" | "_jansen@..."
         local = right.split("@", 1)[0]
         glued = left.endswith(tuple(_JOINERS)) or local.startswith(tuple(_JOINERS))
-        return glued and bool(_LOCAL.fullmatch(left)) and bool(_LOCAL.fullmatch(left + local))
-    # "jan@voorbeeld." | "nl" at a line end: the address is not complete without it
+        whole = glued and _LOCAL.fullmatch(left) and _LOCAL.fullmatch(left + local)
+        return left + right if whole else None
+    # "jan@voo" | "rbeeld.nl", "jan@voorbeeld." | "nl", "jan@voorbeeld" | ",nl" (a dot
+    # read as a comma): the address is not complete without the next word
     local, _, domain = left.partition("@")
-    return (
-        before.line != word.line
-        and bool(_LOCAL.fullmatch(local))
-        and left.endswith((".", "-"))
+    if right[:1] in _COMMAS:
+        right = "." + right[1:]
+    tail = right.rstrip(TRAILING)
+    whole = (
+        _LOCAL.fullmatch(local)
         and not DOMAIN.fullmatch(domain.rstrip(".-"))
-        and bool(DOMAIN.fullmatch(domain + right.rstrip(TRAILING)))
+        and DOMAIN.fullmatch(domain + tail)
     )
+    return left + right if whole else None
 
 
 def _domain_start(text: str) -> bool:
