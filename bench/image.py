@@ -250,6 +250,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds and renders")
     parser.add_argument("--misses", action="store_true", help="print each missed value")
     parser.add_argument("--only-recall", action="store_true", help="only part (d)")
+    parser.add_argument("--no-recall", action="store_true", help="parts (a) to (c) only")
     parser.add_argument(
         "--seed", type=int, default=0, help="first seed of the generated people (a held-out set)"
     )
@@ -267,7 +268,8 @@ def main() -> None:
         images_per_second(Path(tmp) / "a", 15 if args.quick else 60)
         seconds_per_page(Path(tmp), 1 if args.quick else 3)
     faces_per_second(5 if args.quick else 20)
-    recall(args.quick, args.misses, args.seed)
+    if not args.no_recall:
+        recall(args.quick, args.misses, args.seed)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ def test_an_address_made_whole_by_the_second_look_is_taken(seed: int) -> None:
     whole = before + joiner + after
     assert reread._accepted(parts, f"{whole}", reread.EMAIL_CHARS) == whole
     assert reread._accepted(parts, whole.capitalize(), reread.EMAIL_CHARS) == whole
+    assert reread._accepted(parts, f"-{whole}", reread.EMAIL_CHARS) == whole
     assert reread._accepted(parts, f"E-mail: {whole}", reread.EMAIL_CHARS) == whole
 
 

@@ -140,8 +140,9 @@ def _read_again(
     line of only `whitelist`'s characters; "" when that fails."""
     box = union([w.box for w in parts])
     pad = max(1, box[3] - box[1]) // 2
+    side = pad // 2  # less to the sides: the neighbouring words' marks stay out
     crop = image.crop(
-        (max(0, box[0] - pad), max(0, box[1] - pad), box[2] + pad, box[3] + pad)
+        (max(0, box[0] - side), max(0, box[1] - pad), box[2] + side, box[3] + pad)
     ).convert("L")
     if scale > 1.0:
         size = (round(crop.width * scale), round(crop.height * scale))
@@ -161,7 +162,8 @@ def _accepted(parts: list[OcrWord], text: str, whitelist: str) -> str | None:
     which its checksum then vouches for."""
     if whitelist == IBAN_CHARS:
         return ocrfix.iban_reading(text)
-    tokens = [t for t in text.split() if "@" in t]
+    # a mark of a neighbouring word at the cut-out's edge reads as a leading "-" or "."
+    tokens = [t.lstrip("._%+-") for t in text.split() if "@" in t]
     if len(tokens) != 1 or not _EMAIL.fullmatch(tokens[0]):
         return None
     found = tokens[0].lower()
