@@ -188,3 +188,25 @@ def test_a_domain_split_inside_or_its_dot_read_as_a_comma_is_joined(seed: int) -
 def test_a_complete_address_at_a_line_end_takes_nothing_from_the_next_line() -> None:
     found = ocrfix.correct(words("Mail", "jan@voorbeeld.nl.") + words("nl", line=(1, 1, 2)))
     assert texts(found) == ["Mail", "jan@voorbeeld.nl.", "nl"]
+
+
+def spaced(texts: tuple[str, str], gap: int, height: int = 40) -> list[OcrWord]:
+    """Two words on one line, `gap` pixels apart, each 30 pixels a character wide."""
+    first = OcrWord(texts[0], (0, 0, 30 * len(texts[0]), height), LINE, 90.0)
+    left = first.box[2] + gap
+    second = OcrWord(texts[1], (left, 0, left + 30 * len(texts[1]), height), LINE, 90.0)
+    return [first, second]
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_a_bsn_split_closer_than_a_word_space_is_joined(seed: int) -> None:
+    rng = random.Random(seed)
+    bsn = f.person(seed).bsn
+    cut = rng.randrange(1, 9)
+    parts = (bsn[:cut], bsn[cut:])
+    assert texts(ocrfix.correct(spaced(parts, gap=rng.randrange(0, 20)))) == [bsn]
+    assert texts(ocrfix.correct(spaced(parts, gap=rng.randrange(20, 200)))) == list(parts)
+    wrong = bsn[:-1] + str((int(bsn[-1]) + rng.randint(1, 9)) % 10)
+    if not validators.is_bsn(wrong):
+        wrong_parts = (wrong[:cut], wrong[cut:])
+        assert texts(ocrfix.correct(spaced(wrong_parts, gap=5))) == list(wrong_parts)

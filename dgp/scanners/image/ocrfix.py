@@ -1,13 +1,15 @@
 """Undoing Tesseract's usual misreadings of identifiers, before the engine reads the words.
 
-OCR confuses O with 0 and l, I or | with 1, splits a long token where glyphs stand apart
-("NL91ABNA041 7164300"), and breaks e-mail addresses at "@", at a "." or "_" it reads as
-a gap, and at line ends. The engine's checks then fail on a real value. Each fix here is
-narrow so that precision stays: look-alikes are changed only inside tokens that are
-already number-shaped, an IBAN is rewritten only when the rewritten form passes its
-mod-97 checksum, and tokens are joined only where an e-mail address's own characters
-("@", ".", "_", "-") stand at the split. Words keep their boxes: a joined word's box is
-the union of its parts (in a redacted copy, at worst a little more is blacked out).
+OCR confuses O with 0 and l, I or | with 1, splits a long token where glyphs stand
+apart ("NL91ABNA041 7164300", "465807 768"), and breaks e-mail addresses at "@", at a
+"." or "_" it reads as a gap, and at line ends. The engine's checks then fail on a real
+value. Each fix here is narrow so that precision stays: look-alikes are changed only
+inside tokens that are already number-shaped, an IBAN is rewritten only when the
+rewritten form passes its mod-97 checksum, split digits are joined only closer than a
+word space and into a BSN that passes the 11-proef, and tokens are joined only where an
+e-mail address's own characters ("@", ".", "_", "-") stand at the split. Words keep
+their boxes: a joined word's box is the union of its parts (in a redacted copy, at
+worst a little more is blacked out).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ MAX_IBAN_WORDS = 8  # an IBAN in groups of four: at most 9 groups, seldom more t
 def correct(words: list[OcrWord]) -> list[OcrWord]:
     """The words with split IBANs and e-mail addresses joined and look-alike characters in
     numbers replaced; everything else as Tesseract read it."""
-    return [_digits(w) for w in join_emails(join_ibans(words))]
+    return join_bsns([_digits(w) for w in join_emails(join_ibans(words))])
 
 
 def _digits(word: OcrWord) -> OcrWord:
@@ -62,6 +64,28 @@ def _digits(word: OcrWord) -> OcrWord:
     if not lookalikes or digits < lookalikes:
         return word
     return replace(word, text=core.translate(_DIGIT_LOOKALIKES) + word.text[len(core) :])
+
+
+def join_bsns(words: list[OcrWord]) -> list[OcrWord]:
+    """Two runs of digits that OCR split inside a BSN ("465807 768"), joined when they
+    stand closer than a word space (less than half the text height apart) and together
+    pass the 11-proef; the engine's context words still decide whether it is reported."""
+    out: list[OcrWord] = []
+    for word in words:
+        if out and _split_bsn(out[-1], word):
+            out[-1] = merged([out[-1], word], out[-1].text + word.text)
+        else:
+            out.append(word)
+    return out
+
+
+def _split_bsn(before: OcrWord, word: OcrWord) -> bool:
+    if before.line != word.line or not (before.text.isdigit() and word.text.isdigit()):
+        return False
+    height = max(before.box[3] - before.box[1], word.box[3] - word.box[1])
+    close = word.box[0] - before.box[2] < height / 2
+    joined = before.text + word.text
+    return close and len(joined) == 9 and validators.is_bsn(joined)
 
 
 def iban_reading(text: str) -> str | None:
