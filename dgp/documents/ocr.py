@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -89,18 +90,25 @@ def ocr_image(image: Image, timeout: float = OCR_TIMEOUT_SECONDS) -> str:
     return _tesseract_on(prepared[0], [], timeout).strip()
 
 
-def ocr_words(image: Image, timeout: float = OCR_TIMEOUT_SECONDS) -> list[OcrWord]:
+def ocr_words(
+    image: Image,
+    timeout: float = OCR_TIMEOUT_SECONDS,
+    languages: str = OCR_LANGUAGES,
+    config: str = "",
+) -> list[OcrWord]:
     """The words Tesseract reads in `image` with their boxes, in reading order.
 
     Boxes are in `image`'s pixels even when a large image was shrunk for Tesseract.
-    Raises as ocr_image does.
+    `config` passes Tesseract options (a page segmentation mode, a character whitelist
+    for re-reading one field). Raises as ocr_image does.
     """
     prepared = _prepared(image)
     if prepared is None:
         return []
     small, scale = prepared
     words: list[OcrWord] = []
-    for row in _tesseract_on(small, ["tsv"], timeout).splitlines()[1:]:
+    tsv = _tesseract_on(small, [*shlex.split(config), "tsv"], timeout, languages)
+    for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
         if len(cells) < TSV_COLUMNS or not cells[11].strip():
             continue
@@ -130,9 +138,11 @@ def _prepared(image: Image) -> tuple[Image, float] | None:
     return image, scale
 
 
-def _tesseract_on(image: Image, configs: list[str], timeout: float) -> str:
-    """Tesseract's output for `image` (text, or what the named configs ask for), from a
-    PNG in a private folder that is removed at once."""
+def _tesseract_on(
+    image: Image, arguments: list[str], timeout: float, languages: str = OCR_LANGUAGES
+) -> str:
+    """Tesseract's output for `image` (text, or what the options and named configs in
+    `arguments` ask for), from a PNG in a private folder that is removed at once."""
     program = _tesseract()
     if program is None:
         raise OcrError("tesseract is not installed")
@@ -140,7 +150,7 @@ def _tesseract_on(image: Image, configs: list[str], timeout: float) -> str:
         page = Path(folder) / "page.png"
         image.save(page, format="PNG")
         return _run(
-            [program, str(page), "stdout", "-l", OCR_LANGUAGES, *configs],
+            [program, str(page), "stdout", "-l", languages, *arguments],
             timeout=min(timeout, OCR_TIMEOUT_SECONDS),
             env={**os.environ, "TMPDIR": folder, "OMP_THREAD_LIMIT": "1"},
         )

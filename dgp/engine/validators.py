@@ -45,6 +45,7 @@ class IbanFormat:
     """One SEPA country's IBAN, from the IBAN registry that python-stdnum ships."""
 
     length: int
+    shape: str  # character classes per position: "aann" + e.g. "aaaa" + "nnnnnnnnnn"
     bban: re.Pattern[str]  # the structure after the check digits
     country_check: Callable[[str], bool] | None  # stdnum's own check for the country
 
@@ -63,8 +64,11 @@ def _bban_regex(structure: str) -> re.Pattern[str]:
 def _iban_format(country: str) -> IbanFormat:
     ((_, info),) = numdb.get("iban").info(country + "00")[:1]
     module = get_cc_module(country, "iban")
+    runs = re.findall(r"(\d+)!([nac])", info["bban"])
+    shape = "aann" + "".join(int(n) * kind for n, kind in runs)
     return IbanFormat(
-        4 + sum(int(n) for n in re.findall(r"\d+", info["bban"])),
+        len(shape),
+        shape,
         _bban_regex(info["bban"]),
         module.is_valid if module is not None else None,
     )
@@ -74,6 +78,9 @@ def _iban_format(country: str) -> IbanFormat:
 # for every number, which costs more than the rest of a candidate's checks together.
 IBAN_FORMATS: dict[str, IbanFormat] = {c: _iban_format(c) for c in sorted(SEPA_COUNTRIES)}
 IBAN_LENGTHS: dict[str, int] = {c: f.length for c, f in IBAN_FORMATS.items()}
+# An IBAN's character classes, one per position (n digit, a letter, c either), for
+# undoing OCR misreadings.
+IBAN_SHAPES: dict[str, str] = {c: f.shape for c, f in IBAN_FORMATS.items()}
 
 
 def _iban_mod97(compact: str) -> int:

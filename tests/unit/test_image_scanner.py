@@ -78,6 +78,29 @@ _KIND_OF = {f.LINES[0]: "bsn", f.LINES[1]: "iban", f.LINES[2]: "email", f.LINES[
 
 
 @needs_ocr
+def test_misread_identifiers_in_the_ocr_text_are_found_with_their_real_values(
+    tmp_path: Path,
+) -> None:
+    """Printed as OCR misreads them (letter O for zero, l for one, a space inside the IBAN,
+    an address split at "@"): the findings carry the real values' hashes and boxes."""
+    iban, misread = f.IBAN, "NL9lABNA O417164300"
+    lines = (f"IBAN: {misread}", "Telefoon: O6 12345678", f"E-mail: jan @ {f.EMAIL.split('@')[1]}")
+    drawn = f.text_page(lines, points=12)
+    result = scan(f.save(drawn.image, tmp_path / "misread.png"), faces=False)
+    hasher = ScanInputs(hash_key=KEY).hasher()
+    found = {(x.rule_id, x.value_hash) for x in result.findings}
+    for rule, value, line in (
+        ("pii.iban", iban, lines[0]),
+        ("pii.phone", "06 12345678", lines[1]),
+        ("pii.email", "jan@" + f.EMAIL.split("@")[1], lines[2]),
+    ):
+        assert (rule, hasher(value, rule)) in found, (rule, [x.evidence for x in result.findings])
+        (finding,) = by_rule(result, rule)
+        assert finding.location.bbox is not None
+        assert f.overlaps(finding.location.bbox, drawn.boxes[line])
+
+
+@needs_ocr
 def test_a_passport_mrz_is_an_identity_document_with_its_bsn(tmp_path: Path) -> None:
     page = f.text_page(f.td3(), points=10, font=f.MONO)
     valid = scan(f.save(page.image, tmp_path / "scan.png"), faces=False)

@@ -13,6 +13,7 @@ limit, and (the spec says isolated) a child process with a memory limit per job.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
@@ -36,8 +37,10 @@ from dgp.scanners.image import (
     loading,
     metadata,
     mrz,
+    ocrfix,
     preprocess,
     redact,
+    reread,
 )
 from dgp.scanners.image.ocrtext import Box, OcrText, layout, union
 from dgp.scanners.image.options import ImageOptions
@@ -229,8 +232,11 @@ def read_page(
 ) -> OcrText:
     """The page's text as the engine reads it, each word with its box in the original's
     pixels. Raises as ocr_words does."""
+    started = time.monotonic()
     prepared = preprocess.prepare(image, prepare)
-    words = ocr_words(prepared.image, timeout=timeout)
+    words = ocrfix.correct(ocr_words(prepared.image, timeout=timeout))
+    left = timeout - (time.monotonic() - started)
+    words = reread.improve(prepared.image, words, left)
     return layout([replace(w, box=prepared.to_original(w.box)) for w in words])
 
 
