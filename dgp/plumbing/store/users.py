@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from dgp.plumbing.store.pool import Database
 from dgp.plumbing.store.prepared import Prepared
-from dgp.plumbing.store.rows import clean, owned_row, uuid_or_none
+from dgp.plumbing.store.rows import clean, name_label, owned_row, uuid_or_none
 
 ROLES = ("admin", "analyst", "viewer", "auditor")
 SCOPES = (
@@ -423,9 +423,7 @@ class UserStore:
     def create_token(self, user: User, name: str, scopes: Iterable[str]) -> tuple[str, str]:
         """(token id, plaintext). The plaintext is shown once and never stored."""
         wanted = check_scopes(scopes)
-        label = clean(name.strip())[:MAX_NAME]
-        if not label:
-            raise ValueError("a token needs a name")
+        label = name_label(name, MAX_NAME, "a token")
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
         with self.db.transaction() as cur:
             cur.execute(
