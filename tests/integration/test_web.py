@@ -446,8 +446,10 @@ def test_password_hashing_is_bounded_so_a_flood_leaves_threads_free(
     first = threading.Thread(target=slow.authenticate, args=("a@example.org", "x" * 12))
     first.start()
     assert started.wait(10)
+    queries = database.stats()["total_queries"]
     with pytest.raises(PasswordWorkBusy):  # refused at once, not queued behind the first
         slow.authenticate("b@example.org", "y" * 12)
+    assert database.stats()["total_queries"] == queries  # and before any query: cheaply
     release.set()
     first.join(10)
     assert slow.authenticate("b@example.org", "y" * 12) is None  # a slot is free again

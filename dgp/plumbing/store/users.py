@@ -246,17 +246,19 @@ class UserStore:
         address = email.strip().lower()
         organisation = None if organisation is None else clean(organisation)  # NUL: no such
         rows: list[tuple[Any, ...]] = []
-        if 0 < len(address) <= 320 and len(password) <= MAX_PASSWORD:
-            with self.db.transaction() as cur:
-                cur.execute(
-                    f"SELECT {_qualified('u')}, u.password_hash FROM users u "
-                    "JOIN organisations o ON o.id = u.organisation_id "
-                    "WHERE u.email = %s AND (%s::text IS NULL OR o.name = %s) "
-                    "ORDER BY u.created_at LIMIT %s",
-                    (clean(address), organisation, organisation, MAX_ACCOUNTS_PER_ADDRESS),
-                )
-                rows = cur.fetchall()
+        # the slot first: when every slot is taken the answer (PasswordWorkBusy) costs
+        # no query either, so a flood of sign-ins is refused as cheaply as it can be
         with self._hashing():
+            if 0 < len(address) <= 320 and len(password) <= MAX_PASSWORD:
+                with self.db.transaction() as cur:
+                    cur.execute(
+                        f"SELECT {_qualified('u')}, u.password_hash FROM users u "
+                        "JOIN organisations o ON o.id = u.organisation_id "
+                        "WHERE u.email = %s AND (%s::text IS NULL OR o.name = %s) "
+                        "ORDER BY u.created_at LIMIT %s",
+                        (clean(address), organisation, organisation, MAX_ACCOUNTS_PER_ADDRESS),
+                    )
+                    rows = cur.fetchall()
             if not rows:
                 self._password_matches(None, password)  # timed alike
             matching = [row for row in rows if self._password_matches(row[6], password)]
