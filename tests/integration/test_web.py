@@ -546,6 +546,10 @@ def test_a_local_path_from_a_non_admin_is_refused_by_the_worker(
             {"kind": "code", "target": "ghp_SECRET123:x@github.com:x/y.git"},
             "credentials in the URL",
         ),
+        (  # the website kind's own URL check refuses it (was a 500: found by schemathesis)
+            {"kind": "website", "target": "\x02w\u00f3\x82"},
+            "control characters",
+        ),
         (
             {
                 "kind": "code",

@@ -198,7 +198,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         ),
         "allOf": _inputs_of_each_kind(),
     },
-    "ScanUpload": _object(
+    "ScanUpload": _request(  # the form's fields: the server refuses any other
         ["file"],
         kind={
             "type": "string",

@@ -92,7 +92,10 @@ class Given:
         scan_ids = inputs.check_scan_ids(self.scan_ids) if self.scan_ids is not None else ()
         target = self.target
         if given[Input.TARGET]:
-            spec.check_target(target)
+            try:  # the kind's own check (a website's URL) refuses through dgp.net too
+                spec.check_target(target)
+            except TargetRefused as e:
+                raise ScanInputError(e.reason) from None
         elif not upload:
             target = inputs.describe(spec.name, questionnaire, scan_ids)
         return target, questionnaire, scan_ids
