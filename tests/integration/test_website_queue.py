@@ -136,6 +136,7 @@ def test_loopback_is_refused_for_who_may_not_allow_it(
     [
         ({"mode": "teleport"}, "mode must be one of"),
         ({"max_depth": 50}, "max_depth may be at most"),
+        ({"max_depth": -1}, "max_depth must be at least 0"),
         ({"states": ["later"]}, "states are some of"),
         ({"limits": {"max_items": 10**6}}, "max_items may be at most 500"),
     ],
@@ -152,6 +153,15 @@ def test_website_options_are_checked_before_a_scan_is_queued(
     answer = start(client, admin, body)
     assert answer.status_code == 400, answer.text
     assert why in answer.json["error"]["message"]
+
+
+def test_a_crawl_depth_of_0_scans_the_start_page_only_and_is_accepted(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    admin = headers(users, org, "admin")
+    body = {"kind": "website", "target": "https://www.voorbeeld.nl/", "options": {"max_depth": 0}}
+    answer = start(client, admin, body)
+    assert answer.status_code == 202, answer.text
 
 
 def test_credentials_in_the_target_are_refused_and_not_stored(

@@ -297,7 +297,7 @@ def restricted_options(
     defaults = {f.name: f.default for f in fields(spec.options)}
     for name in spec.options.LOWER_ONLY:
         if name in checked:
-            checked[name] = _at_most(name, checked[name], defaults[name])
+            checked[name] = _at_most(name, checked[name], defaults[name], least=0)
     try:
         spec.options.from_dict(checked)
     except (OptionsError, TypeError, AttributeError) as e:
@@ -305,9 +305,15 @@ def restricted_options(
     return checked
 
 
-def _at_most(name: str, value: object, maximum: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+def _at_most(name: str, value: object, maximum: float, least: float | None = None) -> float:
+    """A lower-only setting: a number no larger than the server's; limits must be positive,
+    a kind's own options (a crawl depth of 0, say) at least `least`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad_request(f"{name} must be a positive number", "invalid_input")
+    if least is None and not value > 0:
+        raise bad_request(f"{name} must be a positive number", "invalid_input")
+    if least is not None and value < least:
+        raise bad_request(f"{name} must be at least {least:g}", "invalid_input")
     if value > maximum:
         raise bad_request(f"{name} may be at most {maximum:g} on this server", "invalid_input")
     return value
