@@ -117,7 +117,7 @@ class Server(BaseApplication):  # type: ignore[misc]
         self._options: dict[str, Any] = {
             "proc_name": f"dgp-{name}",
             "workers": workers,
-            "worker_class": "gthread",
+            "worker_class": "dgp.apps.health_lane.HealthLaneWorker",  # gthread + /health lane
             "threads": threads,
             "graceful_timeout": graceful_timeout,
             "errorlog": "-",  # stderr: the journal under systemd

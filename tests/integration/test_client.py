@@ -108,7 +108,7 @@ def test_submit_names_a_stored_credential(
         cur.execute("SELECT credential_id FROM scans WHERE id = %s", (scan_id,))
         assert str(cur.fetchone()[0]) == credential.id
     assert main(["submit", "code", target, "--credential", str(uuid.uuid4()), *common]) == 2
-    assert "400: unknown credential" in capsys.readouterr().err
+    assert "404: unknown credential" in capsys.readouterr().err
     local = str(ROOT / "samples" / "code")
     assert main(["submit", "code", local, "--credential", credential.id, *common]) == 2
     assert "not with an upload" in capsys.readouterr().err
@@ -158,6 +158,6 @@ def test_submit_a_questionnaire_or_scan_ids_and_download_the_artefacts(
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["asked"] == [first, second] == [s["id"] for s in report["scans"]]
     code, _, err = submitted(capsys, "toyreport", str(uuid.uuid4()), *server)
-    assert code == 2 and "400: unknown scan" in err
+    assert code == 2 and "404: unknown scan" in err
     assert main(["submit", "toy", "x", *server, "--artefacts", folder]) == 2
     assert "--artefacts needs --wait" in capsys.readouterr().err

@@ -351,7 +351,8 @@ def test_the_api_stores_lists_and_deletes_credentials_and_never_shows_a_secret(
         theirs = CredentialStore(database, CredentialCipher(KEY_A)).create(
             other, "theirs", "git_token", unique_secret()
         )
-        for wrong in (theirs.id, str(uuid.uuid4()), "nope", 42):
+        # a well-formed id it does not have is not found; a malformed one is bad input
+        for wrong, status in ((theirs.id, 404), (str(uuid.uuid4()), 404), ("nope", 400), (42, 400)):
             answer = call(
                 "POST",
                 "/scans",
@@ -362,7 +363,7 @@ def test_the_api_stores_lists_and_deletes_credentials_and_never_shows_a_secret(
                 },
                 headers=analyst,
             )
-            assert answer.status_code == 400, answer.text
+            assert answer.status_code == status, answer.text
         # deleting it cancels the scan that waits for it
         assert call("DELETE", f"/credentials/{cid}", headers=analyst).status_code == 204
         assert call("GET", f"/credentials/{cid}", headers=analyst).status_code == 404

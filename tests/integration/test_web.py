@@ -349,8 +349,17 @@ def test_the_organisation_is_shown_to_members_and_renamed_by_admins(
         "/api/v1/organisation", json={"name": store.get_organisation(taken).name}, headers=admin
     )
     assert clash.status_code == 409
-    empty = client.simulate_patch("/api/v1/organisation", json={"name": " "}, headers=admin)
-    assert empty.status_code == 400
+    # a name that shows as nothing (blanks, control characters) is refused, as the
+    # document's pattern says, and the organisation keeps its name
+    for nothing in (" ", "\x01", "\x1b\x7f \x85", "\x9f\x00"):
+        empty = client.simulate_patch("/api/v1/organisation", json={"name": nothing}, headers=admin)
+        assert empty.status_code == 400 and error_code(empty) == "invalid_input", nothing
+    assert client.simulate_get("/api/v1/organisation", headers=admin).json["name"] == name
+    for nothing in ("\x02", "\t\x7f"):
+        token = client.simulate_post(
+            "/api/v1/tokens", json={"name": nothing, "scopes": ["scans:read"]}, headers=admin
+        )
+        assert token.status_code == 400 and "needs a name" in token.text, nothing
     assert "organisation.renamed" in actions(store, org)
 
 
@@ -437,8 +446,10 @@ def test_password_hashing_is_bounded_so_a_flood_leaves_threads_free(
     first = threading.Thread(target=slow.authenticate, args=("a@example.org", "x" * 12))
     first.start()
     assert started.wait(10)
+    queries = database.stats()["total_queries"]
     with pytest.raises(PasswordWorkBusy):  # refused at once, not queued behind the first
         slow.authenticate("b@example.org", "y" * 12)
+    assert database.stats()["total_queries"] == queries  # and before any query: cheaply
     release.set()
     first.join(10)
     assert slow.authenticate("b@example.org", "y" * 12) is None  # a slot is free again
@@ -534,6 +545,10 @@ def test_a_local_path_from_a_non_admin_is_refused_by_the_worker(
         (
             {"kind": "code", "target": "ghp_SECRET123:x@github.com:x/y.git"},
             "credentials in the URL",
+        ),
+        (  # the website kind's own URL check refuses it (was a 500: found by schemathesis)
+            {"kind": "website", "target": "\x02w\u00f3\x82"},
+            "control characters",
         ),
         (
             {
@@ -1319,7 +1334,7 @@ def test_a_kind_that_takes_earlier_scans_gets_the_organisations_own_only(
     for foreign in (theirs, str(uuid.uuid4())):
         body = {"kind": "toyreport", "scan_ids": [first, foreign]}
         result = client.simulate_post("/api/v1/scans", json=body, headers=headers)
-        assert result.status_code == 400 and error_code(result) == "invalid_input"
+        assert result.status_code == 404 and error_code(result) == "not_found"
         answers.append(result.json["error"]["message"].replace(foreign, "ID"))
     assert answers == ["unknown scan: ID", "unknown scan: ID"]
     assert store.count_scans(org) == before and store.count_scans(other) == 1

@@ -84,3 +84,19 @@ def test_health_is_proxied_with_the_real_client_address_and_get_only() -> None:
     assert "proxy_pass http://dataguardian_web" in said
     assert not any(d.startswith("allow") for d in said)  # public: the app limits the details
     assert "proxy_no_cache 1" in said
+
+
+def test_sign_ins_are_limited_per_client_address_at_the_edge() -> None:
+    site = render(nginx_sign_in_rate="2r/s", nginx_sign_in_burst=7)
+    key = directives(block(site, "map $request_method $dataguardian_sign_in_client"))
+    assert key == ["POST $binary_remote_addr", 'default ""']  # only sign-ins are counted
+    assert (
+        "limit_req_zone $dataguardian_sign_in_client zone=dataguardian_sign_in:10m rate=2r/s"
+        in directives(site)
+    )
+    session = directives(block(tls_server(site), "location = /api/v1/session"))
+    assert session == [
+        "limit_req zone=dataguardian_sign_in burst=7 nodelay",
+        "limit_req_status 429",
+        "proxy_pass http://dataguardian_web",
+    ]

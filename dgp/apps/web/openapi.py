@@ -19,6 +19,7 @@ from dgp.apps.web.converters import plain_template
 from dgp.domain import inputs
 from dgp.domain.credential import CredentialKind
 from dgp.plumbing.store import SCOPES
+from dgp.plumbing.store.rows import NAME_PATTERN
 
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
 _STATUS_TEXT = {
@@ -70,13 +71,36 @@ LIMIT = Param("limit", "page size", {"type": "integer", "minimum": 1, "maximum":
 OFFSET = Param("offset", "items to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET})
 
 _ID = {"type": "string", "format": "uuid"}
-# kinds whose only input in a JSON request is a target
-_TARGET_ONLY = [
-    s.name
-    for s in kinds.specs()
-    if s.takes(kinds.Input.TARGET)
-    and not (s.takes(kinds.Input.QUESTIONNAIRE) or s.takes(kinds.Input.SCANS))
-]
+# the fields of a JSON scan request that carry each input (an upload goes as multipart)
+_INPUT_FIELDS = {
+    kinds.Input.TARGET: "target",
+    kinds.Input.QUESTIONNAIRE: "questionnaire",
+    kinds.Input.SCANS: "scan_ids",
+}
+_GIVEN: dict[str, dict[str, Any]] = {  # a field that counts as given (a blank target does not)
+    "target": {"required": ["target"], "properties": {"target": {"pattern": "\\S"}}},
+    "questionnaire": {"required": ["questionnaire"]},
+    "scan_ids": {"required": ["scan_ids"]},
+}
+
+
+def _inputs_of_each_kind() -> list[dict[str, Any]]:
+    """Per kind, as the server checks a JSON scan request (resources.scans.Given): the
+    inputs the kind does not take are refused, and one it takes must be given."""
+    rules = []
+    for spec in kinds.specs():
+        takes = [field for what, field in _INPUT_FIELDS.items() if spec.takes(what)]
+        refused = [{"not": _GIVEN[field]} for field in _INPUT_FIELDS.values() if field not in takes]
+        needed = [{"anyOf": [_GIVEN[field] for field in takes]}] if takes else []
+        rules.append(
+            {
+                "if": {"required": ["kind"], "properties": {"kind": {"const": spec.name}}},
+                "then": {"allOf": [*refused, *needed]},
+            }
+        )
+    return rules
+
+
 # path parameters that are not ids
 _PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "name": {"type": "string", "description": "a file name, as listed"},
@@ -109,8 +133,8 @@ def _request(required: list[str], **properties: Any) -> dict[str, Any]:
 
 # text the store keeps as given: no NUL (Postgres text cannot hold it)
 _NO_NUL = "^[^\\x00]*$"
-# a name: something besides blanks and control characters
-_NAMED = "[^\\s\\x00-\\x1f\\x7f-\\x9f]"
+# a name: something besides blanks and control characters (as the store checks it)
+_NAMED = NAME_PATTERN
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {
@@ -167,16 +191,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "minItems": 1,
                 "maxItems": inputs.MAX_SCAN_IDS,
                 "description": "for kinds that take earlier scans (report): your organisation's "
-                "scan ids; an unknown one is refused (400)",
+                "scan ids; an unknown one is not found (404)",
             },
             options={**_ANY_OBJECT, "description": "dgp.domain.options.ScanOptions fields"},
             credential={**_ID, "description": "a stored credential the scan may use"},
         ),
-        # a kind that takes only a target over JSON (an upload goes as multipart) needs one
-        "if": {"required": ["kind"], "properties": {"kind": {"enum": _TARGET_ONLY}}},
-        "then": {"required": ["target"], "properties": {"target": {"pattern": "\\S"}}},
+        "allOf": _inputs_of_each_kind(),
     },
-    "ScanUpload": _object(
+    "ScanUpload": _request(  # the form's fields: the server refuses any other
         ["file"],
         kind={
             "type": "string",

@@ -11,6 +11,7 @@ from dgp.plumbing.store.audit import AuditEntry
 from dgp.plumbing.store.errors import (
     MigrationError,
     StoreUnavailable,
+    UnknownReference,
     UploadCorrupt,
     UploadMissing,
     UploadTooLarge,
@@ -52,6 +53,7 @@ __all__ = [
     "StoreUnavailable",
     "StoredArtefact",
     "TokenInfo",
+    "UnknownReference",
     "Upload",
     "UploadCorrupt",
     "UploadMissing",

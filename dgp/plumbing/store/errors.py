@@ -33,3 +33,8 @@ class MigrationError(RuntimeError):
 
 class CredentialMissing(LookupError):
     """A credential a scan refers to is gone (deleted) or never existed."""
+
+
+class UnknownReference(ValueError):
+    """A new object names one that its organisation does not have (an upload, earlier
+    scans, a credential): the request is well formed, the object is not found (404)."""

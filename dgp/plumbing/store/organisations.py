@@ -8,7 +8,7 @@ from typing import Any
 import psycopg2.errors
 
 from dgp.plumbing.store.base import Aggregate
-from dgp.plumbing.store.rows import clean, uuid_or_none
+from dgp.plumbing.store.rows import clean, name_label, uuid_or_none
 
 MAX_NAME = 500
 
@@ -77,9 +77,7 @@ class Organisations(Aggregate):
 
     def rename_organisation(self, organisation_id: str, name: str) -> Organisation | None:
         """ValueError for an empty or taken name (OrganisationExists)."""
-        label = clean(name.strip())[:MAX_NAME]
-        if not label:
-            raise ValueError("an organisation needs a name")
+        label = name_label(name, MAX_NAME, "an organisation")
         org = uuid_or_none(organisation_id)
         if org is None:
             return None

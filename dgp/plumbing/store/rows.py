@@ -8,6 +8,7 @@ NUL characters, and file names read from disk may carry undecodable bytes
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -134,6 +135,21 @@ def finding_values(
 
 def jsonb(value: Any) -> Json:
     return Json(clean(value))
+
+
+# A name (of an organisation, a token) needs a character besides blanks and control
+# characters, or it shows as nothing in lists and audit lines. The OpenAPI document
+# states the same pattern (dgp.apps.web.openapi), so the two cannot disagree.
+NAME_PATTERN = "[^\\s\\x00-\\x1f\\x7f-\\x9f]"
+_NAME_CHARACTER = re.compile(NAME_PATTERN)
+
+
+def name_label(name: str, longest: int, what: str) -> str:
+    """`name` as stored (trimmed, cut to `longest`); ValueError when nothing in it shows."""
+    label = name.strip()[:longest]
+    if not _NAME_CHARACTER.search(label):  # before clean(), which makes NUL a U+FFFD
+        raise ValueError(f"{what} needs a name (not only blanks or control characters)")
+    return str(clean(label))
 
 
 def clean(value: Any) -> Any:

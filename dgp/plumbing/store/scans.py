@@ -35,6 +35,7 @@ from dgp.domain.job import ScanResult
 from dgp.domain.scan import Scan, ScanStatus
 from dgp.plumbing.store import artefacts, findings, uploads
 from dgp.plumbing.store.base import Aggregate, page_limit, purge_older, require
+from dgp.plumbing.store.errors import UnknownReference
 from dgp.plumbing.store.prepared import Prepared
 from dgp.plumbing.store.rows import (
     SCAN_COLUMNS,
@@ -98,8 +99,8 @@ class Scans(Aggregate):
         """A queued scan and its audit entry, in one statement (so one transaction and
         one round trip: this is on the path of every submit). The upload, the creating
         user and the earlier scans it is given must belong to the same organisation
-        and credential (else ValueError): a scan must not read another tenant's upload,
-        scans or credential."""
+        and credential (else UnknownReference, a ValueError): a scan must not read
+        another tenant's upload, scans or credential."""
         org = require(organisation_id, "organisation")
         user = None if created_by is None else require(created_by, "user")
         upload = None if upload_id is None else require(upload_id, "upload")
@@ -124,7 +125,7 @@ class Scans(Aggregate):
             )
             rows = fetch_dicts(cur)
             if not rows:  # a check refused it: say which (rare, so a second look is fine)
-                raise ValueError(
+                raise UnknownReference(
                     f"unknown {_missing_owner(cur, org, user, upload, earlier, credential)}"
                 )
         return scan_from_row(rows[0])

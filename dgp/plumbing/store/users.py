@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from dgp.plumbing.store.pool import Database
 from dgp.plumbing.store.prepared import Prepared
-from dgp.plumbing.store.rows import clean, owned_row, uuid_or_none
+from dgp.plumbing.store.rows import clean, name_label, owned_row, uuid_or_none
 
 ROLES = ("admin", "analyst", "viewer", "auditor")
 SCOPES = (
@@ -246,17 +246,19 @@ class UserStore:
         address = email.strip().lower()
         organisation = None if organisation is None else clean(organisation)  # NUL: no such
         rows: list[tuple[Any, ...]] = []
-        if 0 < len(address) <= 320 and len(password) <= MAX_PASSWORD:
-            with self.db.transaction() as cur:
-                cur.execute(
-                    f"SELECT {_qualified('u')}, u.password_hash FROM users u "
-                    "JOIN organisations o ON o.id = u.organisation_id "
-                    "WHERE u.email = %s AND (%s::text IS NULL OR o.name = %s) "
-                    "ORDER BY u.created_at LIMIT %s",
-                    (clean(address), organisation, organisation, MAX_ACCOUNTS_PER_ADDRESS),
-                )
-                rows = cur.fetchall()
+        # the slot first: when every slot is taken the answer (PasswordWorkBusy) costs
+        # no query either, so a flood of sign-ins is refused as cheaply as it can be
         with self._hashing():
+            if 0 < len(address) <= 320 and len(password) <= MAX_PASSWORD:
+                with self.db.transaction() as cur:
+                    cur.execute(
+                        f"SELECT {_qualified('u')}, u.password_hash FROM users u "
+                        "JOIN organisations o ON o.id = u.organisation_id "
+                        "WHERE u.email = %s AND (%s::text IS NULL OR o.name = %s) "
+                        "ORDER BY u.created_at LIMIT %s",
+                        (clean(address), organisation, organisation, MAX_ACCOUNTS_PER_ADDRESS),
+                    )
+                    rows = cur.fetchall()
             if not rows:
                 self._password_matches(None, password)  # timed alike
             matching = [row for row in rows if self._password_matches(row[6], password)]
@@ -423,9 +425,7 @@ class UserStore:
     def create_token(self, user: User, name: str, scopes: Iterable[str]) -> tuple[str, str]:
         """(token id, plaintext). The plaintext is shown once and never stored."""
         wanted = check_scopes(scopes)
-        label = clean(name.strip())[:MAX_NAME]
-        if not label:
-            raise ValueError("a token needs a name")
+        label = name_label(name, MAX_NAME, "a token")
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
         with self.db.transaction() as cur:
             cur.execute(

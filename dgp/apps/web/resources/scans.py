@@ -37,13 +37,14 @@ from dgp.apps.web.resources.common import (
 )
 from dgp.apps.web.services import REDIS_OUTAGES
 from dgp.domain import inputs
+from dgp.domain import scan as scan_record
 from dgp.domain.job import ScanInputError
 from dgp.domain.options import OptionsError
 from dgp.kinds import Input, KindSpec
 from dgp.net import TargetRefused, refuse_credentials
 from dgp.plumbing.breakers import BreakerOpen
 from dgp.plumbing.settings import Settings
-from dgp.plumbing.store import uploads
+from dgp.plumbing.store import UnknownReference, uploads
 
 TAGS = ("scans",)
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields
@@ -91,7 +92,10 @@ class Given:
         scan_ids = inputs.check_scan_ids(self.scan_ids) if self.scan_ids is not None else ()
         target = self.target
         if given[Input.TARGET]:
-            spec.check_target(target)
+            try:  # the kind's own check (a website's URL) refuses through dgp.net too
+                spec.check_target(target)
+            except TargetRefused as e:
+                raise ScanInputError(e.reason) from None
         elif not upload:
             target = inputs.describe(spec.name, questionnaire, scan_ids)
         return target, questionnaire, scan_ids
@@ -122,7 +126,7 @@ class Scans(Resource):
             body="ScanRequest",
             multipart="ScanUpload",
             example={"kind": "code", "target": "https://git.example.org/team/app.git"},
-            errors=(411, 413, 415),
+            errors=(404, 411, 413, 415),
             description="What a scan takes depends on its kind (`dgp kinds --json`: inputs): "
             "a target, an upload, a questionnaire or scan ids; anything else is refused. "
             "Local paths, file:// URLs and private hosts are refused unless an "
@@ -191,21 +195,27 @@ class Scans(Resource):
         )
         store = self.services.store
         self._organisation_allows(user.organisation_id, spec, options)
-        # another organisation's scan ids or credential are as unknown as missing ones
-        scan = invalid(
-            lambda: self.services.db(  # audited as "scan.started" in the same transaction
-                store.start_scan,
-                user.organisation_id,
-                user.id,
-                kind,
-                target,
-                options,
-                upload_id,
-                questionnaire=questionnaire,
-                scan_ids=scan_ids,
-                credential_id=credential,
-            )
-        )
+
+        # another organisation's scan ids or credential are as unknown as missing ones:
+        # a well-formed request naming what this organisation does not have is 404
+        def start() -> scan_record.Scan:
+            try:
+                return self.services.db(  # audited as "scan.started" in the same transaction
+                    store.start_scan,
+                    user.organisation_id,
+                    user.id,
+                    kind,
+                    target,
+                    options,
+                    upload_id,
+                    questionnaire=questionnaire,
+                    scan_ids=scan_ids,
+                    credential_id=credential,
+                )
+            except UnknownReference as e:
+                raise ApiError(404, "not_found", str(e)) from None
+
+        scan = invalid(start)
         try:
             self.services.redis(self.services.queue.submit, kind, scan.id)
         except (*REDIS_OUTAGES, BreakerOpen):
