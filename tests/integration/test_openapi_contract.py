@@ -31,6 +31,17 @@ pytest.importorskip("schemathesis")  # the test extra (pyproject.toml)
 pytestmark = [pytest.mark.integration, pytest.mark.settings(credentials_key=bytes(range(32)))]
 MAX_EXAMPLES = 8  # per operation and phase: the run stays within a few minutes here
 RUN_SECONDS = 240  # schemathesis' own budget; the subprocess is stopped a minute later
+# The one relaxation: whether a scan's target is one (a host name that IDNA accepts, a
+# database URL, a path) is the kind's own check (KindSpec.check_target), which JSON
+# Schema does not express; such a request is answered 400 with the reason.
+CONFIG = """
+[[operations]]
+include-path = "/api/v1/scans"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = [
+    "2xx", "3xx", 400, 401, 403, 404, 409, 429, "5xx",
+]
+"""
 
 
 class ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -81,9 +92,13 @@ def test_the_served_api_keeps_its_openapi_contract(
     cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert cli, "schemathesis is in the test extra"
     report = tmp_path / "report.xml"
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(CONFIG)
     run = subprocess.run(
         [
             cli,
+            "--config-file",
+            str(config),
             "run",
             f"{served}/openapi.json",
             "--checks",

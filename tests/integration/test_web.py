@@ -113,6 +113,27 @@ def multipart(fields: dict[str, str], filename: str, data: bytes) -> tuple[bytes
     return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
+def test_an_upload_forms_options_are_json_whatever_their_content_type(
+    client: falcon.testing.TestClient, users: UserStore, org: str
+) -> None:
+    """OpenAPI sends a form's object field as application/json; falcon reads only text/*
+    parts as text, so such options were silently dropped."""
+    headers = auth(users, org, "admin")
+    for content_type in ("", "Content-Type: application/json\r\n"):
+        for options, status in (('{"include_vendored": true}', 202), ("-1e-05", 400), ("[]", 400)):
+            body, form = multipart({"kind": "code"}, "tree.zip", code_zip())
+            boundary = form["Content-Type"].rpartition("=")[2]
+            field = (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="options"\r\n'
+                f"{content_type}\r\n{options}\r\n"
+            )
+            body = field.encode() + body
+            result = client.simulate_post("/api/v1/scans", body=body, headers={**headers, **form})
+            assert result.status_code == status, (content_type, options, result.text)
+            if status == 202:
+                assert result.json["options"]["include_vendored"] is True
+
+
 def upload_scan(
     client: falcon.testing.TestClient, headers: dict[str, str], data: bytes | None = None
 ) -> falcon.testing.Result:
@@ -354,6 +375,10 @@ def test_the_organisation_is_shown_to_members_and_renamed_by_admins(
     for nothing in (" ", "\x01", "\x1b\x7f \x85", "\x9f\x00"):
         empty = client.simulate_patch("/api/v1/organisation", json={"name": nothing}, headers=admin)
         assert empty.status_code == 400 and error_code(empty) == "invalid_input", nothing
+    assert client.simulate_get("/api/v1/organisation", headers=admin).json["name"] == name
+    for unknown in ({"name": "x", "nmae": "y"}, {"settings": {"allow_active_scan": True}}, {}):
+        misspelt = client.simulate_patch("/api/v1/organisation", json=unknown, headers=admin)
+        assert misspelt.status_code == 400 and error_code(misspelt) == "invalid_input", unknown
     assert client.simulate_get("/api/v1/organisation", headers=admin).json["name"] == name
     for nothing in ("\x02", "\t\x7f"):
         token = client.simulate_post(

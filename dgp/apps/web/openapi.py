@@ -206,7 +206,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "default": "code",
         },
         target={"type": "string"},
-        options={"type": "string", "description": "the options as a JSON object"},
+        # an object part is sent as application/json (OpenAPI's default for objects)
+        options={**_ANY_OBJECT, "description": "dgp.domain.options.ScanOptions fields"},
         file={"type": "string", "contentMediaType": "application/octet-stream"},
     ),
     "Finding": _object(
@@ -360,11 +361,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         scans={"type": "integer"},
         settings=_object([], allow_active_scans={"type": "boolean"}),
     ),
-    "OrganisationChange": _object(
-        [],
-        name={"type": "string", "pattern": _NAMED},
-        settings=_object([], allow_active_scans={"type": "boolean"}),
-    ),
+    "OrganisationChange": {
+        **_request(
+            [],
+            name={"type": "string", "pattern": _NAMED},
+            settings=_request([], allow_active_scans={"type": "boolean"}),
+        ),
+        "minProperties": 1,  # an empty change is refused
+    },
     "AuditPage": _page("AuditEntry"),
     "AuditEntry": _object(
         ["id", "action", "at"],
@@ -488,7 +492,12 @@ def _operation(path: str, method: str, op: Op, resource: object) -> dict[str, An
         content["application/json"] = media
     if op.multipart:
         content["multipart/form-data"] = {
-            "schema": {"$ref": f"#/components/schemas/{op.multipart}"}
+            "schema": {"$ref": f"#/components/schemas/{op.multipart}"},
+            "encoding": {  # the form's object fields are JSON text
+                name: {"contentType": "application/json"}
+                for name, field in SCHEMAS[op.multipart]["properties"].items()
+                if field.get("type") == "object"
+            },
         }
     if content:
         operation["requestBody"] = {"required": True, "content": content}

@@ -17,6 +17,7 @@ from dgp.apps.web.resources.common import (
     audit,
     field,
     found,
+    only,
     organisation,
     read_json,
 )
@@ -48,7 +49,7 @@ class Organisation(Resource):
         resp.media = found(org, "organisation").to_dict()
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = read_json(req)
+        body = only(read_json(req), "name", "settings")
         if "name" not in body and "settings" not in body:
             raise bad_request("send 'name', 'settings' or both", "invalid_input")
         store = self.services.store

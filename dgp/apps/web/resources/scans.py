@@ -260,7 +260,7 @@ class Scans(Resource):
                     filename = part.filename or "upload"
                     spooled = uploads.spool(part.stream, limit)  # UploadTooLarge: 413
                 elif part.name in ("kind", "target", "options"):
-                    fields[part.name] = part.get_text() or ""
+                    fields[part.name] = _form_text(part)
                 else:
                     raise bad_request(f"unexpected form field {part.name!r}", "invalid_input")
             if spooled is None:
@@ -353,6 +353,15 @@ def _credential_field(body: dict[str, Any]) -> str | None:
     if "credential" in body and not isinstance(value, str):
         raise bad_request("'credential' must be a credential's id", "invalid_input")
     return value
+
+
+def _form_text(part: Any) -> str:
+    """A form field's text, whatever content type the client gave it (falcon's
+    get_text() is None for application/json, the type OpenAPI gives an object field)."""
+    try:
+        return str(part.data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise bad_request(f"form field {part.name!r} is not UTF-8 text", "invalid_input") from None
 
 
 def _options_field(text: str) -> dict[str, Any]:
