@@ -191,7 +191,7 @@ def install(host: th.TestHost, deb: Path) -> Installed:
     )  # fmt: skip
     installed.token = installed.dgp(
         "token", "create", "--email", "admin@acme.example", "--name", "tests",
-        "--scope", "scans:read", "--scope", "scans:write",
+        "--scope", "scans:read", "--scope", "scans:write", "--scope", "findings:read",
     ).strip()  # fmt: skip
     host.put(GUEST / "load.py", "/var/tmp/load.py", 0o755)
     return installed

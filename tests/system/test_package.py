@@ -367,6 +367,29 @@ def test_cpu_quota_holds_and_the_web_app_stays_responsive_under_scanner_load(
     assert busy_p99 <= RESPONSIVE_P99_MS
 
 
+def test_a_scan_of_over_100000_findings_ends_done_under_the_code_units_memory_max(
+    dgp: Installed,
+) -> None:
+    """Findings stream to Postgres a page at a time (issue 13): a scan finding far more
+    than its unit's MemoryMax could hold at a few KB each ends done, without a restart
+    or an OOM kill; the API lists its findings page by page."""
+    unit = "dgp-scanner@code.service"
+    assert int(dgp.show(unit, "MemoryMax")) == 1 << 30  # the shipped limit, untouched
+    dgp.make_tree("/var/tmp/many-findings", files=1000, lines=60)  # 2 findings a line
+    restarts = int(dgp.show(unit, "NRestarts"))
+    known_kills = len(oom_kills(unit, dgp.host.name))
+    scan_id = dgp.submit("code", "/var/tmp/many-findings")
+    scan = dgp.wait_scan(scan_id, seconds=900)
+    assert scan["status"] == "done", scan
+    total = sum(scan["stats"]["findings_by_severity"].values())
+    assert total > 100_000, scan["stats"]
+    assert int(dgp.show(unit, "NRestarts")) == restarts
+    assert len(oom_kills(unit, dgp.host.name)) == known_kills
+    status, page = dgp.api("GET", f"/scans/{scan_id}/findings?limit=1000&offset=99000")
+    assert status == 200 and len(page["items"]) == 1000 and page["total"] == total, status
+    print(f"streamed scan: {total} findings; the unit holds {resident_bytes(dgp, unit) >> 20} MiB")
+
+
 def test_a_reinstall_after_remove_keeps_the_configuration_and_starts_the_units(
     dgp: Installed, deb: Path, machine: testinfra.host.Host
 ) -> None:
@@ -392,26 +415,3 @@ def test_purge_removes_the_user_the_configuration_and_the_state(
         assert not machine.file(path).exists, path
     assert not machine.socket("tcp://127.0.0.1:5000").is_listening
     assert "dgp" not in dgp.systemctl("list-unit-files", "dgp*", "--no-legend", check=False)
-
-
-def test_a_scan_of_over_100000_findings_ends_done_under_the_code_units_memory_max(
-    dgp: Installed,
-) -> None:
-    """Findings stream to Postgres a page at a time (issue 13): a scan finding far more
-    than its unit's MemoryMax could hold at a few KB each ends done, without a restart
-    or an OOM kill; the API lists its findings page by page."""
-    unit = "dgp-scanner@code.service"
-    assert int(dgp.show(unit, "MemoryMax")) == 1 << 30  # the shipped limit, untouched
-    dgp.make_tree("/var/tmp/many-findings", files=1000, lines=60)  # 2 findings a line
-    restarts = int(dgp.show(unit, "NRestarts"))
-    known_kills = len(oom_kills(unit, dgp.host.name))
-    scan_id = dgp.submit("code", "/var/tmp/many-findings")
-    scan = dgp.wait_scan(scan_id, seconds=900)
-    assert scan["status"] == "done", scan
-    total = sum(scan["stats"]["findings_by_severity"].values())
-    assert total > 100_000, scan["stats"]
-    assert int(dgp.show(unit, "NRestarts")) == restarts
-    assert len(oom_kills(unit, dgp.host.name)) == known_kills
-    status, page = dgp.api("GET", f"/scans/{scan_id}/findings?limit=1000&offset=99000")
-    assert status == 200 and len(page["items"]) == 1000 and page["total"] == total, status
-    print(f"streamed scan: {total} findings; the unit holds {resident_bytes(dgp, unit) >> 20} MiB")
