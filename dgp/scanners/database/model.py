@@ -3,6 +3,8 @@ for PostgreSQL, MySQL/MariaDB and SQLite (postgres.py, mysql.py, sqlite.py)."""
 
 from __future__ import annotations
 
+import random
+import zlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -12,6 +14,18 @@ from dgp.domain.job import ScanInputError, TargetUnavailable
 # there is nothing to sample from
 SMALL_FACTOR = 2
 RANGES = 10  # key ranges a large table is sampled in (MySQL, SQLite)
+
+
+def sample_seed(path: str) -> int:
+    """A table's sampling seed, from its path: a rescan of an unchanged table reads the
+    same rows, so its findings can be compared with the last scan's."""
+    return zlib.crc32(path.encode("utf-8"))
+
+
+def range_starts(path: str, low: int, high: int) -> list[int]:
+    """RANGES starting keys in [low, high], sorted; the same for the same table."""
+    chosen = random.Random(sample_seed(path))
+    return sorted(chosen.randint(low, high) for _ in range(RANGES))
 
 
 @dataclass

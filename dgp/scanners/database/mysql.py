@@ -12,7 +12,6 @@ RAND(), never a full scan. Without such a key the first rows are read (said so).
 from __future__ import annotations
 
 import contextlib
-import random
 import re
 import socket
 import ssl
@@ -33,6 +32,7 @@ from dgp.scanners.database.model import (
     Table,
     TableError,
     add_row,
+    range_starts,
 )
 from dgp.scanners.database.options import DatabaseOptions
 from dgp.scanners.database.target import DatabaseTarget
@@ -253,7 +253,7 @@ class MysqlSource:
             if low is None:
                 return sample
             each = max(1, rows // RANGES)
-            starts = sorted(random.randint(int(low), int(high)) for _ in range(RANGES))
+            starts = range_starts(table.path, int(low), int(high))
             sample.method = f"{RANGES} random ranges of the primary key {key}"
             for start in starts:
                 cur.execute(

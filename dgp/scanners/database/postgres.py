@@ -31,6 +31,7 @@ from dgp.scanners.database.model import (
     Table,
     TableError,
     add_row,
+    sample_seed,
 )
 from dgp.scanners.database.options import DatabaseOptions
 from dgp.scanners.database.target import DatabaseTarget
@@ -169,7 +170,9 @@ class PostgresSource:
             bernoulli = estimate <= BERNOULLI_MAX
             percent = min(100.0, 100.0 * rows * (2 if bernoulli else 4) / estimate)
             kind = "BERNOULLI" if bernoulli else "SYSTEM"
-            how = sql.SQL(" TABLESAMPLE {} ({})").format(sql.SQL(kind), sql.Literal(percent))
+            how = sql.SQL(" TABLESAMPLE {} ({}) REPEATABLE ({})").format(
+                sql.SQL(kind), sql.Literal(percent), sql.Literal(sample_seed(table.path))
+            )
             method = f"TABLESAMPLE {kind} ({percent:.4g} %)"
         select = sql.SQL(", ").join(
             sql.SQL("left({}::text, {})").format(sql.Identifier(c.name), sql.Literal(max_chars))

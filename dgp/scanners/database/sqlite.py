@@ -10,7 +10,6 @@ The row estimate is sqlite_stat1 when ANALYZE was run, else max(rowid).
 
 from __future__ import annotations
 
-import random
 import re
 import sqlite3
 import time
@@ -27,6 +26,7 @@ from dgp.scanners.database.model import (
     Table,
     TableError,
     add_row,
+    range_starts,
 )
 from dgp.scanners.database.options import DatabaseOptions
 
@@ -162,7 +162,7 @@ class SqliteSource:
             return sample
         sample.method = f"{RANGES} random rowid ranges"
         each = max(1, rows // RANGES)
-        for start in sorted(random.randint(1, estimate) for _ in range(RANGES)):
+        for start in range_starts(table.path, 1, estimate):
             found = self._run(
                 f"SELECT {select} FROM {source} WHERE rowid >= ? ORDER BY rowid LIMIT ?",
                 (start, each),
