@@ -89,7 +89,7 @@ def worker_scan(tree: Path, dsn: str, prefix: str) -> tuple[float, float, int]:
     def done() -> bool:
         if "id" not in submitted:
             wait_alive(queue, {"code": 1})
-            submitted["id"] = store.create_scan(org, None, "code", str(tree), options)
+            submitted["id"] = store.start_scan(org, None, "code", str(tree), options).id
             queue.submit("code", str(submitted["id"]))
             submitted["at"] = time.perf_counter()
             return False
