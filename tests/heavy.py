@@ -9,7 +9,6 @@ HEAVY_LIBRARIES = (
     "pptx",
     "odf",
     "PIL",
-    "pytesseract",
     "hyperscan",
     "playwright",
     "onnx",
