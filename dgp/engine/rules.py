@@ -44,6 +44,29 @@ def define(
     return rule
 
 
+class RuleBook:
+    """The rules one scanner kind defines, in the order it defines them: its spec lists
+    them (`ids`) without each kind keeping a list of its own."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def rule(
+        self,
+        rule_id: str,
+        category: str,
+        severity: Severity,
+        title: str,
+        description: str,
+        legal_refs: Iterable[LegalRef],
+        remediation: str,
+    ) -> str:
+        """`define()` the rule, note it in this book, and give its id back."""
+        define(rule_id, category, severity, title, description, legal_refs, remediation)
+        self.ids.append(rule_id)
+        return rule_id
+
+
 _S = Severity
 _PII_FIX = "Remove the value, or keep it only where a legal basis and a retention period exist."
 

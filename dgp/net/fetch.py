@@ -589,3 +589,31 @@ def _failed(error: Exception, target: TargetURL) -> NetError:
     if isinstance(error, httpcore.ProtocolError):
         return FetchFailed(f"{target.display}: broken HTTP answer: {message}")
     return TargetUnreachable(f"{target.endpoint}: cannot connect: {message}")
+
+
+@dataclass(frozen=True)
+class NetRuntime:
+    """What a network scan takes from its surroundings; the tests give their own (a
+    resolver that maps test host names to loopback, a TLS context that trusts their CA)."""
+
+    resolver: Resolver | None = None
+    ssl_context: ssl.SSLContext | None = None
+    proxies: Mapping[str, str] | None = None  # None: the environment's (HTTPS_PROXY, ...)
+
+    def fetcher(
+        self, policy: NetPolicy, max_bytes: int, seconds: float, max_redirects: int
+    ) -> Fetcher:
+        """A Fetcher for one scan: each response within `max_bytes` and `seconds`."""
+        limits = FetchLimits(
+            max_bytes=max_bytes,
+            total_seconds=seconds,
+            connect_seconds=min(10.0, seconds),
+            max_redirects=max_redirects,
+        )
+        return Fetcher(
+            policy,
+            limits,
+            resolver=self.resolver,
+            proxies=self.proxies,
+            ssl_context=self.ssl_context,
+        )

@@ -9,31 +9,17 @@ security side of data minimisation, art. 5(1)(c)); the records of processing
 
 from __future__ import annotations
 
-from dgp.domain.finding import LegalRef
 from dgp.domain.severity import Severity
 from dgp.engine import legal
-from dgp.engine.rules import define
+from dgp.engine.rules import RuleBook
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 
 _S = Severity
-_R: list[str] = []
+_BOOK = RuleBook()
+_rule = _BOOK.rule
 BY_DESIGN = (legal.gdpr("5(1)(c)"), legal.gdpr("25"))
 RECORDS = (legal.gdpr("30"),)
 BREACH = (legal.gdpr("32"), legal.gdpr("33"))
-
-
-def _rule(
-    rule_id: str,
-    category: str,
-    severity: Severity,
-    title: str,
-    description: str,
-    refs: tuple[LegalRef, ...],
-    remediation: str,
-) -> str:
-    define(rule_id, category, severity, title, description, refs, remediation)
-    _R.append(rule_id)
-    return rule_id
 
 
 # -- transport --------------------------------------------------------------------------
@@ -318,4 +304,4 @@ MASS_ASSIGNMENT = _rule(
     "unknown fields.",
 )
 
-RULE_IDS: tuple[str, ...] = (*_R, ITEM_NOT_SCANNED)
+RULE_IDS: tuple[str, ...] = (*_BOOK.ids, ITEM_NOT_SCANNED)

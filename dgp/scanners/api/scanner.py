@@ -21,8 +21,6 @@ The data map (what the document declares, what was observed) is an artefact.
 from __future__ import annotations
 
 import logging
-import ssl
-from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
 
@@ -36,8 +34,8 @@ from dgp.domain.job import (
     TargetUnavailable,
 )
 from dgp.domain.options import ScanOptions
-from dgp.net import NetPolicy, Resolver, TargetRefused, TargetURL
-from dgp.net.fetch import Fetcher, FetchLimits
+from dgp.net import NetPolicy, TargetRefused, TargetURL
+from dgp.net.fetch import NetRuntime
 from dgp.scanners.api import checks, datamap, rules
 from dgp.scanners.api.body import BodyReport, field_names, read_body
 from dgp.scanners.api.client import Client, Exchange, credential_headers
@@ -58,13 +56,9 @@ EXPOSURE_MIN_UNDOCUMENTED = 3
 
 
 @dataclass(frozen=True)
-class Runtime:
-    """What a scan takes from its surroundings; the tests give their own (a resolver, a
-    TLS context that trusts their CA, a network policy that allows loopback only)."""
+class Runtime(NetRuntime):
+    """The shared network surroundings, and a network policy (the tests': loopback only)."""
 
-    resolver: Resolver | None = None
-    ssl_context: ssl.SSLContext | None = None
-    proxies: Mapping[str, str] | None = None  # None: the environment's (HTTPS_PROXY, ...)
     policy: NetPolicy | None = None  # None: public addresses (private: allow_private_hosts)
 
 
@@ -88,20 +82,9 @@ def scan(job: ScanJob, inputs: ScanInputs, runtime: Runtime | None = None) -> Sc
     session = ScanSession(job, inputs.hasher(), inputs.progress)
     session.scan.target = base.display
     policy = runtime.policy or NetPolicy(allow_private=options.allow_private_hosts)
-    limits = FetchLimits(
-        max_bytes=options.limits.max_file_bytes,
-        total_seconds=options.request_seconds,
-        connect_seconds=min(10.0, options.request_seconds),
-        max_redirects=5,
-    )
     auth = credential_headers(inputs.credential)
-    with Fetcher(
-        policy,
-        limits,
-        resolver=runtime.resolver,
-        proxies=runtime.proxies,
-        ssl_context=runtime.ssl_context,
-    ) as fetcher:
+    fetch = runtime.fetcher(policy, options.limits.max_file_bytes, options.request_seconds, 5)
+    with fetch as fetcher:
         client = Client(
             session,
             fetcher,

@@ -9,31 +9,17 @@ can be deleted in time (art. 5(1)(e)).
 
 from __future__ import annotations
 
-from dgp.domain.finding import LegalRef
 from dgp.domain.severity import Severity
 from dgp.engine import legal
-from dgp.engine.rules import define
+from dgp.engine.rules import RuleBook
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 
 REGISTER = legal.gdpr("30")
 BY_DESIGN = legal.gdpr("25")
 ACCESS = (legal.gdpr("25(2)"), legal.gdpr("32(1)(b)"), legal.gdpr("32(4)"))
 _S = Severity
-_R: list[str] = []
-
-
-def _rule(
-    rule_id: str,
-    category: str,
-    severity: Severity,
-    title: str,
-    description: str,
-    refs: tuple[LegalRef, ...],
-    remediation: str,
-) -> str:
-    define(rule_id, category, severity, title, description, refs, remediation)
-    _R.append(rule_id)
-    return rule_id
+_BOOK = RuleBook()
+_rule = _BOOK.rule
 
 
 PERSONAL_COLUMN = _rule(
@@ -145,4 +131,4 @@ NO_TLS = _rule(
     "require_secure_transport=ON).",
 )
 
-RULE_IDS: tuple[str, ...] = (*_R, ITEM_NOT_SCANNED)
+RULE_IDS: tuple[str, ...] = (*_BOOK.ids, ITEM_NOT_SCANNED)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dgp.domain.finding import LegalRef
 from dgp.domain.severity import Severity
 from dgp.engine import legal
-from dgp.engine.rules import define
+from dgp.engine.rules import RuleBook
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 
 EPRIVACY = LegalRef("ePrivacy Directive", "5(3)")
@@ -25,21 +25,8 @@ PLANET49 = LegalRef("CJEU", "C-673/17 Planet49")
 TRANSFERS = (legal.gdpr("44"), legal.gdpr("45"), legal.gdpr("46"), legal.gdpr("49"))
 ECOMMERCE = (LegalRef("BW", "3:15d(1)(c)"), LegalRef("Directive 2000/31/EC", "5(1)(d)"))
 _S = Severity
-_R: list[str] = []
-
-
-def _rule(
-    rule_id: str,
-    category: str,
-    severity: Severity,
-    title: str,
-    description: str,
-    refs: tuple[LegalRef, ...],
-    remediation: str,
-) -> str:
-    define(rule_id, category, severity, title, description, refs, remediation)
-    _R.append(rule_id)
-    return rule_id
+_BOOK = RuleBook()
+_rule = _BOOK.rule
 
 
 # -- consent ----------------------------------------------------------------------------
@@ -399,4 +386,4 @@ PERMISSIONS_POLICY = _rule(
     "Send a Permissions-Policy that turns off the features the site does not use.",
 )
 
-RULE_IDS: tuple[str, ...] = (*_R, ITEM_NOT_SCANNED)
+RULE_IDS: tuple[str, ...] = (*_BOOK.ids, ITEM_NOT_SCANNED)

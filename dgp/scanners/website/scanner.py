@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -27,8 +26,8 @@ from dgp.domain.finding import Location
 from dgp.domain.job import Artefact, ScanInputError, ScanInputs, ScanJob, ScanResult
 from dgp.domain.options import ScanOptions
 from dgp.engine.detector import Detection
-from dgp.net import NetPolicy, Resolver, TargetRefused
-from dgp.net.fetch import Fetcher, FetchLimits
+from dgp.net import NetPolicy, TargetRefused
+from dgp.net.fetch import NetRuntime
 from dgp.scanners.common_rules import ITEM_NOT_SCANNED
 from dgp.scanners.session import ScanSession, StopScan
 from dgp.scanners.session import warm_up as session_warm_up
@@ -57,13 +56,9 @@ CHOICE_WORDS = re.compile(
 
 
 @dataclass(frozen=True)
-class Runtime:
-    """What a scan takes from its surroundings; the tests give their own (a resolver that
-    maps test host names to loopback, a client TLS context that trusts their CA)."""
+class Runtime(NetRuntime):
+    """The shared network surroundings, and the browser's."""
 
-    resolver: Resolver | None = None
-    ssl_context: ssl.SSLContext | None = None
-    proxies: Mapping[str, str] | None = None  # None: the environment's (HTTPS_PROXY, ...)
     chromium: str | None = None  # the browser binary; None: Debian's /usr/bin/chromium
     trusted_spki: tuple[str, ...] = ()  # extra certificate keys Chromium accepts (tests)
 
@@ -84,20 +79,9 @@ def scan(job: ScanJob, inputs: ScanInputs, runtime: Runtime | None = None) -> Sc
     session = ScanSession(job, inputs.hasher(), inputs.progress)
     session.scan.target = start.display
     policy = NetPolicy(allow_private=options.allow_private_hosts)
-    limits = FetchLimits(
-        max_bytes=options.limits.max_file_bytes,
-        total_seconds=options.page_seconds,
-        connect_seconds=min(10.0, options.page_seconds),
-        max_redirects=10,
-    )
     artefacts: list[Artefact] = []
-    with Fetcher(
-        policy,
-        limits,
-        resolver=runtime.resolver,
-        proxies=runtime.proxies,
-        ssl_context=runtime.ssl_context,
-    ) as fetcher:
+    fetch = runtime.fetcher(policy, options.limits.max_file_bytes, options.page_seconds, 10)
+    with fetch as fetcher:
         session.progress(2, f"crawling {start.display}")
         crawler = Crawler(session, fetcher, options, start, options.limits.max_items)
         crawl = crawler.run()
