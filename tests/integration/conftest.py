@@ -24,12 +24,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import falcon.testing
 import psycopg2
 import pytest
 import redis
 from argon2 import PasswordHasher
 from psycopg2.extensions import make_dsn
 
+from dgp.apps.web import create_app
+from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ROLE_SCOPES, Database, ScanStore, User, UserStore, migrate
@@ -156,6 +159,40 @@ def new_token(users: UserStore, user: User, scopes: object = None) -> str:
         user, "test", ROLE_SCOPES[user.role] if scopes is None else scopes
     )
     return token
+
+
+@pytest.fixture
+def client(
+    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
+) -> falcon.testing.TestClient:
+    """The web API over this test's store, users, queue and settings."""
+    return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
+
+
+def bearer(users: UserStore, user: User, scopes: object = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {new_token(users, user, scopes)}"}
+
+
+def auth(users: UserStore, org: str, role: str) -> dict[str, str]:
+    """Headers of a new user of `org` with `role`."""
+    return bearer(users, new_user(users, org, role))
+
+
+def multipart(fields: dict[str, str], filename: str, data: bytes) -> tuple[bytes, dict[str, str]]:
+    """A form of text `fields` and one file; the body and its Content-Type header."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
 REDIS_URL = os.environ.get("DGP_TEST_REDIS_URL", "redis://127.0.0.1:6399/0")

@@ -6,49 +6,29 @@ findings and the model inventory stored and served; the payload never runs."""
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
 import falcon.testing
 import pytest
 
-from dgp.apps.web import create_app
-from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, UserStore
 from dgp.plumbing.worker import Worker
 from tests import modelfixtures as mf
-from tests.integration.conftest import new_token, new_user
+from tests.integration.conftest import auth, multipart
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def client(
-    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
-) -> falcon.testing.TestClient:
-    return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
+def analyst(users: UserStore, org: str) -> dict[str, str]:
+    return auth(users, org, "analyst")
 
 
-def headers(users: UserStore, org: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {new_token(users, new_user(users, org, 'analyst'))}"}
-
-
-def upload(client: falcon.testing.TestClient, auth: dict[str, str], data: bytes) -> Any:
-    boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nai_model\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="models.zip"'
-            "\r\nContent-Type: application/zip\r\n\r\n"
-        ).encode()
-        + data
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    content_type = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    return client.simulate_post("/api/v1/scans", body=body, headers={**auth, **content_type})
+def upload(client: falcon.testing.TestClient, headers: dict[str, str], data: bytes) -> Any:
+    body, form = multipart({"kind": "ai_model"}, "models.zip", data)
+    return client.simulate_post("/api/v1/scans", body=body, headers={**headers, **form})
 
 
 def findings(client: falcon.testing.TestClient, auth: dict[str, str], scan_id: str) -> Any:
@@ -74,7 +54,7 @@ def test_an_uploaded_model_archive_is_scanned_by_the_worker_and_its_payload_neve
             "m/README.md": b"# Model\n\nlicense: mit\n",
         }
     )
-    auth = headers(users, org)
+    auth = analyst(users, org)
     started = upload(client, auth, archive)
     assert started.status_code == 202, started.text
     scan_id = started.json["id"]
@@ -109,7 +89,7 @@ def test_a_questionnaire_only_scan_is_classified_by_the_worker(
     settings: Settings,
     org: str,
 ) -> None:
-    auth = headers(users, org)
+    auth = analyst(users, org)
     answers = {"language": "nl", "annex_iii_uses": ["employment_recruitment"], "profiling": True}
     body = {"kind": "ai_model", "questionnaire": answers}
     started = client.simulate_post("/api/v1/scans", json=body, headers=auth)
@@ -134,7 +114,7 @@ def test_bad_answers_fail_the_scan_with_the_question_named(
     settings: Settings,
     org: str,
 ) -> None:
-    auth = headers(users, org)
+    auth = analyst(users, org)
     body = {"kind": "ai_model", "questionnaire": {"annex_iii_uses": ["astrology"]}}
     started = client.simulate_post("/api/v1/scans", json=body, headers=auth)
     assert started.status_code == 202, started.text

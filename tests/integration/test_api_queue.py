@@ -20,15 +20,13 @@ import falcon.testing
 import pytest
 
 from dgp import kinds
-from dgp.apps.web import create_app
-from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, UserStore
 from dgp.plumbing.worker import Worker
 from dgp.scanners.api import scanner
 from tests import apis
-from tests.integration.conftest import new_token, new_user
+from tests.integration.conftest import auth
 from tests.unit.test_api_scanner import PRIVACY_API_FINDINGS, runtime
 
 KEY = bytes(range(32))
@@ -37,13 +35,6 @@ pytestmark = [
     pytest.mark.settings(allow_private_hosts=True, credentials_key=KEY),
 ]
 FAST = {"request_seconds": 5.0}  # the server's pace (10 requests a second)
-
-
-@pytest.fixture
-def client(
-    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
-) -> falcon.testing.TestClient:
-    return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
 
 
 @pytest.fixture
@@ -66,12 +57,8 @@ def worker(queue: JobQueue, store: ScanStore, settings: Settings, served: apis.S
     )
 
 
-def headers(users: UserStore, org: str, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {new_token(users, new_user(users, org, role))}"}
-
-
-def start(client: falcon.testing.TestClient, auth: dict[str, str], body: dict[str, Any]) -> Any:
-    return client.simulate_post("/api/v1/scans", json=body, headers=auth)
+def start(client: falcon.testing.TestClient, headers: dict[str, str], body: dict[str, Any]) -> Any:
+    return client.simulate_post("/api/v1/scans", json=body, headers=headers)
 
 
 def test_an_api_scan_with_a_stored_credential_through_the_queue(
@@ -83,8 +70,8 @@ def test_an_api_scan_with_a_stored_credential_through_the_queue(
     org: str,
     served: apis.ServedApi,
 ) -> None:
-    analyst = headers(users, org, "analyst")
-    admin = headers(users, org, "admin")
+    analyst = auth(users, org, "analyst")
+    admin = auth(users, org, "admin")
     made = client.simulate_post(
         "/api/v1/credentials",
         json={"name": "test api", "kind": "api_token", "secret": apis.TOKEN},
@@ -139,8 +126,8 @@ def test_active_mode_needs_the_organisations_permission(
     org: str,
     served: apis.ServedApi,
 ) -> None:
-    admin = headers(users, org, "admin")
-    analyst = headers(users, org, "analyst")
+    admin = auth(users, org, "admin")
+    analyst = auth(users, org, "analyst")
     body = {"kind": "api", "target": served.url("/"), "options": {**FAST, "active": True}}
     refused = start(client, analyst, body)
     assert refused.status_code == 403, refused.text
@@ -167,7 +154,7 @@ def test_active_mode_needs_the_organisations_permission(
     assert accepted.json["options"]["active"] is True
     # another organisation is not allowed by this one's setting
     other = store.create_organisation("other-" + org[:8])
-    elsewhere = start(client, headers(users, other, "admin"), body)
+    elsewhere = start(client, auth(users, other, "admin"), body)
     assert elsewhere.status_code == 403
 
 
@@ -187,7 +174,7 @@ def test_api_options_are_checked_before_a_scan_is_queued(
     options: dict[str, Any],
     why: str,
 ) -> None:
-    admin = headers(users, org, "admin")
+    admin = auth(users, org, "admin")
     body = {"kind": "api", "target": "https://api.voorbeeld.nl/", "options": options}
     answer = start(client, admin, body)
     assert answer.status_code == 400, answer.text

@@ -43,8 +43,7 @@ from dgp.plumbing.store.credentials import CANCELLED_REASON, CredentialExists, C
 from dgp.plumbing.store.errors import CredentialMissing
 from dgp.plumbing.worker import Worker
 from dgp.scanners.session import ScanSession
-from tests.integration.conftest import HASH_KEY, TestDatabases, new_user
-from tests.integration.test_web import auth, bearer
+from tests.integration.conftest import HASH_KEY, TestDatabases, auth, bearer, new_user
 
 KEY_A = bytes(range(32))
 KEY_B = bytes(range(100, 132))
@@ -63,13 +62,6 @@ def unique_secret() -> str:
 @pytest.fixture
 def credentials(database: Database) -> CredentialStore:
     return CredentialStore(database, CredentialCipher(KEY_A))
-
-
-@pytest.fixture
-def client(
-    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
-) -> falcon.testing.TestClient:
-    return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
 
 
 def raw_row(db: Database, table: str, row_id: str) -> str:

@@ -24,10 +24,8 @@ import psycopg2.errors
 import pymysql
 import pytest
 
-from dgp.apps.web import create_app
 from dgp.domain.job import ScanInputError, ScanInputs, ScanJob
 from dgp.net import NetPolicy, check_target
-from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.credential_cipher import CredentialCipher
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
@@ -40,8 +38,7 @@ from dgp.scanners.database.options import DatabaseOptions
 from dgp.scanners.database.postgres import PostgresSource
 from dgp.scanners.database.target import parse_target
 from tests import dbfixtures as db
-from tests.integration.conftest import HASH_KEY, TestDatabases
-from tests.integration.test_web import auth
+from tests.integration.conftest import HASH_KEY, TestDatabases, auth
 
 KEY = bytes(range(32))
 pytestmark = [
@@ -125,13 +122,6 @@ def mariadb() -> Iterator[Seeded]:
         cur.execute(f"DROP DATABASE IF EXISTS {name}")
         cur.execute(f"DROP USER IF EXISTS '{user}'@'127.0.0.1'")
     root.close()
-
-
-@pytest.fixture
-def client(
-    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
-) -> falcon.testing.TestClient:
-    return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
 
 
 def through_the_queue(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 import zipfile
 
 import falcon.testing
@@ -15,27 +14,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from dgp.apps.web import create_app
-from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, UserStore
 from dgp.plumbing.worker import Worker
 from tests import imagefixtures as f
-from tests.integration.conftest import new_token, new_user
+from tests.integration.conftest import auth, multipart
 
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-def client(
-    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
-) -> falcon.testing.TestClient:
-    return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
-
-
-def headers(users: UserStore, org: str, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {new_token(users, new_user(users, org, role))}"}
 
 
 def images_zip() -> bytes:
@@ -51,25 +37,14 @@ def images_zip() -> bytes:
 
 
 def upload(
-    client: falcon.testing.TestClient, auth: dict[str, str], data: bytes, options: dict[str, object]
+    client: falcon.testing.TestClient,
+    headers: dict[str, str],
+    data: bytes,
+    options: dict[str, object],
 ) -> falcon.testing.Result:
-    boundary = uuid.uuid4().hex
     fields = {"kind": "image", "options": json.dumps(options)}
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-        for k, v in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="scans.zip"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n".encode()
-        + data
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    content_type = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    return client.simulate_post(
-        "/api/v1/scans", body=b"".join(parts), headers={**auth, **content_type}
-    )
+    body, form = multipart(fields, "scans.zip", data)
+    return client.simulate_post("/api/v1/scans", body=body, headers={**headers, **form})
 
 
 def test_an_image_upload_through_the_api_queue_and_worker(
@@ -80,7 +55,7 @@ def test_an_image_upload_through_the_api_queue_and_worker(
     settings: Settings,
     org: str,
 ) -> None:
-    analyst = headers(users, org, "analyst")
+    analyst = auth(users, org, "analyst")
     options = {"redact": True, "ocr": False, "faces": False}
     answer = upload(client, analyst, images_zip(), options)
     assert answer.status_code == 202, answer.text
@@ -121,5 +96,5 @@ def test_image_options_past_the_servers_bounds_are_refused(
     options: dict[str, object],
     why: str,
 ) -> None:
-    answer = upload(client, headers(users, org, "analyst"), images_zip(), options)
+    answer = upload(client, auth(users, org, "analyst"), images_zip(), options)
     assert answer.status_code == 400 and why in answer.text

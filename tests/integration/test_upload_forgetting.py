@@ -22,8 +22,8 @@ from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, UserStore
 from dgp.plumbing.store.credentials import CredentialStore
 from dgp.plumbing.worker import Worker
-from tests.integration.conftest import wait_for
-from tests.integration.test_web import auth, code_zip
+from tests.integration.conftest import auth, wait_for
+from tests.integration.test_web import code_zip
 
 KEY = bytes(range(32))
 pytestmark = [

@@ -54,7 +54,6 @@ from dgp.plumbing.store import (
     Database,
     PasswordWorkBusy,
     ScanStore,
-    User,
     UserStore,
 )
 from dgp.plumbing.worker import Worker
@@ -65,28 +64,15 @@ from tests.integration.conftest import (
     HASH_KEY,
     PASSWORD,
     PII_LINE,
+    auth,
+    bearer,
     code_tree,
-    new_token,
+    multipart,
     new_user,
 )
 
 UPLOAD_LIMIT = 64 * 1024
 pytestmark = [pytest.mark.integration, pytest.mark.settings(upload_max_bytes=UPLOAD_LIMIT)]
-
-
-@pytest.fixture
-def client(
-    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
-) -> falcon.testing.TestClient:
-    return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
-
-
-def bearer(users: UserStore, user: User, scopes: Any = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {new_token(users, user, scopes)}"}
-
-
-def auth(users: UserStore, org: str, role: str) -> dict[str, str]:
-    return bearer(users, new_user(users, org, role))
 
 
 def code_zip(files: int = 2) -> bytes:
@@ -95,22 +81,6 @@ def code_zip(files: int = 2) -> bytes:
         for i in range(files):
             archive.writestr(f"app/m{i}.py", PII_LINE * 2)
     return buffer.getvalue()
-
-
-def multipart(fields: dict[str, str], filename: str, data: bytes) -> tuple[bytes, dict[str, str]]:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n".encode()
-        + data
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
 def test_an_upload_forms_options_are_json_whatever_their_content_type(

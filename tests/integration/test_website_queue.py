@@ -19,27 +19,18 @@ import falcon.testing
 import pytest
 
 from dgp import kinds
-from dgp.apps.web import create_app
-from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.queue import JobQueue
 from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, UserStore
 from dgp.plumbing.worker import Worker
 from dgp.scanners.website import scanner
 from tests import websites as w
-from tests.integration.conftest import new_token, new_user
+from tests.integration.conftest import auth
 
 pytestmark = [pytest.mark.integration, pytest.mark.settings(allow_private_hosts=True)]
 HOST = "www.voorbeeld.nl"
 NAMES = ("voorbeeld.nl", "piwik.pro", "google-analytics.com", "facebook.com", "facebook.net")
 HTTP_ONLY = {"mode": "http", "delay_seconds": 0, "allow_private_hosts": True}
-
-
-@pytest.fixture
-def client(
-    store: ScanStore, users: UserStore, queue: JobQueue, settings: Settings
-) -> falcon.testing.TestClient:
-    return falcon.testing.TestClient(create_app(store, users, queue, settings, Breakers()))
 
 
 @pytest.fixture
@@ -70,12 +61,8 @@ def worker(
     )
 
 
-def headers(users: UserStore, org: str, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {new_token(users, new_user(users, org, role))}"}
-
-
-def start(client: falcon.testing.TestClient, auth: dict[str, str], body: dict[str, Any]) -> Any:
-    return client.simulate_post("/api/v1/scans", json=body, headers=auth)
+def start(client: falcon.testing.TestClient, headers: dict[str, str], body: dict[str, Any]) -> Any:
+    return client.simulate_post("/api/v1/scans", json=body, headers=headers)
 
 
 def test_a_website_scan_through_the_api_queue_and_worker(
@@ -88,7 +75,7 @@ def test_a_website_scan_through_the_api_queue_and_worker(
     site: tuple[w.Served, scanner.Runtime],
 ) -> None:
     served, runtime = site
-    admin = headers(users, org, "admin")
+    admin = auth(users, org, "admin")
     answer = start(
         client, admin, {"kind": "website", "target": served.url(HOST), "options": HTTP_ONLY}
     )
@@ -119,7 +106,7 @@ def test_loopback_is_refused_for_who_may_not_allow_it(
     site: tuple[w.Served, scanner.Runtime],
 ) -> None:
     served, runtime = site
-    analyst = headers(users, org, "analyst")  # not an admin: the switch stays off
+    analyst = auth(users, org, "analyst")  # not an admin: the switch stays off
     answer = start(
         client, analyst, {"kind": "website", "target": served.url(HOST), "options": HTTP_ONLY}
     )
@@ -148,7 +135,7 @@ def test_website_options_are_checked_before_a_scan_is_queued(
     options: dict[str, Any],
     why: str,
 ) -> None:
-    admin = headers(users, org, "admin")
+    admin = auth(users, org, "admin")
     body = {"kind": "website", "target": "https://www.voorbeeld.nl/", "options": options}
     answer = start(client, admin, body)
     assert answer.status_code == 400, answer.text
@@ -158,7 +145,7 @@ def test_website_options_are_checked_before_a_scan_is_queued(
 def test_a_crawl_depth_of_0_scans_the_start_page_only_and_is_accepted(
     client: falcon.testing.TestClient, users: UserStore, org: str
 ) -> None:
-    admin = headers(users, org, "admin")
+    admin = auth(users, org, "admin")
     body = {"kind": "website", "target": "https://www.voorbeeld.nl/", "options": {"max_depth": 0}}
     answer = start(client, admin, body)
     assert answer.status_code == 202, answer.text
@@ -167,7 +154,7 @@ def test_a_crawl_depth_of_0_scans_the_start_page_only_and_is_accepted(
 def test_credentials_in_the_target_are_refused_and_not_stored(
     client: falcon.testing.TestClient, users: UserStore, store: ScanStore, org: str
 ) -> None:
-    admin = headers(users, org, "admin")
+    admin = auth(users, org, "admin")
     answer = start(client, admin, {"kind": "website", "target": "https://u:geheim@voorbeeld.nl/"})
     assert answer.status_code == 400
     assert "geheim" not in answer.text
