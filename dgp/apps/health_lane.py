@@ -19,12 +19,14 @@ is routed by its next request.
 from __future__ import annotations
 
 import socket
+import sys
 from concurrent import futures
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
 HEALTH_LANE_THREADS = 2
+GIL_SWITCH_SECONDS = 0.001
 _HEALTH_REQUEST_LINES = (b"GET /health ", b"GET /health?")
 _PEEK = max(len(line) for line in _HEALTH_REQUEST_LINES)
 
@@ -49,6 +51,9 @@ class HealthLaneWorker(ThreadWorker):  # type: ignore[misc]
     """gthread with a second, small thread pool for GET /health."""
 
     def init_process(self) -> None:
+        # a thread that wants the GIL waits up to this long for the one holding it (5 ms
+        # by default): under a flood, each of a health check's few hand-overs waited so
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         self.health_pool = futures.ThreadPoolExecutor(
             max_workers=HEALTH_LANE_THREADS, thread_name_prefix="health-lane"
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dgp.apps.health_lane import is_health_request, waiting_request_head
+from dgp.apps.health_lane import GIL_SWITCH_SECONDS, is_health_request, waiting_request_head
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,6 +32,8 @@ SERVED_APP = textwrap.dedent(
             open(started, "w").close()
             while not os.path.exists(release):
                 time.sleep(0.01)
+        if path == "/switch":
+            path = repr(sys.getswitchinterval())
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [path.encode()]
 
@@ -131,3 +133,14 @@ def test_health_is_answered_while_every_main_thread_is_taken(
     assert blocker.getresponse().read() == b"/block"
     for conn in (monitor, blocker, other):
         conn.close()
+
+
+def test_a_worker_hands_the_gil_over_sooner_than_pythons_default(
+    served: tuple[int, Path, Path],
+) -> None:
+    """Under a flood a health check waits for the GIL at each of its hand-overs."""
+    port, _, _ = served
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/switch")
+    assert float(conn.getresponse().read()) == GIL_SWITCH_SECONDS < 0.005
+    conn.close()

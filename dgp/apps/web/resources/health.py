@@ -18,7 +18,9 @@ added up, and one scanner app that accepts connections but never answers held
 every /health for its whole HTTP timeout. A kind's check is waited for at most
 KIND_CHECK_WAIT; one still running then is reported as not answering, and runs on
 (one at a time per check: later requests neither start another nor wait on it), so
-its breaker still counts the failure and opens.
+its breaker still counts the failure and opens. A check's report is reused for
+CHECK_FRESH seconds after it ended, so the answer is at most that much older than the
+request, and the checks cost the same under a flood of /health as under one monitor.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from dgp.plumbing.queue import Liveness
 DOWN_ERRORS = (*POSTGRES_OUTAGES, *REDIS_OUTAGES, BreakerOpen)
 KIND_CHECK_WAIT = 0.05  # seconds a request waits for a check of a kind it started
 CHECK_THREADS = 16
+CHECK_FRESH = 1.0  # seconds a check's report answers every /health after it
 Report = dict[str, Any]
 NOT_HERE: Report = {}  # a kind whose scanner app does not run on this host
 
@@ -63,6 +66,15 @@ class _Running:
     def __init__(self, future: Future[Report]) -> None:
         self.future = future
         self.started = time.monotonic()
+        self.ended = float("inf")
+        future.add_done_callback(self._ended)
+
+    def _ended(self, _: Future[Report]) -> None:
+        self.ended = time.monotonic()
+
+    def fresh(self, seconds: float) -> bool:
+        """Running, or ended within the last `seconds`."""
+        return not self.future.done() or time.monotonic() - self.ended < seconds
 
     def result(self, wait: float | None = None) -> Report | None:
         """The check's report; None when it is still running `wait` seconds after it
@@ -77,17 +89,21 @@ class _Running:
 class Checks:
     """Runs checks in a pool of threads, at most one at a time of each name: a request
     that asks for a check already running joins it instead of starting another, so a
-    check that hangs holds one thread, not one per request."""
+    check that hangs holds one thread, not one per request. A check that ended less
+    than `fresh` seconds ago answers again: /health is public, and a flood of it would
+    otherwise become a flood of round trips to Postgres, Redis and every scanner app
+    (and, on a small host, wait for the threads of all those checks each time)."""
 
-    def __init__(self, threads: int = CHECK_THREADS) -> None:
+    def __init__(self, threads: int = CHECK_THREADS, fresh: float = CHECK_FRESH) -> None:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="health")
+        self._fresh = fresh
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
 
     def start(self, name: str, check: Callable[[], Report]) -> _Running:
         with self._lock:
             running = self._running.get(name)
-            if running is None or running.future.done():
+            if running is None or not running.fresh(self._fresh):
                 running = self._running[name] = _Running(self._pool.submit(check))
             return running
 
