@@ -10,6 +10,11 @@ Three counts, each keyed by an HMAC (Redis never holds an address, e-mail or IP)
   (one client guessing one password across many accounts);
 - overall: at most OVERALL failures in OVERALL_WINDOW from all clients together,
   which bounds the password-hashing work a flood can cause.
+
+A client or the whole site over its limit stays over it until its Redis key expires:
+each process remembers such blocks until then and answers them without asking Redis,
+so a flood of tries that are refused anyway costs as little as a request for a page
+that does not exist.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ PER_CLIENT = 30  # failures per client address ...
 WINDOW = 15 * 60  # ... within this window
 OVERALL = 600  # failures from all clients within OVERALL_WINDOW
 OVERALL_WINDOW = 60
+REMEMBERED_BLOCKS = 10_000  # blocked clients a process remembers before it forgets ended ones
 
 
 class LoginThrottle:
@@ -47,6 +53,7 @@ class LoginThrottle:
         self.free_tries = free_tries
         self.per_client = per_client
         self.overall = overall
+        self._blocked: dict[str, float] = {}  # per-client or overall key: blocked until
 
     def _tag(self, kind: bytes, value: str) -> str:
         normal = value.strip().lower().encode("utf-8", "surrogatepass")
@@ -64,18 +71,32 @@ class LoginThrottle:
         """Seconds until this account may be tried from this client; 0 when it may now."""
         now = time.time() if now is None else now
         pair, per_client, overall = self._keys(email, client)
+        known = max(self._blocked.get(per_client, 0.0), self._blocked.get(overall, 0.0))
+        if known > now:
+            return math.ceil(known - now)
         pipe = self.redis.pipeline(transaction=False)  # one round trip for all
-        pipe.hmget(pair, "failures", "last").get(per_client).ttl(per_client).get(overall)
-        (failures, last), client_count, client_ttl, overall_count = pipe.execute()
+        pipe.hmget(pair, "failures", "last").get(per_client).ttl(per_client)
+        pipe.get(overall).ttl(overall)
+        (failures, last), client_count, client_ttl, overall_count, overall_ttl = pipe.execute()
         waits = [0.0]
         if failures is not None and int(failures) >= self.free_tries:
             delay = min(MAX_DELAY, 2 ** (int(failures) - self.free_tries))
             waits.append(float(last) + delay - now)
         if client_count is not None and int(client_count) >= self.per_client:
-            waits.append(max(1, int(client_ttl)))
+            waits.append(self._block(per_client, now, client_ttl, WINDOW))
         if overall_count is not None and int(overall_count) >= self.overall:
-            waits.append(OVERALL_WINDOW)
+            waits.append(self._block(overall, now, overall_ttl, OVERALL_WINDOW))
         return max(0, math.ceil(max(waits)))
+
+    def _block(self, key: str, now: float, ttl: int, window: int) -> int:
+        """Remember that `key` is over its limit for the `ttl` seconds its count lives
+        (a count without an expiry, which failed() never leaves: `window`)."""
+        seconds = max(1, ttl if ttl > 0 else window)
+        if len(self._blocked) >= REMEMBERED_BLOCKS:
+            self._blocked = {k: until for k, until in self._blocked.items() if until > now}
+        if len(self._blocked) < REMEMBERED_BLOCKS:
+            self._blocked[key] = now + seconds
+        return seconds
 
     def failed(self, email: str, client: str, now: float | None = None) -> None:
         """Count a failure in all three; each window starts at its first failure."""

@@ -46,7 +46,7 @@ from dgp.domain.options import ScanOptions
 from dgp.kinds import KindSpec
 from dgp.plumbing.breakers import Breakers
 from dgp.plumbing.janitor import Janitor
-from dgp.plumbing.login_throttle import FREE_TRIES, MAX_DELAY, PER_CLIENT, LoginThrottle
+from dgp.plumbing.login_throttle import FREE_TRIES, MAX_DELAY, PER_CLIENT, WINDOW, LoginThrottle
 from dgp.plumbing.queue import JobQueue, Liveness
 from dgp.plumbing.scanner_health import ScannerHealth
 from dgp.plumbing.settings import Settings
@@ -412,6 +412,25 @@ def test_one_client_guessing_across_many_accounts_is_stopped(
     assert login_from(client, "198.51.100.8", user.email, PASSWORD).status_code == 200
 
 
+def test_a_blocked_client_is_refused_without_asking_redis_until_its_block_ends(
+    queue: JobQueue,
+) -> None:
+    """A flood of tries that are refused anyway costs no round trip each."""
+    throttle = LoginThrottle(queue.redis, queue.prefix, HASH_KEY, per_client=2, overall=10**6)
+    ip, now = "192.0.2.40", time.time()
+    for i in range(2):
+        assert throttle.retry_after(f"u{i}@example.org", ip, now=now) == 0
+        throttle.failed(f"u{i}@example.org", ip, now=now)
+    blocked = throttle.retry_after("u3@example.org", ip, now=now)
+    assert 1 <= blocked <= WINDOW
+    redis_client, throttle.redis = throttle.redis, None  # type: ignore[assignment]
+    assert throttle.retry_after("u4@example.org", ip, now=now + 1) == blocked - 1  # remembered
+    throttle.redis = redis_client
+    assert throttle.retry_after("u5@example.org", "192.0.2.41", now=now) == 0  # others: asked
+    queue.redis.delete(f"{queue.prefix}:login:client:{throttle._tag(b'client', ip)}")
+    assert throttle.retry_after("u6@example.org", ip, now=now + blocked) == 0  # ended: asked
+
+
 def test_a_client_names_itself_only_through_a_trusted_proxy() -> None:
     def request(peer: str, **headers: str) -> falcon.Request:
         env = falcon.testing.create_environ(headers=headers, remote_addr=peer)
@@ -445,9 +464,12 @@ def test_password_hashing_is_bounded_so_a_flood_leaves_threads_free(
     with pytest.raises(PasswordWorkBusy):  # refused at once, not queued behind the first
         slow.authenticate("b@example.org", "y" * 12)
     assert database.stats()["total_queries"] == queries  # and before any query: cheaply
+    with pytest.raises(PasswordWorkBusy):  # asked first by the web: before the throttle
+        slow.check_password_work_free()
     release.set()
     first.join(10)
     assert slow.authenticate("b@example.org", "y" * 12) is None  # a slot is free again
+    slow.check_password_work_free()
 
 
 def test_changing_ones_own_password_needs_a_session_and_is_throttled(

@@ -27,7 +27,7 @@ def test_a_check_that_ended_recently_answers_again_instead_of_running() -> None:
 def test_a_check_runs_again_once_its_report_is_no_longer_fresh() -> None:
     calls, check = counted()
     checks = Checks(threads=2, fresh=0)
-    reports = [checks.start("redis", check).result() for _ in range(3)]  # type: ignore[arg-type]
+    reports = [checks.start("redis", check).future.result(10) for _ in range(3)]  # type: ignore[arg-type]
     assert len(calls) == 3 and [r["n"] for r in reports] == [1, 2, 3]  # type: ignore[index]
 
 
@@ -45,3 +45,22 @@ def test_a_running_check_is_joined_whatever_its_freshness() -> None:
     release.set()
     assert first.result() == {"status": "up"} and calls == [1]
     assert checks.start("other", lambda: {"status": "up"}).result() == {"status": "up"}
+
+
+def test_while_a_check_runs_again_the_report_before_it_answers_at_once() -> None:
+    """No /health waits for a check that has answered before (the first run excepted)."""
+    release, calls = threading.Event(), []
+
+    def check() -> dict[str, object]:
+        calls.append(1)
+        if len(calls) == 2:
+            release.wait(30)
+        return {"status": "up", "n": len(calls)}
+
+    checks = Checks(threads=2, fresh=0)
+    assert checks.start("postgres", check).result() == {"status": "up", "n": 1}
+    second = checks.start("postgres", check)  # not fresh any more: runs again, and hangs
+    assert second.result() == {"status": "up", "n": 1}  # at once: the report before it
+    release.set()
+    assert second.future.result(10) == {"status": "up", "n": 2}
+    assert second.result() == {"status": "up", "n": 2} and second.before is None

@@ -58,7 +58,8 @@ class PasswordGuard:
 
     def attempt(self, req: falcon.Request, email: str) -> Attempt:
         """429 when this account may not be tried from this client now; else the attempt,
-        to report its outcome on."""
+        to report its outcome on. Every password slot taken: 429 before anything else."""
+        self.services.users.check_password_work_free()
         client = client_address(req, self.proxies)
         wait = self._throttled(self.throttle.retry_after, email, client) or 0
         if wait:

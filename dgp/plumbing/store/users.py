@@ -199,14 +199,28 @@ class UserStore:
         self.hasher = NicedHasher(hasher or PasswordHasher())
         self._dummy_hash: str | None = None
         self._password_work = threading.BoundedSemaphore(password_work_at_once)
+        self._password_slots = password_work_at_once
+        self._password_work_running = 0
+        self._password_work_count = threading.Lock()
+
+    def check_password_work_free(self) -> None:
+        """PasswordWorkBusy now if every slot is taken: a caller asks this before other
+        work of its own (the login throttle's round trip), so a flood is refused at the
+        cost of this question. A free slot may still be gone when the check starts."""
+        if self._password_work_running >= self._password_slots:
+            raise PasswordWorkBusy("too many password checks at once; try again in a moment")
 
     @contextmanager
     def _hashing(self) -> Iterator[None]:
         if not self._password_work.acquire(blocking=False):
             raise PasswordWorkBusy("too many password checks at once; try again in a moment")
+        with self._password_work_count:
+            self._password_work_running += 1
         try:
             yield
         finally:
+            with self._password_work_count:
+                self._password_work_running -= 1
             self._password_work.release()
 
     # -- users -------------------------------------------------------------------

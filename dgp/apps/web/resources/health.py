@@ -19,8 +19,10 @@ every /health for its whole HTTP timeout. A kind's check is waited for at most
 KIND_CHECK_WAIT; one still running then is reported as not answering, and runs on
 (one at a time per check: later requests neither start another nor wait on it), so
 its breaker still counts the failure and opens. A check's report is reused for
-CHECK_FRESH seconds after it ended, so the answer is at most that much older than the
-request, and the checks cost the same under a flood of /health as under one monitor.
+CHECK_FRESH seconds after it ended, and while the next run of it goes on (the first
+run excepted, which is waited for): /health answers from the last reports at once, so
+the checks cost the same under a flood of /health as under one monitor, and no answer
+waits for them; a report is at most CHECK_FRESH plus one check old.
 """
 
 from __future__ import annotations
@@ -61,24 +63,31 @@ def _loopback(address: str) -> bool:
 
 
 class _Running:
-    """A check in flight: its future and when it started."""
+    """A check in flight or ended: its future, when it started and ended, and the report
+    of the run before it (answered while this one has not ended)."""
 
-    def __init__(self, future: Future[Report]) -> None:
+    def __init__(self, future: Future[Report], before: _Running | None = None) -> None:
         self.future = future
         self.started = time.monotonic()
         self.ended = float("inf")
+        self.before = before if before is not None and before.future.done() else None
         future.add_done_callback(self._ended)
 
     def _ended(self, _: Future[Report]) -> None:
         self.ended = time.monotonic()
+        self.before = None  # no chain of old runs
 
     def fresh(self, seconds: float) -> bool:
         """Running, or ended within the last `seconds`."""
         return not self.future.done() or time.monotonic() - self.ended < seconds
 
     def result(self, wait: float | None = None) -> Report | None:
-        """The check's report; None when it is still running `wait` seconds after it
-        started (None: wait until it ends)."""
+        """The check's report; while it runs, the report of the run before it if there
+        is one, else None when it is still running `wait` seconds after it started
+        (None: wait until it ends)."""
+        before = self.before
+        if before is not None and not self.future.done():
+            return before.future.result()
         left = None if wait is None else max(0.0, self.started + wait - time.monotonic())
         try:
             return self.future.result(timeout=left)
@@ -104,7 +113,7 @@ class Checks:
         with self._lock:
             running = self._running.get(name)
             if running is None or not running.fresh(self._fresh):
-                running = self._running[name] = _Running(self._pool.submit(check))
+                running = self._running[name] = _Running(self._pool.submit(check), running)
             return running
 
 
