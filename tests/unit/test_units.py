@@ -60,7 +60,8 @@ EXPOSURE_CEILING = {
     "dgp-janitor.service": 1.1,
     "dgp-scanner@api.service": 1.2,
     "dgp-scanner@api-2.service": 1.2,
-    "dgp-web.service": 1.1,
+    # sched_setscheduler, to put its password-hashing threads at idle priority
+    "dgp-web.service": 1.2,
     "dgp-scanner@ai_model.service": 1.2,
     "dgp-scanner@ai_model-2.service": 1.2,
     "dgp-scanner@code.service": 1.2,
@@ -324,7 +325,7 @@ def test_every_service_has_the_shared_hardening_and_sets_none_itself(unit: str) 
 
 
 def test_only_a_kinds_relaxations_file_relaxes_the_hardening_with_a_comment_each() -> None:
-    dropins = sorted(UNITS.glob("dgp-scanner@*.service.d/*.conf"))
+    dropins = sorted(UNITS.glob("dgp-?*.service.d/*.conf"))  # not the hardening itself
     assert [p for p in dropins if hardening_problems(p)] == [], [
         problem for p in dropins for problem in hardening_problems(p)
     ]

@@ -24,7 +24,7 @@ import psycopg2.errors
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dgp.plumbing.store.password_work import NicedHasher
+from dgp.plumbing.store.password_work import IdlePriorityHasher
 from dgp.plumbing.store.pool import Database
 from dgp.plumbing.store.prepared import Prepared
 from dgp.plumbing.store.rows import clean, name_label, owned_row, uuid_or_none
@@ -195,8 +195,8 @@ class UserStore:
         password_work_at_once: int = PASSWORD_WORK_AT_ONCE,
     ) -> None:
         self.db = db
-        # argon2id with the library's current defaults, hashed at a low CPU priority
-        self.hasher = NicedHasher(hasher or PasswordHasher())
+        # argon2id with the library's current defaults, hashed at idle CPU priority
+        self.hasher = IdlePriorityHasher(hasher or PasswordHasher())
         self._dummy_hash: str | None = None
         self._password_work = threading.BoundedSemaphore(password_work_at_once)
         self._password_slots = password_work_at_once
