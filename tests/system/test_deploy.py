@@ -153,11 +153,12 @@ def test_nginx_serves_health_and_a_login_over_tls(all_in_one: dict, podman_shim:
         "/api/v1/session", "-H", "Content-Type: application/json", "--data-binary", login
     )
     assert status == 200 and json.loads(body)["user"]["role"] == "admin"
-    # the sign-in's argon2 ran on threads the hardened unit let lower themselves to
+    # the sign-in's argon2 ran in processes the hardened unit let lower themselves to
     # SCHED_IDLE (5): dgp-web.service.d/30-relaxations.conf
     policies = site.host.run(["sh", "-c", (
-        "main=$(systemctl show -P MainPID dgp-web.service); "
-        "for p in $main $(pgrep -P $main); do for t in /proc/$p/task/*; do "
+        "pids=$(systemctl show -P MainPID dgp-web.service); "
+        "for depth in 1 2; do for p in $pids; do pids=\"$pids $(pgrep -P $p)\"; done; done; "
+        "for p in $(echo $pids | tr ' ' '\\n' | sort -u); do for t in /proc/$p/task/*; do "
         "sed 's/.*) //' $t/stat | cut -d' ' -f39; done; done"
     )])  # fmt: skip
     assert {"0", "5"} <= set(policies.stdout.split()), (policies.stdout, policies.stderr)

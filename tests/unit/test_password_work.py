@@ -1,4 +1,5 @@
-"""Password hashing runs at idle CPU priority and answers as the hasher would."""
+"""Password hashing runs at idle CPU priority, in processes of its own, and answers as
+the hasher would."""
 
 from __future__ import annotations
 
@@ -9,27 +10,28 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
 
-from dgp.plumbing.store.password_work import IdlePriorityHasher, run_idle
+from dgp.plumbing.store import password_work
+from dgp.plumbing.store.password_work import IdlePriorityHasher
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
-def test_the_work_runs_on_another_thread_at_idle_priority() -> None:
-    policy, thread = run_idle(lambda: (os.sched_getscheduler(0), threading.get_ident()))
-    assert thread != threading.get_ident()
-    assert policy == os.SCHED_IDLE
-    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the caller's own is untouched
+def _policy_and_pid() -> tuple[int, int, int]:
+    """In a pool process: its policy, its pid, and the policy of a thread it starts (as
+    argon2 starts its lanes)."""
+    seen: list[int] = []
+    lane = threading.Thread(target=lambda: seen.append(os.sched_getscheduler(0)))
+    lane.start()
+    lane.join()
+    return os.sched_getscheduler(0), os.getpid(), seen[0]
 
 
-def test_threads_the_work_starts_inherit_the_idle_priority() -> None:
-    def started_thread_policy() -> int:
-        seen: list[int] = []
-        child = threading.Thread(target=lambda: seen.append(os.sched_getscheduler(0)))
-        child.start()
-        child.join()
-        return seen[0]
-
-    assert run_idle(started_thread_policy) == os.SCHED_IDLE  # as argon2's lane threads
+def test_the_work_runs_in_other_processes_at_idle_priority() -> None:
+    IdlePriorityHasher(FAST)
+    policy, pid, lane_policy = password_work._executor().submit(_policy_and_pid).result(60)
+    assert pid != os.getpid()
+    assert policy == lane_policy == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # ours is untouched
 
 
 def test_the_hasher_hashes_and_verifies_as_its_hasher() -> None:
@@ -37,16 +39,7 @@ def test_the_hasher_hashes_and_verifies_as_its_hasher() -> None:
     stored = idle.hash("correct horse battery staple")
     assert FAST.verify(stored, "correct horse battery staple")
     assert idle.verify(stored, "correct horse battery staple")
-    with pytest.raises(VerifyMismatchError):  # the worker thread's exception, here
+    with pytest.raises(VerifyMismatchError):  # the pool process's exception, here
         idle.verify(stored, "wrong")
     assert idle.check_needs_rehash(stored) is False
-    assert IdlePriorityHasher(PasswordHasher()).check_needs_rehash(stored) is True
-
-
-def test_a_forked_child_makes_its_own_threads() -> None:
-    run_idle(lambda: None)  # the parent's pool exists
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports by its exit status
-        os._exit(0 if run_idle(lambda: 42) == 42 else 1)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert IdlePriorityHasher().check_needs_rehash(stored) is True  # the defaults: stronger

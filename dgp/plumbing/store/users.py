@@ -195,8 +195,9 @@ class UserStore:
         password_work_at_once: int = PASSWORD_WORK_AT_ONCE,
     ) -> None:
         self.db = db
-        # argon2id with the library's current defaults, hashed at idle CPU priority
-        self.hasher = IdlePriorityHasher(hasher or PasswordHasher())
+        # argon2id with the library's current defaults, hashed at idle CPU priority in
+        # processes of its own; a given hasher (the tests' fast one) runs here
+        self.hasher: PasswordHasher | IdlePriorityHasher = hasher or IdlePriorityHasher()
         self._dummy_hash: str | None = None
         self._password_work = threading.BoundedSemaphore(password_work_at_once)
         self._password_slots = password_work_at_once
