@@ -26,8 +26,6 @@ from dgp.plumbing.settings import Settings
 from dgp.plumbing.store import ScanStore, UserStore
 from tests.integration.conftest import new_token, new_user
 
-pytest.importorskip("schemathesis")  # the test extra (pyproject.toml)
-
 pytestmark = [pytest.mark.integration, pytest.mark.settings(credentials_key=bytes(range(32)))]
 MAX_EXAMPLES = 8  # per operation and phase: the run stays within a few minutes here
 RUN_SECONDS = 240  # schemathesis' own budget; the subprocess is stopped a minute later
