@@ -57,13 +57,13 @@ class Detector:
             raise ValueError(f"families {sorted(later & now)} mix near_prefix patterns")
 
     def detect(self, text: str) -> list[Detection]:
-        candidates, later = self._matcher.candidates(text)
-        kept = self._resolved(text, candidates)
-        if later:  # special categories: only near the personal data just found
-            anchors: dict[str, list[int]] = {}
-            for prefix in self._near_prefixes:
-                anchors[prefix] = sorted(d.start for d in kept if d.rule_id.startswith(prefix))
-            kept += self._resolved(text, self._matcher.near_candidates(text, later, anchors))
+        kept = self._resolved(text, self._matcher.candidates(text))
+        if self._near_prefixes and kept:  # special categories: near the personal data found
+            anchors = {
+                prefix: sorted(d.start for d in kept if d.rule_id.startswith(prefix))
+                for prefix in self._near_prefixes
+            }
+            kept += self._resolved(text, self._matcher.near_candidates(text, anchors))
         kept.sort(key=lambda d: (d.start, d.end, d.rule_id))
         return _keep_special_near_personal_data(kept)
 

@@ -257,10 +257,12 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
         python=r"(?<![0-9][.,])\b\d(?:[ -]?\d){12,18}\b",
         priority=65,
     ),
-    # hyperscan starts at the "@" (a literal it can look for); Python finds the local part
+    # hyperscan looks only for the "@" between a local part's and a domain's character (a
+    # trigger it finds faster, beside every other pattern, than the whole address);
+    # Python finds the address around it
     PatternSpec(
         "pii.email",
-        r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b",
+        r"[A-Za-z0-9._%+-]@[A-Za-z0-9]",
         _email,
         python=r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
         r"\.[A-Za-z]{2,24}\b",

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 import hyperscan
+from hyperscan import Database
 
 from dgp.engine.context import ContextWords
 from dgp.engine.patterns import PatternSpec
@@ -27,7 +28,6 @@ Candidate = tuple[int, int, list[int]]
 
 MAX_ENDS_TRIED = 8
 MAX_SHORTER_TRIED = 32  # ends inside a span tried as shorter candidates, longest first
-MAX_CANDIDATE_BYTES = 256  # a context-needing candidate (a date, a number) is never longer
 # No candidate is longer than this many characters: a confirming regex looks at most this
 # far back from a hit (a regex with a shorter longest match, less far).
 MAX_MATCH_CHARS = 512
@@ -141,7 +141,25 @@ class Matcher:
                 contexts.append(spec.context)
             self._deferred[pid] = len(self.specs) + contexts.index(spec.context)
         self._contexts = {len(self.specs) + i: c for i, c in enumerate(contexts)}
-        compiled = [pid for pid in range(len(self.specs)) if pid not in self._deferred]
+        # patterns that count only near detections of rules with a prefix (special
+        # categories near personal data): searched, once those are known, around them
+        self._near_prefix = {
+            pid: (s.near_prefix, s.near_distance)
+            for pid, s in enumerate(self.specs)
+            if s.near_prefix is not None
+        }
+        near_groups: dict[str, list[int]] = defaultdict(list)
+        for pid, (prefix, _) in self._near_prefix.items():
+            near_groups[prefix].append(pid)
+        self._near_dbs = {
+            prefix: _database([self.specs[pid] for pid in pids], pids)
+            for prefix, pids in near_groups.items()
+        }
+        compiled = [
+            pid
+            for pid in range(len(self.specs))
+            if pid not in self._deferred and pid not in self._near_prefix
+        ]
         expressions = [self.specs[pid].regex for pid in compiled]
         expressions += [c.hyperscan_regex() for c in contexts]
         flags = [
@@ -149,30 +167,22 @@ class Matcher:
             | (hyperscan.HS_FLAG_MULTILINE if self.specs[pid].multiline else 0)
             for pid in compiled
         ] + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(contexts)
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._db.compile(
-            expressions=[e.encode() for e in expressions],
-            ids=[*compiled, *self._contexts],
-            elements=len(expressions),
-            flags=flags,
-        )
-        self._scratch = hyperscan.Scratch(self._db)
-        self._window_dbs = {pid: _database([self.specs[pid]]) for pid in self._deferred}
-        # patterns that count only near hits of rules with a prefix: (prefix, distance)
-        self._near_prefix = {
-            pid: (s.near_prefix, s.near_distance)
-            for pid, s in enumerate(self.specs)
-            if s.near_prefix is not None
-        }
-        self._prefixed = {
-            prefix: frozenset(p for p, s in enumerate(self.specs) if s.rule_id.startswith(prefix))
-            for prefix, _ in self._near_prefix.values()
-        }
+        self._db: Database | None = None
+        if expressions:
+            self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            self._db.compile(
+                expressions=[e.encode() for e in expressions],
+                ids=[*compiled, *self._contexts],
+                elements=len(expressions),
+                flags=flags,
+            )
+            self._scratch = hyperscan.Scratch(self._db)
+        self._window_dbs = {pid: _database([self.specs[pid]], [pid]) for pid in self._deferred}
 
-    def candidates(self, text: str) -> tuple[list[Candidate], dict[int, list[int]]]:
-        """The candidates of every pattern, and the hyperscan ends of the patterns that
-        count only near other rules' detections (near_prefix): their spans are searched
-        later, by `near_candidates`, around the detections that passed their checks."""
+    def candidates(self, text: str) -> list[Candidate]:
+        """The candidates of every pattern but the near_prefix ones (`near_candidates`)."""
+        if self._db is None:
+            return []
         data = text.encode("utf-8", "surrogatepass")
         hits: dict[int, list[int]] = defaultdict(list)
 
@@ -187,34 +197,36 @@ class Matcher:
                 found = self._near_words(pid, text, hits[cid], self._contexts[cid])
                 if found:
                     hits[pid] = found
-        for cid in self._contexts:
-            hits.pop(cid, None)
-        self._drop_lonely(hits)
         result: list[Candidate] = []
-        later: dict[int, list[int]] = {}
         for pid, ends in hits.items():
-            if pid in self._near_prefix:
-                later[pid] = ends
-            else:
+            if pid not in self._contexts:
                 result.extend(self._spans(pid, text, sorted(set(ends))))
-        return result, later
+        return result
 
-    def near_candidates(
-        self, text: str, later: dict[int, list[int]], anchors: dict[str, list[int]]
-    ) -> list[Candidate]:
-        """Candidates of the near_prefix patterns whose ends (from `candidates`) lie near
-        the starts of detections, sorted, of rules with their prefix (`anchors`): a match
-        ending at e starts at most its reach before e, and counts with a detection
-        starting within near_distance of it."""
+    def near_candidates(self, text: str, anchors: dict[str, list[int]]) -> list[Candidate]:
+        """Candidates of the near_prefix patterns near the starts, sorted, of detections
+        of rules with their prefix (`anchors`): a match counts with a detection starting
+        within near_distance of it, so a match ending at e needs one from its reach plus
+        that distance before e to that distance after e. Hyperscan reads only the
+        windows around the anchors."""
         result: list[Candidate] = []
-        for pid, ends in later.items():
-            prefix, distance = self._near_prefix[pid]
-            starts = anchors.get(prefix, [])
-            back = self._reach[pid] + distance + MAX_CANDIDATE_BYTES
-            ahead = distance + MAX_CANDIDATE_BYTES
-            kept = sorted({e for e in ends if _has_between(starts, e - back, e + ahead)})
-            if kept:
-                result.extend(self._spans(pid, text, kept))
+        for prefix, (db, scratch) in self._near_dbs.items():
+            starts = anchors.get(prefix)
+            if not starts:
+                continue
+            pids = [pid for pid, (p, _) in self._near_prefix.items() if p == prefix]
+            reach = max(self._near_prefix[pid][1] + self._reach[pid] for pid in pids) + EDGE
+            hits: dict[int, list[int]] = defaultdict(list)
+            for lo, hi in _merged([(s - reach, s + reach) for s in starts], len(text)):
+                for pid, ends in self._scan_window(db, scratch, text, lo, hi).items():
+                    hits[pid] += ends
+            for pid, ends in hits.items():
+                distance, width = self._near_prefix[pid][1], self._reach[pid]
+                kept = sorted(
+                    {e for e in ends if _has_between(starts, e - width - distance, e + distance)}
+                )
+                if kept:
+                    result.extend(self._spans(pid, text, kept))
         return result
 
     def _near_words(
@@ -226,48 +238,28 @@ class Matcher:
         width = self._reach[pid]
         back = words.after + len(words.words[0]) + 2 + width + EDGE
         ahead = words.before + width + 1 + EDGE
+        db, scratch = self._window_dbs[pid]
         ends: list[int] = []
-        lo = hi = -1
-        for end in sorted(word_ends):
-            start, stop = max(0, end - back), min(len(text), end + ahead)
-            if start > hi:
-                if hi > lo:
-                    ends += self._scan_window(pid, text, lo, hi)
-                lo = start
-            hi = max(hi, stop)
-        if hi > lo:
-            ends += self._scan_window(pid, text, lo, hi)
+        for lo, hi in _merged([(end - back, end + ahead) for end in word_ends], len(text)):
+            ends += self._scan_window(db, scratch, text, lo, hi).get(pid, [])
         return ends
 
-    def _scan_window(self, pid: int, text: str, lo: int, hi: int) -> list[int]:
+    @staticmethod
+    def _scan_window(
+        db: Database, scratch: hyperscan.Scratch, text: str, lo: int, hi: int
+    ) -> dict[int, list[int]]:
+        """Hyperscan's ends of each pattern of `db` in text[lo:hi], as offsets in text."""
         window = text[lo:hi]
         data = window.encode("utf-8", "surrogatepass")
-        found: list[int] = []
-        db, scratch = self._window_dbs[pid]
+        found: dict[int, list[int]] = defaultdict(list)
 
-        def on_match(_: int, start: int, end: int, flags: int, ctx: object) -> None:
-            found.append(end)
+        def on_match(pid: int, start: int, end: int, flags: int, ctx: object) -> None:
+            found[pid].append(end)
 
         db.scan(data, match_event_handler=on_match, scratch=scratch)
         if found and len(data) != len(window):
-            found = _to_char_offsets(data, {pid: found})[pid]
-        return [lo + end for end in found]
-
-    def _drop_lonely(self, hits: dict[int, list[int]]) -> None:
-        """Drop hits of patterns that count only near another rule's hits (near_prefix)."""
-        anchors: dict[str, list[int]] = {}  # near_prefix -> the ends of its rules' hits
-        for pid in [p for p in hits if p in self._near_prefix]:
-            prefix, distance = self._near_prefix[pid]
-            if prefix not in anchors:
-                anchors[prefix] = sorted(
-                    e for other, es in hits.items() if other in self._prefixed[prefix] for e in es
-                )
-            near, reach = anchors[prefix], distance + MAX_CANDIDATE_BYTES
-            kept = [e for e in hits[pid] if _has_between(near, e - reach, e + reach)]
-            if kept:
-                hits[pid] = kept
-            else:
-                del hits[pid]
+            found = _to_char_offsets(data, found)
+        return {pid: [lo + end for end in ends] for pid, ends in found.items()}
 
     def _spans(self, pid: int, text: str, ends: list[int]) -> list[Candidate]:
         """Spans of pattern `pid` ending at hyperscan's `ends` (sorted).
@@ -295,6 +287,8 @@ class Matcher:
                     continue
                 found.append((pid, start, [longest, *self._shorter(regex, text, ends, m)]))
                 done = longest
+                if longest >= last:  # any further match starts after `last`: not ours
+                    break
         return found
 
     @staticmethod
@@ -311,11 +305,13 @@ class Matcher:
         return shorter
 
 
-def _database(specs: Sequence[PatternSpec]) -> tuple[hyperscan.Database, hyperscan.Scratch]:
+def _database(
+    specs: Sequence[PatternSpec], ids: Sequence[int]
+) -> tuple[Database, hyperscan.Scratch]:
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     db.compile(
         expressions=[s.regex.encode() for s in specs],
-        ids=list(range(len(specs))),
+        ids=list(ids),
         elements=len(specs),
         flags=[
             (hyperscan.HS_FLAG_CASELESS if s.caseless else 0)
@@ -324,6 +320,19 @@ def _database(specs: Sequence[PatternSpec]) -> tuple[hyperscan.Database, hypersc
         ],
     )
     return db, hyperscan.Scratch(db)
+
+
+def _merged(windows: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """The (lo, hi) windows clipped to 0..length, overlapping ones joined, in order."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(windows):
+        lo, hi = max(0, lo), min(length, hi)
+        if merged and lo <= merged[-1][1]:
+            if hi > merged[-1][1]:
+                merged[-1] = (merged[-1][0], hi)
+        elif hi > lo:
+            merged.append((lo, hi))
+    return merged
 
 
 def _has_between(sorted_values: list[int], low: int, high: int) -> bool:

@@ -18,7 +18,8 @@ def _lexicon_regex(words: tuple[str, ...]) -> str:
     parts = []
     for word in words:
         stem = re.escape(word.rstrip("*")).replace("\\ ", " ")
-        parts.append(stem + (r"[A-Za-z]*" if word.endswith("*") else ""))
+        # (a bounded suffix: the matcher then knows how far back a match can start)
+        parts.append(stem + (r"[A-Za-z]{0,40}" if word.endswith("*") else ""))
     return r"\b(?:" + "|".join(parts) + r")\b"
 
 

@@ -9,6 +9,7 @@ import re
 import string
 from datetime import date
 
+import phonenumbers
 import pytest
 from stdnum import iban as std_iban
 from stdnum import numdb
@@ -158,6 +159,70 @@ def test_phone_valid(value: str) -> None:
 @pytest.mark.parametrize("value", ["0011-070434", "12345", "+31 6 1234", "0000000000"])
 def test_phone_invalid(value: str) -> None:
     assert not validators.is_phone(value)
+
+
+def _written_phone_number(rng: random.Random) -> str:
+    """A number as people write one: national or international, grouped any way; most
+    start from a real NL, BE or DE example number with a digit or two changed."""
+    region = rng.choice(("NL", "BE", "DE"))
+    kind = rng.choice(
+        (
+            phonenumbers.PhoneNumberType.FIXED_LINE,
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.TOLL_FREE,
+        )
+    )
+    example = phonenumbers.example_number_for_type(region, kind)
+    national = list(str(example.national_number))
+    for _ in range(rng.choice((0, 0, 1, 2))):
+        national[rng.randrange(len(national))] = rng.choice(string.digits)
+    if rng.random() < 0.2:  # one digit too many or too few
+        national = national[:-1] if rng.random() < 0.5 else [*national, rng.choice(string.digits)]
+    body = "".join(national)
+    code = str(example.country_code) if rng.random() < 0.9 else rng.choice(("1", "33", "44"))
+    written = rng.choice(
+        (
+            "0" + body,
+            "+" + code + body,
+            "00" + code + body,
+            "+" + code + "(0)" + body,
+            "(0" + body[:2] + ") " + body[2:],
+            "0" + body if rng.random() < 0.5 else "+" + code + "0" + body,
+        )
+    )
+    out = []
+    for ch in written:
+        out.append(ch)
+        if ch.isdigit() and rng.random() < 0.3:
+            out.append(rng.choice((" ", "-", ".", "/", " - ")))
+    return "".join(out).strip(" -./")
+
+
+def test_phone_fast_path_agrees_with_phonenumbers_parse() -> None:
+    """`_phone_number` builds some numbers without `phonenumbers.parse`: for every
+    region it is asked in, it must give the same verdict and region as parse does."""
+    rng = random.Random(31)
+    valid = 0
+    for _ in range(6000):
+        value = rng.choice((_written_phone_number(rng), _written_phone_number(rng)[:-2]))
+        for region in ("NL", "BE", "DE"):
+            try:
+                parsed = phonenumbers.parse(value, region)
+            except phonenumbers.NumberParseException:
+                parsed = None
+            try:
+                built = validators._phone_number(value, region)
+            except phonenumbers.NumberParseException:
+                built = None
+            expected = parsed is not None and phonenumbers.is_valid_number(parsed)
+            got = built is not None and phonenumbers.is_valid_number(built)
+            assert got == expected, (value, region)
+            if expected:
+                valid += 1
+                assert phonenumbers.region_code_for_number(built) == (
+                    phonenumbers.region_code_for_number(parsed)
+                ), (value, region)
+    assert valid > 3000  # the generator must produce real numbers, not only noise
 
 
 @pytest.mark.parametrize("value", ["NL004495445B01", "NL123456782B01"])
