@@ -240,11 +240,14 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
         context=context.BSN,
         bare_confidence=BARE_CHECKSUM_CONFIDENCE,
     ),
-    # any case ("nl91abna0417164300"), compact or in groups: stdnum decides
+    # any case ("nl91abna0417164300"), compact or in groups: stdnum decides. Only a SEPA
+    # country's code starts one (not a hex id's "da17 01bedb98"): Python looks for them,
+    # hyperscan for any two letters (an alternation of codes costs it several times more)
     PatternSpec(
         "pii.iban",
         r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b",
         _iban,
+        python=rf"\b(?:{'|'.join(validators.IBAN_FORMATS)})\d{{2}}(?: ?[A-Z0-9]){{11,30}}\b",
         caseless=True,
         priority=70,
     ),
@@ -286,9 +289,10 @@ PII_PATTERNS: tuple[PatternSpec, ...] = (
     ),
     PatternSpec(
         "pii.date_of_birth",
+        # (bounded gaps: the matcher then searches for a date only this far from its words)
         rf"\b(?:\d{{1,2}}[-/.]\d{{1,2}}[-/.]{_YEAR}|{_YEAR}-\d{{2}}-\d{{2}}"
-        rf"|\d{{1,2}}\s+(?:{_MONTH_WORDS})\.?\s+{_YEAR}"
-        rf"|(?:{_MONTH_WORDS})\.?\s+\d{{1,2}},?\s+{_YEAR})\b",
+        rf"|\d{{1,2}}\s{{1,8}}(?:{_MONTH_WORDS})\.?\s{{1,8}}{_YEAR}"
+        rf"|(?:{_MONTH_WORDS})\.?\s{{1,8}}\d{{1,2}},?\s{{1,8}}{_YEAR})\b",
         _date_of_birth,
         caseless=True,
         priority=40,

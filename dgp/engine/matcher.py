@@ -13,6 +13,7 @@ a phone number followed by a house number).
 from __future__ import annotations
 
 import bisect
+import codecs
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -33,7 +34,6 @@ MAX_SHORTER_TRIED = 32  # ends inside a span tried as shorter candidates, longes
 MAX_MATCH_CHARS = 512
 MAX_BOUNDED_CHARS = 1 << 15  # a bounded regex longer than this counts as unbounded
 EDGE = 8  # characters read beyond a window's edge, so that a match is not cut there
-_UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
 
 
 def python_regex(spec: PatternSpec) -> re.Pattern[str]:
@@ -216,11 +216,8 @@ class Matcher:
                 continue
             pids = [pid for pid, (p, _) in self._near_prefix.items() if p == prefix]
             reach = max(self._near_prefix[pid][1] + self._reach[pid] for pid in pids) + EDGE
-            hits: dict[int, list[int]] = defaultdict(list)
-            for lo, hi in _merged([(s - reach, s + reach) for s in starts], len(text)):
-                for pid, ends in self._scan_window(db, scratch, text, lo, hi).items():
-                    hits[pid] += ends
-            for pid, ends in hits.items():
+            windows = _merged([(s - reach, s + reach) for s in starts], len(text))
+            for pid, ends in _scan_windows(db, scratch, text, windows).items():
                 distance, width = self._near_prefix[pid][1], self._reach[pid]
                 kept = sorted(
                     {e for e in ends if _has_between(starts, e - width - distance, e + distance)}
@@ -239,27 +236,8 @@ class Matcher:
         back = words.after + len(words.words[0]) + 2 + width + EDGE
         ahead = words.before + width + 1 + EDGE
         db, scratch = self._window_dbs[pid]
-        ends: list[int] = []
-        for lo, hi in _merged([(end - back, end + ahead) for end in word_ends], len(text)):
-            ends += self._scan_window(db, scratch, text, lo, hi).get(pid, [])
-        return ends
-
-    @staticmethod
-    def _scan_window(
-        db: Database, scratch: hyperscan.Scratch, text: str, lo: int, hi: int
-    ) -> dict[int, list[int]]:
-        """Hyperscan's ends of each pattern of `db` in text[lo:hi], as offsets in text."""
-        window = text[lo:hi]
-        data = window.encode("utf-8", "surrogatepass")
-        found: dict[int, list[int]] = defaultdict(list)
-
-        def on_match(pid: int, start: int, end: int, flags: int, ctx: object) -> None:
-            found[pid].append(end)
-
-        db.scan(data, match_event_handler=on_match, scratch=scratch)
-        if found and len(data) != len(window):
-            found = _to_char_offsets(data, found)
-        return {pid: [lo + end for end in ends] for pid, ends in found.items()}
+        windows = _merged([(end - back, end + ahead) for end in word_ends], len(text))
+        return _scan_windows(db, scratch, text, windows).get(pid, [])
 
     def _spans(self, pid: int, text: str, ends: list[int]) -> list[Candidate]:
         """Spans of pattern `pid` ending at hyperscan's `ends` (sorted).
@@ -270,6 +248,8 @@ class Matcher:
         ending later would have been an end of its own. A match is kept once.
         """
         regex, width, after = self._python[pid], self._reach[pid], self._overhang[pid]
+        # a pattern with a value regex is read from its start: shorter ends go unused
+        with_shorter = self.specs[pid].value is None
         found: list[Candidate] = []
         i, n, done = 0, len(ends), 0
         while i < n:
@@ -285,7 +265,8 @@ class Matcher:
                     break
                 if start < done:  # found in the window before (windows may overlap)
                     continue
-                found.append((pid, start, [longest, *self._shorter(regex, text, ends, m)]))
+                shorter = self._shorter(regex, text, ends, m) if with_shorter else []
+                found.append((pid, start, [longest, *shorter]))
                 done = longest
                 if longest >= last:  # any further match starts after `last`: not ours
                     break
@@ -322,6 +303,34 @@ def _database(
     return db, hyperscan.Scratch(db)
 
 
+def _scan_windows(
+    db: Database, scratch: hyperscan.Scratch, text: str, windows: list[tuple[int, int]]
+) -> dict[int, list[int]]:
+    """Hyperscan's ends of each pattern of `db` in the (sorted, disjoint) windows of
+    text, as offsets in text. One scan reads them all, joined by line breaks: to a
+    pattern, a window's edge is then a line's edge, as it is the edge of a text when
+    the window is scanned alone."""
+    joined = "\n".join(text[lo:hi] for lo, hi in windows)
+    data = joined.encode("utf-8", "surrogatepass")
+    found: dict[int, list[int]] = defaultdict(list)
+
+    def on_match(pid: int, start: int, end: int, flags: int, ctx: object) -> None:
+        found[pid].append(end)
+
+    db.scan(data, match_event_handler=on_match, scratch=scratch)
+    if found and len(data) != len(joined):
+        found = _to_char_offsets(data, found)
+    starts, shifts, at = [], [], 0  # each window's start in `joined`, and lo minus it
+    for lo, hi in windows:
+        starts.append(at)
+        shifts.append(lo - at)
+        at += hi - lo + 1
+    return {
+        pid: [end + shifts[bisect.bisect_right(starts, end - 1) - 1] for end in ends]
+        for pid, ends in found.items()
+    }
+
+
 def _merged(windows: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
     """The (lo, hi) windows clipped to 0..length, overlapping ones joined, in order."""
     merged: list[tuple[int, int]] = []
@@ -341,11 +350,15 @@ def _has_between(sorted_values: list[int], low: int, high: int) -> bool:
 
 
 def _to_char_offsets(data: bytes, hits: dict[int, list[int]]) -> dict[int, list[int]]:
+    """Hyperscan's byte offsets in UTF-8 `data` as character offsets; an offset inside a
+    character counts that character (as if at its end)."""
     offsets = sorted({e for ends in hits.values() for e in ends})
     mapping: dict[int, int] = {}
-    chars = prev = 0
-    for offset in offsets:  # a character is counted at its lead byte
-        chars += len(data[prev:offset].translate(None, _UTF8_CONTINUATION))
-        mapping[offset] = chars
-        prev = offset
+    view = memoryview(data)
+    chars = done = 0  # characters in data[:done], which ends between two characters
+    for offset in offsets:
+        decoded, used = codecs.utf_8_decode(view[done:offset], "surrogatepass", False)
+        chars += len(decoded)
+        done += used
+        mapping[offset] = chars + (done < offset)  # a character cut at `offset` counts
     return {pid: [mapping[e] for e in ends] for pid, ends in hits.items()}

@@ -358,3 +358,21 @@ def test_context_words_count_alike_in_ascii_and_other_windows() -> None:
             checked += 1
             found += expected
     assert 0 < found < checked  # both answers occur
+
+
+def test_byte_offsets_become_character_offsets() -> None:
+    """Hyperscan reports UTF-8 byte offsets: each becomes the count of characters that
+    start before it (a character cut in two counts), in every mix of 1- to 4-byte
+    characters and lone surrogates."""
+    from dgp.engine.matcher import _to_char_offsets
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        text = "".join(rng.choice("ab \n\u00e9\u20ac\U0001f600\ud800") for _ in range(40))
+        data = text.encode("utf-8", "surrogatepass")
+        hits = {pid: sorted(rng.sample(range(len(data) + 1), 5)) for pid in range(3)}
+        expected = {
+            pid: [sum(1 for b in data[:end] if not 0x80 <= b < 0xC0) for end in ends]
+            for pid, ends in hits.items()
+        }
+        assert _to_char_offsets(data, hits) == expected
