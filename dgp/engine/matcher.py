@@ -16,7 +16,7 @@ import bisect
 import codecs
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import hyperscan
 from hyperscan import Database
@@ -77,36 +77,6 @@ def overhang(spec: PatternSpec, regex: re.Pattern[str], width: int) -> int:
     if trigger[1] >= whole[1]:  # hyperscan can match as far as Python does
         return 0
     return max(0, width - trigger[0])
-
-
-def search_window(
-    regex: re.Pattern[str], text: str, lo: int, hi: int, width: int
-) -> Iterator[re.Match[str]]:
-    """Non-overlapping matches of `regex` in text[lo:hi] that are at most `width` long.
-
-    Like `finditer`, but each search is given at most 2 * `width` characters, so a
-    failing attempt never reads to `hi`: linear in hi - lo whatever the regex.
-    A match that may have been cut off at a search's end is searched again from
-    its start.
-    """
-    pos = lo
-    while pos < hi:
-        limit = min(hi, pos + 2 * width)
-        m = regex.search(text, pos, limit)
-        if m is None:
-            if limit == hi:
-                return
-            pos = limit - width + 1  # any match starting before this ended inside
-            continue
-        start, end = m.span()
-        if limit < hi and start > limit - width:
-            pos = start  # may be cut off at `limit`: search again with room after it
-            continue
-        if start == end:
-            pos = end + 1
-            continue
-        yield m
-        pos = end
 
 
 class Matcher:
@@ -178,12 +148,14 @@ class Matcher:
             )
             self._scratch = hyperscan.Scratch(self._db)
         self._window_dbs = {pid: _database([self.specs[pid]], [pid]) for pid in self._deferred}
+        self._encoded: tuple[str, bytes] = ("", b"")  # the last text `candidates` read
 
     def candidates(self, text: str) -> list[Candidate]:
         """The candidates of every pattern but the near_prefix ones (`near_candidates`)."""
         if self._db is None:
             return []
         data = text.encode("utf-8", "surrogatepass")
+        self._encoded = (text, data)  # for near_candidates
         hits: dict[int, list[int]] = defaultdict(list)
 
         def on_match(pid: int, start: int, end: int, flags: int, ctx: object) -> None:
@@ -191,7 +163,7 @@ class Matcher:
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
         if hits and len(data) != len(text):  # non-ASCII: byte offsets are not char offsets
-            hits = _to_char_offsets(data, hits)
+            (hits,) = _to_char_offsets(data, hits)
         for pid, cid in self._deferred.items():
             if cid in hits:
                 found = self._near_words(pid, text, hits[cid], self._contexts[cid])
@@ -207,17 +179,17 @@ class Matcher:
         """Candidates of the near_prefix patterns near the starts, sorted, of detections
         of rules with their prefix (`anchors`): a match counts with a detection starting
         within near_distance of it, so a match ending at e needs one from its reach plus
-        that distance before e to that distance after e. Hyperscan reads only the
-        windows around the anchors."""
+        that distance before e to that distance after e. Their own database reads the
+        text only when such detections were found (most texts hold none)."""
+        data = (
+            self._encoded[1] if self._encoded[0] is text else text.encode("utf-8", "surrogatepass")
+        )
         result: list[Candidate] = []
         for prefix, (db, scratch) in self._near_dbs.items():
             starts = anchors.get(prefix)
             if not starts:
                 continue
-            pids = [pid for pid, (p, _) in self._near_prefix.items() if p == prefix]
-            reach = max(self._near_prefix[pid][1] + self._reach[pid] for pid in pids) + EDGE
-            windows = _merged([(s - reach, s + reach) for s in starts], len(text))
-            for pid, ends in _scan_windows(db, scratch, text, windows).items():
+            for pid, ends in _scan(db, scratch, data, len(text)).items():
                 distance, width = self._near_prefix[pid][1], self._reach[pid]
                 kept = sorted(
                     {e for e in ends if _has_between(starts, e - width - distance, e + distance)}
@@ -246,26 +218,43 @@ class Matcher:
         starts that far before the first (never before its line) and stops at
         the last, or where a token whose trigger ends there can end: a match
         ending later would have been an end of its own. A match is kept once.
+
+        Each regex search is given at most twice the reach, so a failing attempt
+        never reads to the window's end: linear in the window whatever the regex.
+        A match that may have been cut off at a search's end is searched again from
+        its start.
         """
-        regex, width, after = self._python[pid], self._reach[pid], self._overhang[pid]
+        search, width, after = self._python[pid].search, self._reach[pid], self._overhang[pid]
         # a pattern with a value regex is read from its start: shorter ends go unused
         with_shorter = self.specs[pid].value is None
         found: list[Candidate] = []
-        i, n, done = 0, len(ends), 0
+        i, n, done, size = 0, len(ends), 0, len(text)
         while i < n:
             first = ends[i]
-            lo = max(0, first - width)
+            lo = first - width if first > width else 0
             lo = text.rfind("\n", lo, max(first - 1, lo)) + 1 or lo  # not before its line
             last, i = first, i + 1
             while i < n and ends[i] - width <= last + after and text.find("\n", last, ends[i]) < 0:
                 last, i = ends[i], i + 1
-            for m in search_window(regex, text, lo, min(len(text), last + after), width):
+            pos, hi = lo, min(size, last + after)
+            while pos < hi:
+                limit = min(hi, pos + 2 * width)
+                m = search(text, pos, limit)
+                if m is None:
+                    if limit == hi:
+                        break
+                    pos = limit - width + 1  # any match starting before this ended inside
+                    continue
                 start, longest = m.span()
+                if limit < hi and start > limit - width:
+                    pos = start  # may be cut off at `limit`: search again with room after it
+                    continue
                 if start >= last:  # a later end's match (its trigger ends after `last`)
                     break
-                if start < done:  # found in the window before (windows may overlap)
+                pos = longest if longest > start else start + 1
+                if start < done or longest == start:  # found before (windows may overlap)
                     continue
-                shorter = self._shorter(regex, text, ends, m) if with_shorter else []
+                shorter = self._shorter(self._python[pid], text, ends, m) if with_shorter else []
                 found.append((pid, start, [longest, *shorter]))
                 done = longest
                 if longest >= last:  # any further match starts after `last`: not ours
@@ -303,6 +292,22 @@ def _database(
     return db, hyperscan.Scratch(db)
 
 
+def _scan(
+    db: Database, scratch: hyperscan.Scratch, data: bytes, chars: int
+) -> dict[int, list[int]]:
+    """Hyperscan's ends of each pattern of `db` in `data`, the UTF-8 of `chars` characters,
+    as character offsets."""
+    found: dict[int, list[int]] = defaultdict(list)
+
+    def on_match(pid: int, start: int, end: int, flags: int, ctx: object) -> None:
+        found[pid].append(end)
+
+    db.scan(data, match_event_handler=on_match, scratch=scratch)
+    if found and len(data) != chars:
+        (found,) = _to_char_offsets(data, found)
+    return found
+
+
 def _scan_windows(
     db: Database, scratch: hyperscan.Scratch, text: str, windows: list[tuple[int, int]]
 ) -> dict[int, list[int]]:
@@ -311,15 +316,7 @@ def _scan_windows(
     pattern, a window's edge is then a line's edge, as it is the edge of a text when
     the window is scanned alone."""
     joined = "\n".join(text[lo:hi] for lo, hi in windows)
-    data = joined.encode("utf-8", "surrogatepass")
-    found: dict[int, list[int]] = defaultdict(list)
-
-    def on_match(pid: int, start: int, end: int, flags: int, ctx: object) -> None:
-        found[pid].append(end)
-
-    db.scan(data, match_event_handler=on_match, scratch=scratch)
-    if found and len(data) != len(joined):
-        found = _to_char_offsets(data, found)
+    found = _scan(db, scratch, joined.encode("utf-8", "surrogatepass"), len(joined))
     starts, shifts, at = [], [], 0  # each window's start in `joined`, and lo minus it
     for lo, hi in windows:
         starts.append(at)
@@ -349,10 +346,12 @@ def _has_between(sorted_values: list[int], low: int, high: int) -> bool:
     return i < len(sorted_values) and sorted_values[i] <= high
 
 
-def _to_char_offsets(data: bytes, hits: dict[int, list[int]]) -> dict[int, list[int]]:
+def _to_char_offsets(
+    data: bytes, *offset_lists: dict[int, list[int]]
+) -> tuple[dict[int, list[int]], ...]:
     """Hyperscan's byte offsets in UTF-8 `data` as character offsets; an offset inside a
     character counts that character (as if at its end)."""
-    offsets = sorted({e for ends in hits.values() for e in ends})
+    offsets = sorted({o for lists in offset_lists for values in lists.values() for o in values})
     mapping: dict[int, int] = {}
     view = memoryview(data)
     chars = done = 0  # characters in data[:done], which ends between two characters
@@ -361,4 +360,7 @@ def _to_char_offsets(data: bytes, hits: dict[int, list[int]]) -> dict[int, list[
         chars += len(decoded)
         done += used
         mapping[offset] = chars + (done < offset)  # a character cut at `offset` counts
-    return {pid: [mapping[e] for e in ends] for pid, ends in hits.items()}
+    return tuple(
+        {key: [mapping[o] for o in values] for key, values in lists.items()}
+        for lists in offset_lists
+    )

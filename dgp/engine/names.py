@@ -190,10 +190,12 @@ NAME_PATTERNS: tuple[PatternSpec, ...] = (
         priority=12,
     ),
     # "Jan Jansen", "Gönül van Dijk", "Klant: Tessa Massa": any capitalised pair; the
-    # check looks the words up (first names and prefixed surnames: lexicons.py)
+    # check looks the words up (first names and prefixed surnames: lexicons.py). The
+    # second word goes on in lower case ("Dear TV" is no pair; "Jan JANSEN" the check
+    # would refuse)
     PatternSpec(
         "pii.name",
-        rf"{WORD_START_HS}{LOWER_HS}+(?: (?:{_TV})){{0,3}} {UPPER_HS}",
+        rf"{WORD_START_HS}{LOWER_HS}+(?: (?:{_TV})){{0,3}} {UPPER_HS}{LOWER_HS}",
         _pair,
         # only the first word: the next candidate may start at the second ("Telefoon van
         # Jan Jansen" holds the pairs "Telefoon van Jan" and "Jan Jansen")

@@ -493,7 +493,7 @@ def find_hits(
             else (f"{context}:\n" if context else "")
         )
         detections = [
-            replace(d, start=d.start - len(head) + start, end=d.end - len(head) + start)
+            d._replace(start=d.start - len(head) + start, end=d.end - len(head) + start)
             for d in detector.detect(head + text[start:end])
             if d.rule_id not in exclude and d.start >= len(head)
         ]

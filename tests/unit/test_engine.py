@@ -375,4 +375,4 @@ def test_byte_offsets_become_character_offsets() -> None:
             pid: [sum(1 for b in data[:end] if not 0x80 <= b < 0xC0) for end in ends]
             for pid, ends in hits.items()
         }
-        assert _to_char_offsets(data, hits) == expected
+        assert _to_char_offsets(data, hits) == (expected,)
