@@ -179,17 +179,17 @@ class Matcher:
         """Candidates of the near_prefix patterns near the starts, sorted, of detections
         of rules with their prefix (`anchors`): a match counts with a detection starting
         within near_distance of it, so a match ending at e needs one from its reach plus
-        that distance before e to that distance after e. Their own database reads the
-        text only when such detections were found (most texts hold none)."""
-        data = (
-            self._encoded[1] if self._encoded[0] is text else text.encode("utf-8", "surrogatepass")
-        )
+        that distance before e to that distance after e. Hyperscan reads only the
+        windows around the anchors."""
         result: list[Candidate] = []
         for prefix, (db, scratch) in self._near_dbs.items():
             starts = anchors.get(prefix)
             if not starts:
                 continue
-            for pid, ends in _scan(db, scratch, data, len(text)).items():
+            pids = [pid for pid, (p, _) in self._near_prefix.items() if p == prefix]
+            reach = max(self._near_prefix[pid][1] + self._reach[pid] for pid in pids) + EDGE
+            windows = _merged([(s - reach, s + reach) for s in starts], len(text))
+            for pid, ends in self._scan_windows(db, scratch, text, windows).items():
                 distance, width = self._near_prefix[pid][1], self._reach[pid]
                 kept = sorted(
                     {e for e in ends if _has_between(starts, e - width - distance, e + distance)}
@@ -209,7 +209,32 @@ class Matcher:
         ahead = words.before + width + 1 + EDGE
         db, scratch = self._window_dbs[pid]
         windows = _merged([(end - back, end + ahead) for end in word_ends], len(text))
-        return _scan_windows(db, scratch, text, windows).get(pid, [])
+        return self._scan_windows(db, scratch, text, windows).get(pid, [])
+
+    def _scan_windows(
+        self, db: Database, scratch: hyperscan.Scratch, text: str, windows: list[tuple[int, int]]
+    ) -> dict[int, list[int]]:
+        """Hyperscan's ends of each pattern of `db` in the (sorted, disjoint) windows of
+        text, as offsets in text. One scan reads them all, joined by line breaks: to a
+        pattern, a window's edge is then a line's edge, as it is the edge of a text when
+        the window is scanned alone. An ASCII text's windows are cut from the bytes that
+        `candidates` scanned, not encoded again."""
+        encoded, data = self._encoded
+        if encoded is text and len(data) == len(text):
+            cut = b"\n".join(data[lo:hi] for lo, hi in windows)
+            found = _scan(db, scratch, cut, len(cut))  # ASCII: a byte is a character
+        else:
+            joined = "\n".join(text[lo:hi] for lo, hi in windows)
+            found = _scan(db, scratch, joined.encode("utf-8", "surrogatepass"), len(joined))
+        starts, shifts, at = [], [], 0  # each window's start in the joined text, lo minus it
+        for lo, hi in windows:
+            starts.append(at)
+            shifts.append(lo - at)
+            at += hi - lo + 1
+        return {
+            pid: [end + shifts[bisect.bisect_right(starts, end - 1) - 1] for end in ends]
+            for pid, ends in found.items()
+        }
 
     def _spans(self, pid: int, text: str, ends: list[int]) -> list[Candidate]:
         """Spans of pattern `pid` ending at hyperscan's `ends` (sorted).
@@ -306,26 +331,6 @@ def _scan(
     if found and len(data) != chars:
         (found,) = _to_char_offsets(data, found)
     return found
-
-
-def _scan_windows(
-    db: Database, scratch: hyperscan.Scratch, text: str, windows: list[tuple[int, int]]
-) -> dict[int, list[int]]:
-    """Hyperscan's ends of each pattern of `db` in the (sorted, disjoint) windows of
-    text, as offsets in text. One scan reads them all, joined by line breaks: to a
-    pattern, a window's edge is then a line's edge, as it is the edge of a text when
-    the window is scanned alone."""
-    joined = "\n".join(text[lo:hi] for lo, hi in windows)
-    found = _scan(db, scratch, joined.encode("utf-8", "surrogatepass"), len(joined))
-    starts, shifts, at = [], [], 0  # each window's start in `joined`, and lo minus it
-    for lo, hi in windows:
-        starts.append(at)
-        shifts.append(lo - at)
-        at += hi - lo + 1
-    return {
-        pid: [end + shifts[bisect.bisect_right(starts, end - 1) - 1] for end in ends]
-        for pid, ends in found.items()
-    }
 
 
 def _merged(windows: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:

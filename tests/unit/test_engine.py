@@ -376,3 +376,23 @@ def test_byte_offsets_become_character_offsets() -> None:
             for pid, ends in hits.items()
         }
         assert _to_char_offsets(data, hits) == (expected,)
+
+
+def test_trie_regex_matches_what_the_alternation_matches() -> None:
+    """Word lists become tries for Python's re: the same strings, longest first, also
+    when a lookahead after them makes the regex back off to a shorter word."""
+    from dgp.engine.tries import trie_regex
+
+    rng = random.Random(11)
+    for _ in range(300):
+        words = {
+            "".join(rng.choice("ab\u00e9.") for _ in range(rng.randint(1, 5))) for _ in range(9)
+        }
+        alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        plain = re.compile(f"(?:{alternation})(?![ab])")
+        trie = re.compile(trie_regex(words) + "(?![ab])")
+        for _ in range(20):
+            text = "".join(rng.choice("ab\u00e9. x") for _ in range(14))
+            assert [m.span() for m in trie.finditer(text)] == [
+                m.span() for m in plain.finditer(text)
+            ]
