@@ -265,13 +265,15 @@ def bench_engine_and_baseline(
     det = Detector()
     pattern = re.compile(r"\b\d{9}\b")
     kinds: dict[str, list[float]] = {}
+    sizes = {f.name: len(f.text.encode()) for f in files}  # (not timed: the bench's own work)
 
     def scan(f: SyntheticFile) -> int:
         t0 = time.process_time()
         n = len(det.detect(f.text))
+        t1 = time.process_time()
         acc = kinds.setdefault(f.name.rsplit(".", 1)[1], [0.0, 0.0])
-        acc[0] += len(f.text.encode())
-        acc[1] += time.process_time() - t0
+        acc[0] += sizes[f.name]
+        acc[1] += t1 - t0
         return n
 
     def baseline(f: SyntheticFile) -> int:
