@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import hyperscan
 from hyperscan import Database
 
+from dgp.engine.compiled import compile_database
 from dgp.engine.context import ContextWords
 from dgp.engine.patterns import PatternSpec
 
@@ -132,20 +133,11 @@ class Matcher:
         ]
         expressions = [self.specs[pid].regex for pid in compiled]
         expressions += [c.hyperscan_regex() for c in contexts]
-        flags = [
-            (hyperscan.HS_FLAG_CASELESS if self.specs[pid].caseless else 0)
-            | (hyperscan.HS_FLAG_MULTILINE if self.specs[pid].multiline else 0)
-            for pid in compiled
-        ] + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(contexts)
+        flags = [_flags(self.specs[pid]) for pid in compiled]
+        flags += [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(contexts)
         self._db: Database | None = None
         if expressions:
-            self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            self._db.compile(
-                expressions=[e.encode() for e in expressions],
-                ids=[*compiled, *self._contexts],
-                elements=len(expressions),
-                flags=flags,
-            )
+            self._db = compile_database(expressions, [*compiled, *self._contexts], flags)
             self._scratch = hyperscan.Scratch(self._db)
         self._window_dbs = {pid: _database([self.specs[pid]], [pid]) for pid in self._deferred}
         self._encoded: tuple[str, bytes] = ("", b"")  # the last text `candidates` read
@@ -303,18 +295,14 @@ class Matcher:
 def _database(
     specs: Sequence[PatternSpec], ids: Sequence[int]
 ) -> tuple[Database, hyperscan.Scratch]:
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(
-        expressions=[s.regex.encode() for s in specs],
-        ids=list(ids),
-        elements=len(specs),
-        flags=[
-            (hyperscan.HS_FLAG_CASELESS if s.caseless else 0)
-            | (hyperscan.HS_FLAG_MULTILINE if s.multiline else 0)
-            for s in specs
-        ],
-    )
+    db = compile_database([s.regex for s in specs], ids, [_flags(s) for s in specs])
     return db, hyperscan.Scratch(db)
+
+
+def _flags(spec: PatternSpec) -> int:
+    return (hyperscan.HS_FLAG_CASELESS if spec.caseless else 0) | (
+        hyperscan.HS_FLAG_MULTILINE if spec.multiline else 0
+    )
 
 
 def _scan(
