@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# two pytest-xdist workers: each system tier module (its booted hosts) and the integration
+# tier (shared Redis and PostgreSQL) whole in one worker, then unit tests (tests/conftest.py)
+PARALLEL ?= -n 2
 APT_PACKAGES := git curl openssl python3-venv tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng \
 	chromium ansible ansible-lint fonts-dejavu-core
 
@@ -64,7 +67,7 @@ services:
 	bash tests/services/up.sh
 
 test: deps services venv
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q $(PARALLEL)
 
 test-integration: deps services venv
 	$(BIN)/python -m pytest tests/integration -q
@@ -73,7 +76,7 @@ test-system: deps services venv
 	$(BIN)/python -m pytest tests/system -q
 
 test-unit: venv
-	$(BIN)/python -m pytest tests/unit -q
+	$(BIN)/python -m pytest tests/unit -q $(PARALLEL)
 
 lint: venv
 	$(BIN)/ruff check dgp tests bench

@@ -20,10 +20,10 @@ import pytest
 import testinfra
 import testinfra.host
 
+from tests.reports import add_terminal_report
 from tests.system import testhost as th
 
 _HERE = Path(__file__).resolve().parent
-_TIMINGS: dict[str, float] = {}
 
 
 def _mine(item: pytest.Item) -> bool:
@@ -41,14 +41,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             items[:] = [item for item in items if not _mine(item)]
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _TIMINGS:
-        figures = ", ".join(f"{k} {v:.1f} s" for k, v in _TIMINGS.items())
-        terminalreporter.write_line(f"system tier test host: {figures}")
-
-
 @pytest.fixture(scope="session")
-def testhost() -> Iterator[th.TestHost]:
+def testhost(request: pytest.FixtureRequest) -> Iterator[th.TestHost]:
     """A booted Debian 12 host with systemd 252 as PID 1, its own network and cgroups."""
     if os.geteuid() != 0:
         pytest.fail(
@@ -58,13 +52,14 @@ def testhost() -> Iterator[th.TestHost]:
         )
     th.reap_stale()  # hosts of killed sessions; other live sessions' hosts stay
     name = f"sys{os.getpid()}"
+    timings: dict[str, float] = {}
     t0 = time.monotonic()
     try:
         th.build()
-        _TIMINGS["root ready"] = time.monotonic() - t0
+        timings["root ready"] = time.monotonic() - t0
         t1 = time.monotonic()
         host = th.up(name, owner=os.getpid())
-        _TIMINGS["up"] = time.monotonic() - t1
+        timings["up"] = time.monotonic() - t1
     except th.TestHostError as e:
         pytest.fail(f"cannot bring up the system test host: {e}", pytrace=False)
     try:
@@ -72,7 +67,9 @@ def testhost() -> Iterator[th.TestHost]:
     finally:
         t2 = time.monotonic()
         th.down(name)
-        _TIMINGS["down"] = time.monotonic() - t2
+        timings["down"] = time.monotonic() - t2
+        figures = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+        add_terminal_report(request.config, "system tier test host", [figures])
 
 
 @pytest.fixture

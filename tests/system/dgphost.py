@@ -50,9 +50,10 @@ def package() -> Path:
     sources = [ROOT / "pyproject.toml", *ROOT.glob("dgp/**/*"), *ROOT.glob("units/**/*")]
     sources += ROOT.glob("packaging/debian/**/*")
     newest = max(p.stat().st_mtime for p in sources if p.is_file() and "__pycache__" not in p.parts)
-    if not deb.exists() or deb.stat().st_mtime < newest:
-        build = ["bash", str(ROOT / "scripts/build-deb.sh")]
-        subprocess.run(build, check=True, cwd=ROOT, stdout=sys.stderr)  # progress, not output
+    with th.locked(ROOT / "build" / ".lock"):  # one build for test modules run in parallel
+        if not deb.exists() or deb.stat().st_mtime < newest:
+            build = ["bash", str(ROOT / "scripts/build-deb.sh")]
+            subprocess.run(build, check=True, cwd=ROOT, stdout=sys.stderr)  # progress only
     return deb
 
 

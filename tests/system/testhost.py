@@ -188,7 +188,7 @@ def _wait_gone(procs: Sequence[Proc | None], timeout: float) -> bool:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     """An exclusive lock between harness processes (concurrent sessions, CLI and pytest)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as f:
@@ -371,7 +371,7 @@ def build(force: bool = False) -> Path:
     root = CACHE_DIR / f"root-{key}"
     ready = CACHE_DIR / f"root-{key}.ready"
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    with _locked(CACHE_DIR / ".lock"):
+    with locked(CACHE_DIR / ".lock"):
         if force:
             if _overlays_on(root):
                 raise TestHostError(f"build: {root} is in use by running hosts; down them first")
@@ -892,7 +892,7 @@ def up(
 
         if network:
             step = f"network {network}"
-            with _locked(STATE_DIR / ".lock"):
+            with locked(STATE_DIR / ".lock"):
                 st.network = network
                 st.save()
                 st.address = _join_network(name, network)
@@ -1058,7 +1058,7 @@ def down(name: str, timeout: float = 15) -> None:
     # a slirp4netns or nspawn the state did not record (a run killed half-way through up)
     ns, directory = str(NETNS_DIR / _netns(name)), str(st.dir / "merged")
     _kill_matching(lambda a: a in (ns, directory) or a.endswith(("=" + ns, "=" + directory)))
-    with _locked(STATE_DIR / ".lock"):
+    with locked(STATE_DIR / ".lock"):
         if st.network:
             _leave_network(name, st.network)
     if (NETNS_DIR / _netns(name)).exists():
