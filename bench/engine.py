@@ -4,8 +4,9 @@
     python bench/engine.py --tree [--size 1000] [--tree-dir /var/tmp]
 
 With --tree: `dgp scan code --jobs 1` and `--jobs 2` (the real command, each in its own
-process) over a generated tree of --size MB under --tree-dir, MB/s of each and their
-ratio (target: 2 processes >= 1.7x one). The tree is removed afterwards.
+process) over a generated tree of --size MB under --tree-dir, twice each in ABBA order, MB/s of
+each run and the ratio of the fastest runs (target: 2 processes >= 1.7x one). The tree is
+removed afterwards.
 
 Builds a synthetic corpus (default 10 MB of UTF-8) of ~200-line "files": Dutch/English prose,
 Python/JS/SQL code and log lines, where about 1% of the lines carry PII (from tests/corpus.py)
@@ -64,6 +65,9 @@ TARGET_MBPS = 20.0
 TARGET_RATIO_PRESIDIO = 100.0
 TARGET_RATIO_BASELINE = 1.5
 TARGET_TREE_SPEEDUP = 1.7  # 2 processes against 1
+# --tree: the runs in ABBA order, so a drift of the machine's speed during the bench hits both
+# alike; each keeps its fastest (least disturbed) run, as the engine's figures do
+TREE_ORDER = (1, 2, 2, 1)
 TREE_DISTINCT_MB = 16  # distinct generated files; the tree repeats them in other folders
 
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -438,14 +442,18 @@ def tree_bench(size_mb: float, base: Path, seed: int) -> bool:
             f"(built in {time.perf_counter() - t0:.0f} s); CPUs here: {os.cpu_count()}, "
             f"usable: {len(os.sched_getaffinity(0))}; {load()}"
         )
-        results = {}
-        for jobs in (1, 2):
+        results: dict[int, float] = {}
+        for jobs in TREE_ORDER:
             wall, cpu, findings = scan_tree(root / "tree", jobs, root / f"report-{jobs}.json")
-            results[jobs] = wall
+            results[jobs] = min(wall, results.get(jobs, wall))
             print(
                 f"  dgp scan code --jobs {jobs}: {wall:7.1f} s wall, {cpu:7.1f} s CPU, "
                 f"{written / MB / wall:6.1f} MB/s, {findings} findings; {load()} after"
             )
+        print(
+            f"  fastest of {TREE_ORDER.count(1)} runs each: --jobs 1 {results[1]:.1f} s, "
+            f"--jobs 2 {results[2]:.1f} s"
+        )
         speedup = results[1] / results[2]
         met = speedup >= TARGET_TREE_SPEEDUP
         print(
