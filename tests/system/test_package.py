@@ -337,7 +337,8 @@ def test_cpu_quota_holds_and_the_web_app_stays_responsive_under_scanner_load(
     dgp: Installed,
 ) -> None:
     api = f"{WEB}/api/v1/scans"
-    idle = dgp.load(api, rate=50, seconds=10, auth=True)
+    with dgp.host.cpu_priority():
+        idle = dgp.load(api, rate=50, seconds=10, auth=True)
     dgp.make_tree("/var/tmp/busy", files=3000, lines=60)
     unit = "dgp-scanner@code.service"
     quota = 0.30  # a test-only runtime quota, low enough to be seen on two shared cores
@@ -345,9 +346,12 @@ def test_cpu_quota_holds_and_the_web_app_stays_responsive_under_scanner_load(
     try:
         scans = [dgp.submit("code", "/var/tmp/busy"), dgp.submit("document", "/var/tmp/busy")]
         dgp.wait_scan(scans[0], seconds=120, want=("running",))
-        used, started = cpu_seconds(dgp, unit), time.monotonic()
-        busy = dgp.load(api, rate=50, seconds=10, auth=True)
-        share = (cpu_seconds(dgp, unit) - used) / (time.monotonic() - started)
+        # The bound is about the host's units: the machine's other work (the other test
+        # worker, its hosts) yields to this host while the latency is measured.
+        with dgp.host.cpu_priority():
+            used, started = cpu_seconds(dgp, unit), time.monotonic()
+            busy = dgp.load(api, rate=50, seconds=10, auth=True)
+            share = (cpu_seconds(dgp, unit) - used) / (time.monotonic() - started)
         for scan_id in scans:
             dgp.api("DELETE", f"/scans/{scan_id}")
     finally:
