@@ -168,6 +168,30 @@ def test_a_scans_log_lines_are_found_by_its_id_in_the_journal(dgp: Installed) ->
     assert "jan.jansen" not in dgp.sh("journalctl -u 'dgp-*' --no-pager -o cat")
 
 
+def test_a_scanner_keeps_its_compiled_pattern_databases_in_its_cache_directory(
+    dgp: Installed, machine: testinfra.host.Host
+) -> None:
+    """CacheDirectory=: the first scan compiles the engine's databases into
+    /var/cache/dataguardian, private to the service user; after a restart the scanner
+    loads them (the same files, none written anew)."""
+
+    def databases() -> dict[str, int]:  # name -> inode: a new compile replaces the file
+        listing = dgp.sh("stat -c '%n %i' /var/cache/dataguardian/hyperscan/*.hsdb")
+        return dict(line.rsplit(" ", 1) for line in listing.splitlines())
+
+    dgp.make_tree("/var/tmp/cached", files=2, lines=2)
+    assert dgp.wait_scan(dgp.submit("code", "/var/tmp/cached"), seconds=120)["status"] == "done"
+    folder = machine.file("/var/cache/dataguardian/hyperscan")
+    assert (folder.user, folder.mode) == ("dataguardian", 0o700)
+    kept = databases()
+    assert kept
+    for name in kept:
+        assert (machine.file(name).user, machine.file(name).mode) == ("dataguardian", 0o600)
+    dgp.systemctl("restart", "dgp-scanner@code.service")
+    assert dgp.wait_scan(dgp.submit("code", "/var/tmp/cached"), seconds=120)["status"] == "done"
+    assert databases() == kept
+
+
 def relaxed(unit: str) -> set[str]:
     """The settings a kind's relaxations drop-in (units/UNIT.d/30-relaxations.conf) sets."""
     path = Path(__file__).resolve().parents[2] / "units" / f"{unit}.d" / "30-relaxations.conf"
@@ -415,7 +439,12 @@ def test_purge_removes_the_user_the_configuration_and_the_state(
     """Last in this module: it removes the package."""
     dgp.sh("apt-get -y -qq purge dataguardian", timeout=300)
     assert not machine.user("dataguardian").exists
-    for path in ("/etc/dataguardian", "/var/lib/dataguardian", "/usr/lib/dataguardian"):
+    for path in (
+        "/etc/dataguardian",
+        "/var/lib/dataguardian",
+        "/var/cache/dataguardian",
+        "/usr/lib/dataguardian",
+    ):
         assert not machine.file(path).exists, path
     assert not machine.socket("tcp://127.0.0.1:5000").is_listening
     assert "dgp" not in dgp.systemctl("list-unit-files", "dgp*", "--no-legend", check=False)
