@@ -172,17 +172,22 @@ def test_a_scanner_keeps_its_compiled_pattern_databases_in_its_cache_directory(
     dgp: Installed, machine: testinfra.host.Host
 ) -> None:
     """CacheDirectory=: the first scan compiles the engine's databases into
-    /var/cache/dataguardian, private to the service user; after a restart the scanner
-    loads them (the same files, none written anew)."""
+    /var/cache/dataguardian/scanner, private to the service user; after a restart the
+    scanner loads them (the same files, none written anew). The parent stays root's (the
+    Ansible role keeps its .deb there)."""
 
-    def databases() -> dict[str, int]:  # name -> inode: a new compile replaces the file
-        listing = dgp.sh("stat -c '%n %i' /var/cache/dataguardian/hyperscan/*.hsdb")
+    folder = "/var/cache/dataguardian/scanner/hyperscan"
+
+    def databases() -> dict[str, str]:  # name -> inode: a new compile replaces the file
+        listing = dgp.sh(f"stat -c '%n %i' {folder}/*.hsdb")
         return dict(line.rsplit(" ", 1) for line in listing.splitlines())
 
     dgp.make_tree("/var/tmp/cached", files=2, lines=2)
     assert dgp.wait_scan(dgp.submit("code", "/var/tmp/cached"), seconds=120)["status"] == "done"
-    folder = machine.file("/var/cache/dataguardian/hyperscan")
-    assert (folder.user, folder.mode) == ("dataguardian", 0o700)
+    parent = machine.file("/var/cache/dataguardian")
+    assert (parent.user, parent.mode) == ("root", 0o755)
+    for path in ("/var/cache/dataguardian/scanner", folder):
+        assert (machine.file(path).user, machine.file(path).mode) == ("dataguardian", 0o700), path
     kept = databases()
     assert kept
     for name in kept:
