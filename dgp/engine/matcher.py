@@ -17,6 +17,7 @@ import codecs
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import hyperscan
 from hyperscan import Database
@@ -27,6 +28,15 @@ from dgp.engine.patterns import PatternSpec
 
 # (pattern index, start, ends longest first) in character offsets
 Candidate = tuple[int, int, list[int]]
+
+
+class Scanned(NamedTuple):
+    """A text after hyperscan's pass: its UTF-8 and each pattern's ends in it (characters)."""
+
+    text: str
+    data: bytes
+    hits: dict[int, list[int]]
+
 
 MAX_ENDS_TRIED = 8
 MAX_SHORTER_TRIED = 32  # ends inside a span tried as shorter candidates, longest first
@@ -140,15 +150,13 @@ class Matcher:
             self._db = compile_database(expressions, [*compiled, *self._contexts], flags)
             self._scratch = hyperscan.Scratch(self._db)
         self._window_dbs = {pid: _database([self.specs[pid]], [pid]) for pid in self._deferred}
-        self._encoded: tuple[str, bytes] = ("", b"")  # the last text `candidates` read
 
-    def candidates(self, text: str) -> list[Candidate]:
-        """The candidates of every pattern but the near_prefix ones (`near_candidates`)."""
-        if self._db is None:
-            return []
+    def scan(self, text: str) -> Scanned:
+        """Hyperscan's pass over one text, the first stage of `candidates`."""
         data = text.encode("utf-8", "surrogatepass")
-        self._encoded = (text, data)  # for near_candidates
         hits: dict[int, list[int]] = defaultdict(list)
+        if self._db is None:
+            return Scanned(text, data, hits)
 
         def on_match(pid: int, start: int, end: int, flags: int, ctx: object) -> None:
             hits[pid].append(end)
@@ -156,77 +164,113 @@ class Matcher:
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
         if hits and len(data) != len(text):  # non-ASCII: byte offsets are not char offsets
             (hits,) = _to_char_offsets(data, hits)
-        for pid, cid in self._deferred.items():
-            if cid in hits:
-                found = self._near_words(pid, text, hits[cid], self._contexts[cid])
-                if found:
-                    hits[pid] = found
-        result: list[Candidate] = []
-        for pid, ends in hits.items():
-            if pid not in self._contexts:
-                result.extend(self._spans(pid, text, sorted(set(ends))))
-        return result
+        return Scanned(text, data, hits)
 
-    def near_candidates(self, text: str, anchors: dict[str, list[int]]) -> list[Candidate]:
-        """Candidates of the near_prefix patterns near the starts, sorted, of detections
-        of rules with their prefix (`anchors`): a match counts with a detection starting
-        within near_distance of it, so a match ending at e needs one from its reach plus
-        that distance before e to that distance after e. Hyperscan reads only the
-        windows around the anchors."""
-        result: list[Candidate] = []
+    def candidates(self, scanned: Sequence[Scanned]) -> list[list[Candidate]]:
+        """The candidates in each scanned text of every pattern but the near_prefix ones
+        (`near_candidates`). A batch of texts is read stage by stage: each pattern's
+        windows near its context words in one hyperscan call for them all."""
+        for pid, cid in self._deferred.items():
+            near = [s for s in scanned if cid in s.hits]
+            if near:
+                for s, found in zip(near, self._near_words(pid, cid, near), strict=True):
+                    if found:
+                        s.hits[pid] = found
+        return [
+            [
+                candidate
+                for pid, ends in s.hits.items()
+                if pid not in self._contexts
+                for candidate in self._spans(pid, s.text, sorted(set(ends)))
+            ]
+            for s in scanned
+        ]
+
+    def near_candidates(
+        self, scanned: Sequence[Scanned], anchors: Sequence[dict[str, list[int]]]
+    ) -> list[list[Candidate]]:
+        """For each text, candidates of the near_prefix patterns near the starts, sorted,
+        of detections of rules with their prefix (its `anchors`): a match counts with a
+        detection starting within near_distance of it, so a match ending at e needs one
+        from its reach plus that distance before e to that distance after e. Hyperscan
+        reads only the windows around the anchors, of every text in one call."""
+        result: list[list[Candidate]] = [[] for _ in scanned]
         for prefix, (db, scratch) in self._near_dbs.items():
-            starts = anchors.get(prefix)
-            if not starts:
-                continue
             pids = [pid for pid, (p, _) in self._near_prefix.items() if p == prefix]
             reach = max(self._near_prefix[pid][1] + self._reach[pid] for pid in pids) + EDGE
-            windows = _merged([(s - reach, s + reach) for s in starts], len(text))
-            for pid, ends in self._scan_windows(db, scratch, text, windows).items():
-                distance, width = self._near_prefix[pid][1], self._reach[pid]
-                kept = sorted(
-                    {e for e in ends if _has_between(starts, e - width - distance, e + distance)}
-                )
-                if kept:
-                    result.extend(self._spans(pid, text, kept))
+            jobs = [
+                (index, s, starts)
+                for index, (s, near) in enumerate(zip(scanned, anchors, strict=True))
+                if (starts := near.get(prefix))
+            ]
+            windows = [
+                (s, _merged([(a - reach, a + reach) for a in starts], len(s.text)))
+                for _, s, starts in jobs
+            ]
+            found = self._scan_windows(db, scratch, windows)
+            for (index, s, starts), ends_of in zip(jobs, found, strict=True):
+                for pid, ends in ends_of.items():
+                    distance, width = self._near_prefix[pid][1], self._reach[pid]
+                    kept = sorted(
+                        {
+                            e
+                            for e in ends
+                            if _has_between(starts, e - width - distance, e + distance)
+                        }
+                    )
+                    if kept:
+                        result[index].extend(self._spans(pid, s.text, kept))
         return result
 
-    def _near_words(
-        self, pid: int, text: str, word_ends: list[int], words: ContextWords
-    ) -> list[int]:
-        """Ends of a deferred pattern's matches where its context words may count: a match
-        ending up to `after` characters before a word's end, or one starting up to `before`
-        characters after it (the check decides exactly). Hyperscan reads just those windows."""
+    def _near_words(self, pid: int, cid: int, scanned: Sequence[Scanned]) -> list[list[int]]:
+        """Ends of a deferred pattern's matches in each text where its context words
+        (pattern `cid`) may count: a match ending up to `after` characters before a word's
+        end, or one starting up to `before` characters after it (the check decides
+        exactly). Hyperscan reads just those windows."""
+        words = self._contexts[cid]
         width = self._reach[pid]
         back = words.after + len(words.words[0]) + 2 + width + EDGE
         ahead = words.before + width + 1 + EDGE
         db, scratch = self._window_dbs[pid]
-        windows = _merged([(end - back, end + ahead) for end in word_ends], len(text))
-        return self._scan_windows(db, scratch, text, windows).get(pid, [])
+        windows = [
+            (s, _merged([(end - back, end + ahead) for end in s.hits[cid]], len(s.text)))
+            for s in scanned
+        ]
+        return [found.get(pid, []) for found in self._scan_windows(db, scratch, windows)]
 
+    @staticmethod
     def _scan_windows(
-        self, db: Database, scratch: hyperscan.Scratch, text: str, windows: list[tuple[int, int]]
-    ) -> dict[int, list[int]]:
+        db: Database,
+        scratch: hyperscan.Scratch,
+        windows: Sequence[tuple[Scanned, list[tuple[int, int]]]],
+    ) -> list[dict[int, list[int]]]:
         """Hyperscan's ends of each pattern of `db` in the (sorted, disjoint) windows of
-        text, as offsets in text. One scan reads them all, joined by line breaks: to a
-        pattern, a window's edge is then a line's edge, as it is the edge of a text when
-        the window is scanned alone. An ASCII text's windows are cut from the bytes that
-        `candidates` scanned, not encoded again."""
-        encoded, data = self._encoded
-        if encoded is text and len(data) == len(text):
-            cut = b"\n".join(data[lo:hi] for lo, hi in windows)
-            found = _scan(db, scratch, cut, len(cut))  # ASCII: a byte is a character
-        else:
-            joined = "\n".join(text[lo:hi] for lo, hi in windows)
-            found = _scan(db, scratch, joined.encode("utf-8", "surrogatepass"), len(joined))
-        starts, shifts, at = [], [], 0  # each window's start in the joined text, lo minus it
-        for lo, hi in windows:
-            starts.append(at)
-            shifts.append(lo - at)
-            at += hi - lo + 1
-        return {
-            pid: [end + shifts[bisect.bisect_right(starts, end - 1) - 1] for end in ends]
-            for pid, ends in found.items()
-        }
+        each text, as offsets in that text. One scan reads them all, joined by line
+        breaks: to a pattern, a window's edge is then a line's edge, as it is the edge of
+        a text when the window is scanned alone. An ASCII text's windows are cut from the
+        bytes that `scan` read, not encoded again."""
+        parts: list[bytes] = []
+        starts: list[int] = []  # each window's start in the joined text (characters)
+        owners: list[tuple[int, int]] = []  # each window's text, and its lo minus that start
+        at = 0
+        for index, (s, spans) in enumerate(windows):
+            ascii_text = len(s.data) == len(s.text)
+            for lo, hi in spans:
+                part = (
+                    s.data[lo:hi] if ascii_text else s.text[lo:hi].encode("utf-8", "surrogatepass")
+                )
+                parts.append(part)
+                starts.append(at)
+                owners.append((index, lo - at))
+                at += hi - lo + 1
+        result: list[dict[int, list[int]]] = [defaultdict(list) for _ in windows]
+        if not parts:
+            return result
+        for pid, ends in _scan(db, scratch, b"\n".join(parts), at - 1).items():
+            for end in ends:
+                index, shift = owners[bisect.bisect_right(starts, end - 1) - 1]
+                result[index][pid].append(end + shift)
+        return result
 
     def _spans(self, pid: int, text: str, ends: list[int]) -> list[Candidate]:
         """Spans of pattern `pid` ending at hyperscan's `ends` (sorted).

@@ -396,3 +396,36 @@ def test_trie_regex_matches_what_the_alternation_matches() -> None:
             assert [m.span() for m in trie.finditer(text)] == [
                 m.span() for m in plain.finditer(text)
             ]
+
+
+def test_a_batch_gives_each_text_what_it_gives_alone(detector: Detector) -> None:
+    """`detect_many` checks each rule's candidates across the texts of a batch, and reads
+    the windows near context words and personal data of them all in one hyperscan call:
+    still, each text's detections are those of the text alone, in batches of every size.
+    The texts hold every kind of line of the test corpus, ASCII or not, and some stand
+    where a neighbour would change them: a context word at the end of one text and a bare
+    number at the start of the next, a lexicon word far from any personal data."""
+    from tests.corpus import CorpusGenerator
+
+    gen = CorpusGenerator(11)
+    rng = random.Random(11)
+    line_kinds = (gen.positive_line, gen.negative_line, gen.filler_line)
+    texts = [
+        "\n".join(rng.choice(line_kinds)().text for _ in range(rng.randrange(0, 25)))
+        for _ in range(300)
+    ]
+    texts += ["", "BSN:", "111222333", "Jan belt", "diabetes", "klant@example.nl", "ééé"]
+    order = list(range(len(texts)))
+    rng.shuffle(order)
+    texts = [texts[i] for i in order]
+    alone = [detector.detect(text) for text in texts]
+    assert sum(map(len, alone)) > 300
+    assert any(d.rule_id.startswith("special.") for found in alone for d in found)
+    assert any(not text.isascii() for text in texts)
+    at = 0
+    while at < len(texts):
+        size = rng.randrange(1, 50)
+        assert detector.detect_many(texts[at : at + size]) == alone[at : at + size]
+        at += size
+    assert detector.detect_many(["BSN:", "111222333"]) == [[], []]
+    assert detector.detect_many([]) == []
