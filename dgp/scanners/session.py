@@ -482,54 +482,103 @@ def find_hits(
     value in it masked. A secret in a test or example file is kept with lower
     confidence and the reason (here, so worker processes do the same).
     """
+    (hits,) = find_hits_in(
+        detector, hasher, [(text, location)], exclude, context, check_time, keep, locate
+    )
+    return hits
+
+
+def find_hits_in(
+    detector: Detector,
+    hasher: ValueHasher,
+    texts: Sequence[tuple[str, Location]],
+    exclude: frozenset[str] = frozenset(),
+    context: str = "",
+    check_time: Callable[[], None] | None = None,
+    keep: Callable[[Detection], bool] | None = None,
+    locate: Callable[[Location, int, int], Location] | None = None,
+) -> list[list[Hit]]:
+    """`find_hits` of each text (a batch of small files): their chunks go to the detector
+    together, up to CHUNK_CHARS at a time (`Detector.detect_many`), with `check_time`
+    called between those batches."""
+    detections: list[list[Detection]] = [[] for _ in texts]
+    batch: list[tuple[int, int, int, str]] = []  # text index, chunk start, head length, chunk
+    size = 0
+
+    def detect_batch() -> None:
+        found = detector.detect_many([chunk for _, _, _, chunk in batch])
+        for (index, start, head, _), dets in zip(batch, found, strict=True):
+            detections[index] += [
+                d._replace(start=d.start - head + start, end=d.end - head + start)
+                for d in dets
+                if d.rule_id not in exclude and d.start >= head
+            ]
+
+    for index, (text, _) in enumerate(texts):
+        for start, end in _chunks(text):
+            if size and size + end - start > CHUNK_CHARS:
+                detect_batch()
+                batch, size = [], 0
+                if check_time is not None:
+                    check_time()
+            head = (
+                text[max(0, start - CHUNK_OVERLAP) : start]
+                if start
+                else (f"{context}:\n" if context else "")
+            )
+            batch.append((index, start, len(head), head + text[start:end]))
+            size += end - start
+    if batch:
+        detect_batch()
+    return [
+        _hits(
+            text, location, dets if keep is None else [d for d in dets if keep(d)], hasher, locate
+        )
+        for (text, location), dets in zip(texts, detections, strict=True)
+    ]
+
+
+def _hits(
+    text: str,
+    location: Location,
+    detections: list[Detection],
+    hasher: ValueHasher,
+    locate: Callable[[Location, int, int], Location] | None,
+) -> list[Hit]:
+    """The detections in one text (sorted by start) placed as hits."""
     hits: list[Hit] = []
     row, counted_to, line_start = (location.line or 1), 0, 0
-    for start, end in _chunks(text):
-        if start and check_time is not None:
-            check_time()
-        head = (
-            text[max(0, start - CHUNK_OVERLAP) : start]
-            if start
-            else (f"{context}:\n" if context else "")
-        )
-        detections = [
-            d._replace(start=d.start - len(head) + start, end=d.end - len(head) + start)
-            for d in detector.detect(head + text[start:end])
-            if d.rule_id not in exclude and d.start >= len(head)
-        ]
-        if keep is not None:
-            detections = [d for d in detections if keep(d)]
-        for det in detections:  # sorted by start: count newlines once, left to right
-            newlines = text.count("\n", counted_to, det.start)
-            if newlines:
-                row += newlines
-                line_start = text.rfind("\n", counted_to, det.start) + 1
-            counted_to = det.start
-            column = det.start - line_start + 1
-            end_column = column + _line_end(text, det.start, det.end) - det.start
-            where = replace(location, line=row, column=column, end_column=end_column)
-            if locate is not None:
-                where = locate(where, det.start, det.end)
-            family = det.rule_id.split(".", 1)[0]
-            confidence, description = det.confidence, None
-            if family in VALUE_FAMILIES:
-                value, evidence = det.value, mask(det.value)
-                if family == "secret" and (note := fixture_note(where.path, confidence)):
-                    # a real-format key in a test or example file: kept, with the reason
-                    confidence, why = note
-                    description = f"{RULES[det.rule_id].description} {why}"
-            else:  # a code pattern: show the snippet, with any value inside it masked
-                value = evidence = _masked_snippet(text, det, detections)
-            hits.append(
-                Hit(
-                    det.rule_id,
-                    where,
-                    hasher(value, det.rule_id),
-                    evidence,
-                    confidence,
-                    description,
-                )
+    for det in detections:  # sorted by start: count newlines once, left to right
+        newlines = text.count("\n", counted_to, det.start)
+        if newlines:
+            row += newlines
+            line_start = text.rfind("\n", counted_to, det.start) + 1
+        counted_to = det.start
+        column = det.start - line_start + 1
+        end_column = column + _line_end(text, det.start, det.end) - det.start
+        where = replace(location, line=row, column=column, end_column=end_column)
+        if locate is not None:
+            where = locate(where, det.start, det.end)
+        family = det.rule_id.split(".", 1)[0]
+        confidence, description = det.confidence, None
+        if family in VALUE_FAMILIES:
+            value, evidence = det.value, mask(det.value)
+            if family == "secret" and (note := fixture_note(where.path, confidence)):
+                # a real-format key in a test or example file: kept, with the reason
+                confidence, why = note
+                description = f"{RULES[det.rule_id].description} {why}"
+        else:  # a code pattern: show the snippet, with any value inside it masked
+            value = evidence = _masked_snippet(text, det, detections)
+        hits.append(
+            Hit(
+                det.rule_id,
+                where,
+                hasher(value, det.rule_id),
+                evidence,
+                confidence,
+                description,
             )
+        )
     return hits
 
 
