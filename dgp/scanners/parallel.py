@@ -10,6 +10,7 @@ order of findings are exactly those of a scan without workers.
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 import multiprocessing
 import os
@@ -30,17 +31,38 @@ BATCH_BYTES = 1024 * 1024  # files sent to a worker together, up to this size
 BATCH_FILES = 64
 
 
-def _run_batch(
-    batch: list[tuple[Callable[..., Any], tuple[Any, ...]]],
-) -> list[tuple[Any, BaseException | None]]:
-    """In a worker: each file's work, its result or its exception (one file's failure is
-    that file's, raised in the scan's process when its turn comes)."""
-    results: list[tuple[Any, BaseException | None]] = []
-    for work, args in batch:
-        try:
-            results.append((work(*args), None))
-        except Exception as e:
-            results.append((None, e))
+Outcome = tuple[Any, BaseException | None]  # a file's result, or its exception
+
+
+@dataclass(frozen=True)
+class BatchWork:
+    """A file's work that has a form for many files at once: `many` takes each file's
+    arguments and gives each file's outcome (the code kind detects a batch's texts
+    together, which is quicker than one by one). Module-level instances cross to
+    worker processes by reference."""
+
+    one: Callable[..., Any]
+    many: Callable[[list[tuple[Any, ...]]], list[Outcome]]
+
+    def __call__(self, *args: Any) -> Any:
+        return self.one(*args)
+
+
+def _run_batch(batch: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Outcome]:
+    """In a worker (or here): each file's work, its result or its exception (one file's
+    failure is that file's, raised in the scan's process when its turn comes). Files in
+    a row with the same BatchWork are done by its `many`."""
+    results: list[Outcome] = []
+    for work, group in itertools.groupby(batch, key=lambda item: item[0]):
+        calls = [args for _, args in group]
+        if isinstance(work, BatchWork) and len(calls) > 1:
+            results += work.many(calls)
+            continue
+        for args in calls:
+            try:
+                results.append((work(*args), None))
+            except Exception as e:
+                results.append((None, e))
     return results
 
 
@@ -93,7 +115,7 @@ class _Batch:
     items: list[tuple[Callable[..., Any], tuple[Any, ...]]] = field(default_factory=list)
     size: int = 0
     future: Future[Any] | None = None
-    results: list[tuple[Any, BaseException | None]] | None = None
+    results: list[Outcome] | None = None
     left: int = 0  # results not taken yet
 
 
@@ -136,22 +158,14 @@ class FilePool:
         return self.jobs * AHEAD_PER_WORKER
 
     def submit(self, key: object, size: int, work: Callable[..., Any], *args: Any) -> None:
-        """Queue `work(*args)` for a worker, unless the pool is not worth starting yet.
-        Small files travel together (BATCH_BYTES, BATCH_FILES): one round trip each."""
-        if key in self._where or self.jobs < 2:
+        """Queue `work(*args)` for a worker. Small files travel together (BATCH_BYTES,
+        BATCH_FILES): one round trip each. Without workers (one job, or a pool not worth
+        starting yet) the batch is done here, when its first file's turn comes."""
+        if key in self._where:
             return
         self._offered += size
-        if self._executor is None:
-            self._ready()
-            forking = threading.active_count() == 1
-            if not forking and self._offered < MIN_PARALLEL_BYTES:
-                return
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.jobs - 1,
-                mp_context=multiprocessing.get_context("fork" if forking else "spawn"),
-                initializer=_warm,
-                initargs=self._init,
-            )
+        if self.jobs > 1 and self._executor is None:
+            self._start()
         batch = self._open
         self._where[key] = (batch, len(batch.items))
         batch.items.append((work, args))
@@ -159,9 +173,23 @@ class FilePool:
         batch.size += size
         if batch.size >= BATCH_BYTES or len(batch.items) >= BATCH_FILES:
             self._open = _Batch()
-            assert self._executor is not None
-            batch.future = self._executor.submit(_run_batch, batch.items)
-            self._sent.append(batch)
+            if self._executor is not None:
+                batch.future = self._executor.submit(_run_batch, batch.items)
+                self._sent.append(batch)
+
+    def _start(self) -> None:
+        """Start the workers, unless they would start as fresh interpreters (this process
+        runs threads) and the files so far are too few to pay for that."""
+        self._ready()
+        forking = threading.active_count() == 1
+        if not forking and self._offered < MIN_PARALLEL_BYTES:
+            return
+        self._executor = ProcessPoolExecutor(
+            max_workers=self.jobs - 1,
+            mp_context=multiprocessing.get_context("fork" if forking else "spawn"),
+            initializer=_warm,
+            initargs=self._init,
+        )
 
     def result(self, key: object, work: Callable[..., Any], *args: Any) -> Any:
         """The result of the work submitted under `key`, or of `work(*args)` done here
@@ -170,8 +198,9 @@ class FilePool:
         if where is None:
             return work(*args)
         batch, index = where
-        if batch is self._open:  # not sent yet: no worker would get to it sooner
-            self._open = _Batch()
+        if batch.results is None and batch.future is None:  # not sent: done here, now
+            if batch is self._open:
+                self._open = _Batch()
             batch.results = _run_batch(batch.items)
         while batch.results is None and batch.future is not None and not batch.future.done():
             if not self._steal():

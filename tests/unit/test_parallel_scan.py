@@ -129,15 +129,19 @@ def test_available_cpus_is_at_least_one_and_at_most_the_affinity() -> None:
     assert 1 <= parallel.available_cpus() <= len(os.sched_getaffinity(0))
 
 
-_READ_FILE = code.read_file
-
-
 def _out_of_time_at(last: str, path: Path, *args: Any) -> code.FileOutcome:
     """read_file, but the search of the file named `last` runs past the deadline (module
     level: a worker process gets it by name)."""
     if path.name == last:
         return code.FileOutcome(out_of_time=True)
-    return _READ_FILE(path, *args)
+    return code.read_file(path, *args)
+
+
+def _batch_out_of_time_at(last: str, calls: list[tuple[Any, ...]]) -> list[parallel.Outcome]:
+    """read_files, likewise."""
+    if all(call[0].name != last for call in calls):
+        return code.read_files(calls)
+    return [(_out_of_time_at(last, *call), None) for call in calls]
 
 
 def test_a_time_limit_reached_in_a_worker_stops_the_scan_where_it_stops_a_sequential_one(
@@ -147,7 +151,14 @@ def test_a_time_limit_reached_in_a_worker_stops_the_scan_where_it_stops_a_sequen
     that file's turn, with what the files before it gave, as a sequential scan does."""
     monkeypatch.setattr(parallel.FilePool, "_take", lambda self, batch: False)  # workers only
     whole = comparable(scan(varied_tree, jobs=1))
-    monkeypatch.setattr(code, "read_file", functools.partial(_out_of_time_at, "file170.txt"))
+    monkeypatch.setattr(
+        code,
+        "READ_FILE",
+        parallel.BatchWork(
+            functools.partial(_out_of_time_at, "file170.txt"),
+            functools.partial(_batch_out_of_time_at, "file170.txt"),
+        ),
+    )
     sequential = comparable(scan(varied_tree, jobs=1))
     parallel_findings = comparable(scan(varied_tree, jobs=2))
     assert parallel_findings == sequential
@@ -156,3 +167,46 @@ def test_a_time_limit_reached_in_a_worker_stops_the_scan_where_it_stops_a_sequen
     assert stats["truncated"] is True
     assert 0 < len(findings) < len(whole[0])
     assert not any(f["location"]["path"].startswith("gen/04/") for f in findings)
+
+
+def test_a_scan_detects_files_in_batches_and_finds_what_it_finds_file_by_file(
+    varied_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One job or more, the files of a pool's batch are read and detected together
+    (`read_files`): the findings are those of a scan that reads each file by itself."""
+    batches: list[int] = []
+    read_files = code._read_files
+
+    def counted(calls: list[tuple[Any, ...]]) -> list[code.FileOutcome]:
+        batches.append(len(calls))
+        return read_files(calls)
+
+    monkeypatch.setattr(code, "_read_files", counted)
+    batched = comparable(scan(varied_tree, jobs=1))
+    assert max(batches) == parallel.BATCH_FILES and len(batches) < 40
+    monkeypatch.setattr(parallel, "BATCH_FILES", 1)
+    batches.clear()
+    assert comparable(scan(varied_tree, jobs=1)) == batched
+    assert set(batches) == {1} and len(batches) > 300
+
+
+def test_a_file_that_fails_in_a_batch_fails_alone(
+    varied_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted((varied_tree / "gen" / "00").iterdir())[:5]
+    calls = [(path, path.name, 0.5, lambda value, rule: "h", 1e18) for path in files]
+    alone = [code.read_files([call])[0] for call in calls]
+    assert all(error is None and outcome.hits for outcome, error in alone)
+    read_text_file = code.read_text_file
+
+    def broken(path: Path) -> tuple[str | None, str | None]:
+        if path == files[2]:
+            raise RuntimeError("a bug in a reader")
+        return read_text_file(path)
+
+    monkeypatch.setattr(code, "read_text_file", broken)
+    outcomes = code.read_files(calls)
+    assert [o for i, o in enumerate(outcomes) if i != 2] == [
+        o for i, o in enumerate(alone) if i != 2
+    ]
+    assert outcomes[2][0] is None and str(outcomes[2][1]) == "a bug in a reader"

@@ -19,8 +19,8 @@ from dgp.scanners import archives, git
 from dgp.scanners.code.fileclass import CreditsLedger, Policy, classify
 from dgp.scanners.code.rules import CODE_PATTERNS, TRACKING_REGEX, is_manifest
 from dgp.scanners.files import TreeEntry
-from dgp.scanners.parallel import FilePool, available_cpus
-from dgp.scanners.session import Hit, ScanSession, StopScan, detector_for, find_hits
+from dgp.scanners.parallel import BATCH_FILES, BatchWork, FilePool, Outcome, available_cpus
+from dgp.scanners.session import Hit, ScanSession, StopScan, detector_for, find_hits_in
 from dgp.scanners.session import warm_up as session_warm_up
 from dgp.scanners.tree import (
     Target,
@@ -95,10 +95,10 @@ def _scan_target(
 
     def work(entry: TreeEntry) -> tuple[Any, ...]:
         shown = prefix + entry.relative
-        return (read_file, entry.path, shown, min_confidence, session.hasher, session.deadline)
+        return (READ_FILE, entry.path, shown, min_confidence, session.hasher, session.deadline)
 
     def ahead(entry: TreeEntry) -> None:
-        if pool is not None and pool.jobs > 1 and not archives.is_archive(entry.path):
+        if pool is not None and not archives.is_archive(entry.path):
             pool.submit(entry.path, entry.size, *work(entry))
 
     def handle(session: ScanSession, entry: TreeEntry) -> None:
@@ -113,7 +113,7 @@ def _scan_target(
         outcome = pool.result(entry.path, *work(entry)) if pool else read_file(*work(entry)[1:])
         _report(session, shown, outcome, credits)
 
-    window = pool.window if pool is not None and pool.jobs > 1 else 0
+    window = 0 if pool is None else pool.window if pool.jobs > 1 else BATCH_FILES
     scan_files(session, target, handle, keep=keep, prefix=prefix, ahead=ahead, window=window)
 
 
@@ -134,9 +134,31 @@ def read_file(
     path: Path, shown: str, min_confidence: float, hasher: ValueHasher, deadline: float
 ) -> FileOutcome:
     """Read one file and find its hits: the same work in a worker process or here."""
-    text, problem = read_text_file(path)
-    if text is None:
-        return FileOutcome(problem=problem)
+    ((outcome, error),) = read_files([(path, shown, min_confidence, hasher, deadline)])
+    if error is not None:
+        raise error
+    return outcome
+
+
+def read_files(calls: list[tuple[Path, str, float, ValueHasher, float]]) -> list[Outcome]:
+    """`read_file` of each file (a pool's batch), their texts detected together. A file
+    that fails alone fails alone: if the batch fails, each file is read again by itself."""
+    try:
+        return [(outcome, None) for outcome in _read_files(calls)]
+    except Exception as e:
+        if len(calls) == 1:
+            return [(None, e)]
+        return [read_files([call])[0] for call in calls]
+
+
+def _read_files(calls: list[tuple[Path, str, float, ValueHasher, float]]) -> list[FileOutcome]:
+    _, _, min_confidence, hasher, deadline = calls[0]  # one scan's: the same for all
+    read = [read_text_file(path) for path, *_ in calls]
+    texts = [
+        (text, Location(path=shown))
+        for (text, _), (_, shown, *_) in zip(read, calls, strict=True)
+        if text is not None
+    ]
 
     def check_time() -> None:
         if time.monotonic() > deadline:
@@ -144,13 +166,24 @@ def read_file(
 
     detector = detector_for(min_confidence, EXTRA_PATTERNS)
     try:
-        hits = find_hits(detector, hasher, text, Location(path=shown), check_time=check_time)
+        found = iter(find_hits_in(detector, hasher, texts, check_time=check_time))
     except _OutOfTime:
-        return FileOutcome(out_of_time=True)
-    if is_manifest(path.name):
-        hits += _tracking_sdks(shown, text, hasher)
-    # every file is scanned; its class decides which hits fit it (see fileclass.py)
-    return FileOutcome(tuple(Policy(classify(shown, text)).apply(hits, text, shown)))
+        return [FileOutcome(problem=p, out_of_time=t is not None) for t, p in read]
+    outcomes = []
+    for (path, shown, *_), (text, problem) in zip(calls, read, strict=True):
+        if text is None:
+            outcomes.append(FileOutcome(problem=problem))
+            continue
+        hits = next(found)
+        if is_manifest(path.name):
+            hits += _tracking_sdks(shown, text, hasher)
+        # every file is scanned; its class decides which hits fit it (see fileclass.py)
+        policy = Policy(classify(shown, text))
+        outcomes.append(FileOutcome(tuple(policy.apply(hits, text, shown))))
+    return outcomes
+
+
+READ_FILE = BatchWork(read_file, read_files)
 
 
 def _report(session: ScanSession, shown: str, outcome: FileOutcome, credits: CreditsLedger) -> None:
