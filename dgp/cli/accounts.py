@@ -14,8 +14,6 @@ import getpass
 import sys
 from collections.abc import Callable
 
-from dgp.plumbing.connections import connect
-from dgp.plumbing.login_throttle import LoginThrottle
 from dgp.plumbing.settings import SettingsError, load_settings
 from dgp.plumbing.store import (
     ROLE_SCOPES,
@@ -95,6 +93,8 @@ def report_errors(name: str, action: Callable[[], int | None]) -> int:
 
 
 def _stores() -> tuple[ScanStore, UserStore]:
+    from dgp.plumbing.connections import connect  # (here: redis costs every dgp command 0.25 s)
+
     connections = connect(load_settings(), maxconn=2)
     return connections.store, UserStore(connections.database)
 
@@ -115,6 +115,9 @@ def _create_user(args: argparse.Namespace) -> None:
 
 
 def _unlock_user(args: argparse.Namespace) -> None:
+    from dgp.plumbing.connections import connect
+    from dgp.plumbing.login_throttle import LoginThrottle
+
     settings = load_settings()
     connections = connect(settings, maxconn=1)
     throttle = LoginThrottle(connections.queue.redis, settings.key_prefix, settings.hash_key)

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from dgp.cli.accounts import CommandError, read_password, report_errors
 from dgp.domain.credential import CredentialKind
-from dgp.plumbing.connections import connect
 from dgp.plumbing.credential_cipher import CredentialCipher
 from dgp.plumbing.settings import load_settings
 from dgp.plumbing.store import ScanStore
@@ -72,6 +71,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def stores() -> tuple[ScanStore, CredentialStore]:
+    from dgp.plumbing.connections import connect  # (here: see accounts._stores)
+
     settings = load_settings()
     connections = connect(settings, maxconn=2)
     cipher = CredentialCipher.from_settings(settings)
